@@ -1,0 +1,83 @@
+"""Shared fixtures: real git repositories in tmp dirs, scrubbed of the caller's git state."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+
+# Folders of a factory repository that the sample content lives in.
+SAMPLE_FOLDERS = ("exchange", "planning", "new_major_pivots")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test sees the caller's git config or writes to the real $HOME (as pre-commit does)."""
+    for name in list(os.environ):
+        if name.startswith("GIT_") or name.startswith("GITHUB_"):
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Factory Operator")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "operator@factory.test")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Factory Operator")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "operator@factory.test")
+    monkeypatch.delenv("TOYFOUNDRY_HUB_TOKEN", raising=False)
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` and return its stdout; a failure fails the test with git's words."""
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def init_repo(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "commit.gpgsign", "false")
+    return path
+
+
+@pytest.fixture
+def factory(tmp_path: Path) -> Iterator[Path]:
+    """A tmp git repository holding this repository's sample factory content, committed."""
+    repo = init_repo(tmp_path / "factory")
+    for folder in SAMPLE_FOLDERS:
+        src = REPO_ROOT / folder
+        if src.exists():
+            shutil.copytree(src, repo / folder)
+    for name in ("README.md", "RUNBOOK.md"):
+        if (REPO_ROOT / name).exists():
+            shutil.copy2(REPO_ROOT / name, repo / name)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "factory: sample content")
+    yield repo
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``toyfoundry`` as a user would, in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "toyfoundry_ci", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )

@@ -1,0 +1,56 @@
+"""The one atomic-write helper: readers see the old file or the new one, never a torn one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from toyfoundry_ci.base.canonical import dumps
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically; return False when the file already held it.
+
+    The temporary file lives beside the target so ``os.replace`` stays on one file system;
+    it is fsynced before the rename and the directory after, so a crash leaves either file.
+    """
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            Path(tmp).unlink()
+        raise
+    _fsync_dir(path.parent)
+    return True
+
+
+def write_json_atomic(path: Path, obj: Any) -> bool:
+    """Write ``obj`` as canonical JSON atomically; return False when nothing changed."""
+    return write_bytes_atomic(path, dumps(obj))
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

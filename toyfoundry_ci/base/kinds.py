@@ -1,0 +1,96 @@
+"""Artifact kinds and where each lives: the one table that maps folders to kinds."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+KINDS: tuple[str, ...] = (
+    "order",
+    "acknowledgement",
+    "report",
+    "blueprint",
+    "recipe",
+    "telemetry-export",
+    "ledger-entry",
+    "ledger-index",
+    "notification",
+    "receipt",
+    "readiness-log",
+    "exchange-log",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Files matching ``pattern`` in folder ``folder`` (relative, POSIX) are of ``kind``."""
+
+    folder: str
+    pattern: str
+    kind: str
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return tuple(self.folder.split("/"))
+
+
+# Factory repository layout (DESIGN §3), most specific first.
+REPO_LOCATIONS: tuple[Location, ...] = (
+    Location("exchange/ledger/entries", "*.json", "ledger-entry"),
+    Location("exchange/ledger", "index.json", "ledger-index"),
+    Location("exchange/orders", "*.json", "order"),
+    Location("exchange/acknowledgements", "*.json", "acknowledgement"),
+    Location("exchange/reports", "*.json", "report"),
+    Location("outbox/orders", "*.json", "order"),
+    Location("outbox/acks", "*.json", "acknowledgement"),
+    Location("outbox/reports", "*.json", "report"),
+    Location("planning/toyfoundry/blueprints", "*.json", "blueprint"),
+    Location("planning/toyfoundry/recipes", "*.json", "recipe"),
+    Location(".toyfoundry/telemetry/quilt/exports", "*.manifest.json", "telemetry-export"),
+    Location("logs", "ops_readiness.json", "readiness-log"),
+    Location("logs", "exchange_all.json", "exchange-log"),
+)
+
+# Hub layout (DESIGN §7): the same kinds, folders at the hub's root.
+HUB_LOCATIONS: tuple[Location, ...] = (
+    Location("orders", "*.json", "order"),
+    Location("acknowledgements", "*.json", "acknowledgement"),
+    Location("reports", "*.json", "report"),
+    Location("notifications", "*.json", "notification"),
+    Location("receipts", "*.json", "receipt"),
+)
+
+_ALL = REPO_LOCATIONS + HUB_LOCATIONS
+
+# The pre-commit hook's `files` regex covers the same folders.
+ARTIFACT_FILES_REGEX = (
+    r"^(exchange/(orders|acknowledgements|reports|ledger)/|outbox/(orders|acks|reports)/"
+    r"|planning/toyfoundry/(blueprints|recipes)/|\.toyfoundry/telemetry/quilt/exports/"
+    r"|logs/(ops_readiness|exchange_all)\.json$)"
+)
+
+
+def kind_for_path(path: PurePath) -> str | None:
+    """The kind a file's folder implies, matched on the trailing folders of its path."""
+    parents = path.parent.parts
+    name = path.name
+    for loc in _ALL:
+        n = len(loc.parts)
+        if parents[-n:] == loc.parts and fnmatch.fnmatchcase(name, loc.pattern):
+            return loc.kind
+    return None
+
+
+def iter_repo_artifacts(root: Path) -> Iterator[Path]:
+    """Every artifact file of a factory repository, in a stable order."""
+    seen: set[Path] = set()
+    for loc in REPO_LOCATIONS:
+        folder = root / loc.folder
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob(loc.pattern)):
+            if path not in seen and kind_for_path(path.relative_to(root)) == loc.kind:
+                seen.add(path)
+                yield path

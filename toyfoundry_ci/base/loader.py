@@ -1,0 +1,198 @@
+"""Strict artifact loading: parse failures are data, never tracebacks.
+
+Beyond plain JSON syntax this refuses what JSON parsers commonly let through: a byte-order
+mark, invalid UTF-8, NaN/Infinity, duplicate object keys, nesting deeper than a bound and
+files above a size bound; symbolic links are refused so a checkout cannot smuggle in a file
+from elsewhere. The fast path parses with orjson and counts object keys in the raw bytes; only
+when a file is suspect does the slower, position-aware standard library parser run to say
+exactly where.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "UTF-8"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+# Every JSON string, with the colon that follows it when it is an object key. Scanning left
+# to right keeps the match aligned on string boundaries, so a colon inside a string never
+# counts; joining the captured colons counts the keys in the text.
+_STRING_OR_KEY = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"\s*(:?)', re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class ParseError:
+    """Why a file is not a loadable artifact; ``where`` is a JSON path or a text position."""
+
+    where: str
+    message: str
+
+
+def read_artifact(
+    path: Path, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
+) -> Any | ParseError:
+    """Read and strictly parse one artifact file, returning its value or a ParseError."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        return _open_problem(path, exc)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return ParseError("$", "not a regular file")
+        if info.st_size > max_bytes:
+            return ParseError(
+                "$",
+                f"file is {info.st_size} bytes, above the {max_bytes}-byte bound for artifacts",
+            )
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        return ParseError("$", f"file grew above the {max_bytes}-byte bound while being read")
+    return parse_artifact(data, max_depth=max_depth)
+
+
+def parse_artifact(data: bytes, *, max_depth: int = MAX_DEPTH) -> Any | ParseError:
+    """Strictly parse artifact bytes, returning the value or a ParseError."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return ParseError(
+                "$", f"file starts with a {name} byte-order mark; save it as UTF-8 without one"
+            )
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return _explain(data, str(exc), max_depth)
+    keys, too_deep = _shape(value, max_depth)
+    if too_deep:
+        return ParseError("$", f"nesting is deeper than {max_depth} levels")
+    if keys != len(b"".join(_STRING_OR_KEY.findall(data))):
+        return _find_duplicate(data)
+    return value
+
+
+def _open_problem(path: Path, exc: OSError) -> ParseError:
+    if exc.errno == errno.ELOOP or path.is_symlink():
+        return ParseError("$", "is a symbolic link; artifacts must be regular files")
+    if exc.errno == errno.ENOENT:
+        return ParseError("$", "no such file")
+    if exc.errno == errno.EISDIR:
+        return ParseError("$", "is a directory, not an artifact file")
+    return ParseError("$", f"cannot be read: {exc.strerror}")
+
+
+def _shape(value: Any, max_depth: int) -> tuple[int, bool]:
+    """Count object keys and tell whether nesting exceeds ``max_depth`` containers."""
+    keys = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children: Iterable[Any]
+        if type(node) is dict:
+            children = node.values()
+            keys += len(node)
+        elif type(node) is list:
+            children = node
+        else:
+            continue
+        if depth > max_depth:
+            return keys, True
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return keys, False
+
+
+def _explain(data: bytes, fast_message: str, max_depth: int) -> Any | ParseError:
+    """Turn an orjson failure into a precise message (or accept what only it refused)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return ParseError("$", f"invalid UTF-8 at byte {exc.start}; save the file as UTF-8")
+    if "depth" in fast_message or "recursion" in fast_message:
+        return ParseError("$", f"nesting is deeper than {max_depth} levels")
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except _ConstantError as exc:
+        return ParseError("$", f"{exc.args[0]} is not valid JSON; use a number or null")
+    except json.JSONDecodeError as exc:
+        return ParseError(
+            f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg.lower()}"
+        )
+    except RecursionError:
+        return ParseError("$", f"nesting is deeper than {max_depth} levels")
+    keys, too_deep = _shape(value, max_depth)
+    if too_deep:
+        return ParseError("$", f"nesting is deeper than {max_depth} levels")
+    if keys != len(b"".join(_STRING_OR_KEY.findall(data))):
+        return _find_duplicate(data)
+    return value
+
+
+class _ConstantError(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _ConstantError(name)
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """An object as parsed, keeping every key even when repeated."""
+
+
+def _find_duplicate(data: bytes) -> ParseError:
+    value = json.loads(data.decode("utf-8"), object_pairs_hook=_Pairs)
+    stack: list[tuple[Any, str]] = [(value, "$")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, _Pairs):
+            seen: set[str] = set()
+            for key, child in node:
+                if key in seen:
+                    return ParseError(
+                        where, f"duplicate key {key!r}; each key may appear once per object"
+                    )
+                seen.add(key)
+                stack.append((child, json_path_join(where, key)))
+        elif isinstance(node, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(node))
+    return ParseError("$", "duplicate key")
+
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def json_path_join(base: str, key: str | int) -> str:
+    """Append one step to a JSON path in the ``$.a[0]['b c']`` notation."""
+    if isinstance(key, int):
+        return f"{base}[{key}]"
+    if _IDENT.match(key):
+        return f"{base}.{key}"
+    return f"{base}[{json.dumps(key)}]"
+
+
+def json_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
+    """A JSON path string for a sequence of keys and indexes."""
+    where = "$"
+    for part in parts:
+        where = json_path_join(where, part)
+    return where

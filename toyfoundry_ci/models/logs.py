@@ -1,0 +1,61 @@
+"""Gate and exchange records under ``logs/``: append-only runs, newest last, bounded."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from toyfoundry_ci.models.common import (
+    Artifact,
+    Digest,
+    GenericId,
+    OrderId,
+    Pivot,
+    ShortText,
+    Text,
+    Timestamp,
+)
+
+HISTORY_LIMIT = 500
+
+
+class CheckResult(Artifact):
+    id: GenericId
+    status: Literal["pass", "fail", "not-applicable"]
+    message: Text
+    fix: Text | None = None
+
+
+class ReadinessRun(Artifact):
+    at: Timestamp
+    head: Annotated[str, Field(pattern=r"^([0-9a-f]{40}|[0-9a-f]{64}|none)$")]
+    verdict: Literal["green", "red"]
+    checks: list[CheckResult]
+
+
+class ReadinessLog(Artifact):
+    kind: Literal["readiness-log"] = "readiness-log"
+    pivot: Pivot = "v1"
+    runs: Annotated[list[ReadinessRun], Field(max_length=HISTORY_LIMIT)]
+
+
+class ExchangedOrder(Artifact):
+    order_id: OrderId
+    digest: Digest
+
+
+class ExchangeRun(Artifact):
+    at: Timestamp
+    direction: Literal["pull", "push"]
+    hub: ShortText
+    orders: list[ExchangedOrder]
+    result: Literal["ok", "nothing-new", "partial", "failed", "dry-run"]
+    receipt_id: GenericId | None = None
+    detail: Text | None = None
+
+
+class ExchangeLog(Artifact):
+    kind: Literal["exchange-log"] = "exchange-log"
+    pivot: Pivot = "v1"
+    runs: Annotated[list[ExchangeRun], Field(max_length=HISTORY_LIMIT)]

@@ -1,0 +1,1 @@
+"""Validation of artifacts against their pivot's schemas: loading, checking and reporting."""

@@ -1,0 +1,122 @@
+"""Check artifact files: load strictly, find kind and pivot, validate, collect problems.
+
+Loading, checking and reporting are separate pieces: ``check_file`` returns data, the
+reporters in ``reporting`` render it, and nothing here prints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toyfoundry_ci.base.kinds import KINDS, kind_for_path
+from toyfoundry_ci.base.loader import ParseError, json_path, read_artifact
+from toyfoundry_ci.validation.schemas import compiled_validator, registry
+
+# Below this many files one process is quicker than starting workers.
+PARALLEL_THRESHOLD = 2000
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one file: where (a JSON path) and what."""
+
+    where: str
+    message: str
+    parts: tuple[str | int, ...] = ()
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    kind: str | None = None
+    pivot: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_value(path: str, value: Any, expected_kind: str | None = None) -> FileResult:
+    """Validate an already-loaded artifact value as if it were the file at ``path``."""
+    result = FileResult(path=path)
+    if isinstance(value, ParseError):
+        result.problems.append(Problem(value.where, value.message))
+        return result
+    if type(value) is not dict:
+        result.problems.append(Problem("$", "an artifact must be a JSON object"))
+        return result
+    folder_kind = expected_kind or kind_for_path(Path(path))
+    own_kind = value.get("kind")
+    kind = _resolve_kind(result, folder_kind, own_kind)
+    pivot = value.get("pivot")
+    reg = registry()
+    if pivot not in reg.pivots:
+        known = ", ".join(sorted(reg.pivots))
+        result.problems.append(
+            Problem(
+                "$.pivot",
+                f"unknown pivot {pivot!r}; known pivots: {known} (current: {reg.current})",
+                ("pivot",),
+            )
+        )
+        return result
+    result.pivot = pivot
+    if kind is None:
+        return result
+    result.kind = kind
+    if kind not in reg.pivots[pivot]:
+        result.problems.append(Problem("$.kind", f"pivot {pivot} has no kind {kind!r}", ("kind",)))
+        return result
+    validator = compiled_validator(pivot, kind)
+    if not validator.is_valid(value):
+        for err in validator.iter_errors(value):
+            parts = tuple(err.instance_path)
+            result.problems.append(Problem(json_path(parts), err.message, parts))
+    return result
+
+
+def _resolve_kind(result: FileResult, folder_kind: str | None, own_kind: object) -> str | None:
+    if own_kind not in KINDS:
+        hint = f"; this folder holds {folder_kind!r} artifacts" if folder_kind else ""
+        result.problems.append(
+            Problem("$.kind", f"missing or unknown kind {own_kind!r}{hint}", ("kind",))
+        )
+        return folder_kind
+    if folder_kind is not None and own_kind != folder_kind:
+        result.problems.append(
+            Problem(
+                "$.kind",
+                f"kind {own_kind!r} does not belong in a folder of {folder_kind!r} artifacts;"
+                " move the file or fix its kind",
+                ("kind",),
+            )
+        )
+        return None
+    return str(own_kind)
+
+
+def check_file(path: str) -> FileResult:
+    """Load and validate one artifact file."""
+    return check_value(path, read_artifact(Path(path)))
+
+
+def _check_chunk(paths: Sequence[str]) -> list[FileResult]:
+    return [check_file(p) for p in paths]
+
+
+def check_files(paths: Iterable[str], *, jobs: int | None = None) -> list[FileResult]:
+    """Validate many files; large batches are spread over worker processes."""
+    paths = list(paths)
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(paths) < PARALLEL_THRESHOLD:
+        return _check_chunk(paths)
+    chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]

@@ -1,0 +1,94 @@
+"""The one reporter registry: text, json and github renderings of the same results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import orjson
+
+from toyfoundry_ci.validation.checker import FileResult
+from toyfoundry_ci.validation.locate import line_of
+
+Reporter = Callable[[Sequence[FileResult]], str]
+
+
+def _summary(results: Sequence[FileResult]) -> tuple[int, int]:
+    failed = sum(1 for r in results if not r.ok)
+    return failed, sum(len(r.problems) for r in results)
+
+
+def report_text(results: Sequence[FileResult]) -> str:
+    lines = [f"{r.path}::{p.where}: {p.message}" for r in results for p in r.problems]
+    failed, count = _summary(results)
+    if failed:
+        lines.append(f"{count} error(s) in {failed} of {len(results)} file(s)")
+    else:
+        lines.append(f"ok: {len(results)} artifact(s) valid")
+    return "\n".join(lines)
+
+
+def report_json(results: Sequence[FileResult]) -> str:
+    failed, _ = _summary(results)
+    doc = {
+        "status": "fail" if failed else "ok",
+        "files": len(results),
+        "failed_files": failed,
+        "errors": [
+            {
+                "file": r.path,
+                "kind": r.kind,
+                "pivot": r.pivot,
+                "path": p.where,
+                "line": _line(r.path, p),
+                "message": p.message,
+            }
+            for r in results
+            for p in r.problems
+        ],
+    }
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def report_github(results: Sequence[FileResult]) -> str:
+    """Workflow commands: one ``::error`` annotation per problem, on its line."""
+    lines = []
+    for r in results:
+        for p in r.problems:
+            file = _escape_property(r.path)
+            title = _escape_property(f"toyfoundry validate {p.where}")
+            message = _escape_data(f"{p.where}: {p.message}")
+            lines.append(f"::error file={file},line={_line(r.path, p)},title={title}::{message}")
+    failed, count = _summary(results)
+    lines.append(
+        f"{count} error(s) in {failed} of {len(results)} file(s)"
+        if failed
+        else f"ok: {len(results)} artifact(s) valid"
+    )
+    return "\n".join(lines)
+
+
+def _line(path: str, problem: object) -> int:
+    parts = list(getattr(problem, "parts", ()))
+    if not parts:
+        return 1
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return line_of(text, parts)
+
+
+REPORTERS: dict[str, Reporter] = {
+    "text": report_text,
+    "json": report_json,
+    "github": report_github,
+}
