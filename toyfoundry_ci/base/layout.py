@@ -1,0 +1,108 @@
+"""Where things live in a factory repository (DESIGN §3): the one place paths are spelled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from toyfoundry_ci.base.ids import check_order_id, safe_child
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths of one factory repository, rooted at ``root``."""
+
+    root: Path
+
+    @property
+    def orders(self) -> Path:
+        return self.root / "exchange" / "orders"
+
+    @property
+    def acknowledgements(self) -> Path:
+        return self.root / "exchange" / "acknowledgements"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "exchange" / "reports"
+
+    @property
+    def attachments(self) -> Path:
+        return self.root / "exchange" / "attachments"
+
+    @property
+    def ledger_entries(self) -> Path:
+        return self.root / "exchange" / "ledger" / "entries"
+
+    @property
+    def ledger_index(self) -> Path:
+        return self.root / "exchange" / "ledger" / "index.json"
+
+    @property
+    def outbox_orders(self) -> Path:
+        return self.root / "outbox" / "orders"
+
+    @property
+    def outbox_acks(self) -> Path:
+        return self.root / "outbox" / "acks"
+
+    @property
+    def outbox_reports(self) -> Path:
+        return self.root / "outbox" / "reports"
+
+    @property
+    def blueprints(self) -> Path:
+        return self.root / "planning" / "toyfoundry" / "blueprints"
+
+    @property
+    def recipes(self) -> Path:
+        return self.root / "planning" / "toyfoundry" / "recipes"
+
+    @property
+    def storyboard(self) -> Path:
+        return self.root / "planning" / "storyboard"
+
+    @property
+    def change_log(self) -> Path:
+        return self.root / "planning" / "change_log.md"
+
+    @property
+    def telemetry(self) -> Path:
+        return self.root / ".toyfoundry" / "telemetry"
+
+    @property
+    def quilt_exports(self) -> Path:
+        return self.telemetry / "quilt" / "exports"
+
+    @property
+    def default_hub(self) -> Path:
+        return self.root / ".toyfoundry" / "hub"
+
+    @property
+    def readiness_log(self) -> Path:
+        return self.root / "logs" / "ops_readiness.json"
+
+    @property
+    def exchange_log(self) -> Path:
+        return self.root / "logs" / "exchange_all.json"
+
+    # Per-order files: the order ID is checked before it becomes part of a path.
+
+    def order_file(self, order_id: str) -> Path:
+        return safe_child(self.orders, check_order_id(order_id), ".json")
+
+    def ack_file(self, order_id: str) -> Path:
+        return safe_child(self.acknowledgements, "ACK-" + check_order_id(order_id), ".json")
+
+    def report_file(self, order_id: str) -> Path:
+        return safe_child(self.reports, "RPT-" + check_order_id(order_id), ".json")
+
+    def ledger_entry_file(self, order_id: str) -> Path:
+        return safe_child(self.ledger_entries, check_order_id(order_id), ".json")
+
+    def storyboard_file(self, order_id: str) -> Path:
+        return safe_child(self.storyboard, check_order_id(order_id), ".md")
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the root, POSIX-style, as ledger subjects name files."""
+        return path.relative_to(self.root).as_posix()

@@ -1,0 +1,1 @@
+"""The ledger: one entry per order, the deterministic index, pairing, sign-off, audit."""

@@ -1,0 +1,44 @@
+"""Reading and writing ledger entries: write-once, except pending -> sealed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from toyfoundry_ci.base.atomic import write_json_atomic
+from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import ParseError, read_artifact
+from toyfoundry_ci.models.ledger import LedgerEntry
+
+
+def read_entry(layout: Layout, order_id: str) -> LedgerEntry | None:
+    """The order's ledger entry, or None when it has none yet."""
+    path = layout.ledger_entry_file(order_id)
+    if not path.exists():
+        return None
+    value = read_artifact(path)
+    if isinstance(value, ParseError):
+        raise RefusedError(f"{layout.rel(path)}::{value.where}: {value.message}")
+    return LedgerEntry.model_validate(value)
+
+
+def write_entry(layout: Layout, entry: LedgerEntry) -> bool:
+    """Write ``entry``; return False when the identical entry is already there.
+
+    An existing entry may only change from pending to sealed with the same evidence; any
+    other change is refused, because the ledger is the audit trail.
+    """
+    existing = read_entry(layout, entry.order_id)
+    if existing is not None and existing != entry:
+        _check_transition(layout.ledger_entry_file(entry.order_id), existing, entry)
+    return write_json_atomic(layout.ledger_entry_file(entry.order_id), entry.to_json())
+
+
+def _check_transition(path: Path, old: LedgerEntry, new: LedgerEntry) -> None:
+    same_evidence = old.model_copy(update={"signoff": new.signoff}) == new
+    if old.signoff.state == "pending" and new.signoff.state == "sealed" and same_evidence:
+        return
+    raise RefusedError(
+        f"{path}: ledger entries are write-once; only pending -> sealed is allowed",
+        hint="a changed order needs a new order ID from High Command",
+    )
