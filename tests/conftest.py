@@ -10,6 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Timing varies on shared CI machines; a property either holds or not, however long it takes.
+settings.register_profile("toyfoundry", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("toyfoundry")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path(__file__).resolve().parent / "examples"
