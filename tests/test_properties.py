@@ -62,7 +62,7 @@ def test_safe_child_never_leaves_its_root(name: str) -> None:
         ".hidden",
         "ALFA\x00",
         "ALFA\n2026",
-        "ＡＬＦＡ-2026-0001",
+        "\uff21\uff2c\uff26\uff21-2026-0001",  # full-width look-alike letters
         "..",
         ".",
     ],
