@@ -21,7 +21,7 @@ EXAMPLES = Path(__file__).resolve().parent / "examples"
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
 
 # Folders of a factory repository that the sample content lives in.
-SAMPLE_FOLDERS = ("exchange", "planning", "new_major_pivots")
+SAMPLE_FOLDERS = ("exchange", "planning", "new_major_pivots", ".toyfoundry/telemetry/quilt/exports")
 
 
 @pytest.fixture(autouse=True)
