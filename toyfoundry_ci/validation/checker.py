@@ -55,7 +55,7 @@ def check_value(path: str, value: Any, expected_kind: str | None = None) -> File
     kind = _resolve_kind(result, folder_kind, own_kind)
     pivot = value.get("pivot")
     reg = registry()
-    if pivot not in reg.pivots:
+    if not isinstance(pivot, str) or pivot not in reg.pivots:
         known = ", ".join(sorted(reg.pivots))
         result.problems.append(
             Problem(
