@@ -21,6 +21,8 @@ from toyfoundry_ci.base.errors import ToyfoundryError
 COMMANDS: dict[str, str] = {
     "validate": "toyfoundry_ci.cli.validate:validate",
     "schemas": "toyfoundry_ci.cli.schemas:schemas",
+    "readiness": "toyfoundry_ci.cli.readiness:readiness",
+    "hooks": "toyfoundry_ci.cli.hooks:hooks",
 }
 
 
