@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -47,6 +46,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except ToyfoundryError as exc:
             if ctx.meta.get("toyfoundry.verbose"):
+                import traceback
+
                 traceback.print_exc()
             click.echo(exc.render(), err=True)
             ctx.exit(exc.exit_code)
