@@ -21,7 +21,16 @@ EXAMPLES = Path(__file__).resolve().parent / "examples"
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
 
 # Folders of a factory repository that the sample content lives in.
-SAMPLE_FOLDERS = ("exchange", "planning", "new_major_pivots", ".toyfoundry/telemetry/quilt/exports")
+SAMPLE_FOLDERS = (
+    "exchange",
+    "planning",
+    "new_major_pivots",
+    "tools",
+    "hooks",
+    ".toyfoundry/telemetry/quilt/exports",
+)
+# Top-level files of a factory repository (RUNBOOK.md names the others).
+SAMPLE_FILES = ("README.md", "RUNBOOK.md", ".pre-commit-config.yaml")
 
 
 @pytest.fixture(autouse=True)
@@ -65,8 +74,8 @@ def factory(tmp_path: Path) -> Iterator[Path]:
     for folder in SAMPLE_FOLDERS:
         src = REPO_ROOT / folder
         if src.exists():
-            shutil.copytree(src, repo / folder)
-    for name in ("README.md", "RUNBOOK.md"):
+            shutil.copytree(src, repo / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in SAMPLE_FILES:
         if (REPO_ROOT / name).exists():
             shutil.copy2(REPO_ROOT / name, repo / name)
     git(repo, "add", "-A")

@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "purge": "toyfoundry_ci.cli.foundry:purge",
     "status": "toyfoundry_ci.cli.foundry:status",
     "emit": "toyfoundry_ci.cli.foundry:emit",
+    "readiness": "toyfoundry_ci.cli.readiness:readiness",
+    "hooks": "toyfoundry_ci.cli.hooks:hooks",
 }
 
 

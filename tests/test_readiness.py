@@ -1,0 +1,296 @@
+"""The readiness gate as an operator runs it: real repositories, real files, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, REPO_ROOT, git, run_cli
+from toyfoundry_ci.base.canonical import sha256_file
+from toyfoundry_ci.base.layout import Layout
+
+BAD_QTY = EXAMPLES / "invalid/schema-bad-qty/exchange/orders/ALFA-2026-0101.json"
+
+
+def readiness(repo: Path, *args: str, epoch: int | None = None) -> tuple[int, str]:
+    env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else None
+    proc = run_cli("readiness", *args, cwd=repo, env=env)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def statuses(repo: Path, *args: str) -> dict[str, str]:
+    _, out = readiness(repo, "--format", "json", "--no-log", *args)
+    return {c["id"]: c["status"] for c in json.loads(out)["checks"]}
+
+
+def log_runs(repo: Path) -> list[dict[str, object]]:
+    runs: list[dict[str, object]] = json.loads((repo / "logs/ops_readiness.json").read_text())[
+        "runs"
+    ]
+    return runs
+
+
+def test_green_run_is_recorded_with_head_and_every_check(factory: Path) -> None:
+    code, out = readiness(factory)
+    assert code == 0, out
+    assert out.startswith("readiness: GREEN")
+    assert "pass  ledger-entries" in out
+    [run] = log_runs(factory)
+    assert run["verdict"] == "green"
+    assert run["head"] == git(factory, "rev-parse", "HEAD").strip()
+    ids = [c["id"] for c in run["checks"]]  # type: ignore[attr-defined]
+    assert ids[:3] == ["docs-present", "docs-aligned", "artifacts-valid"]
+    assert run_cli("validate", "logs/ops_readiness.json", cwd=factory).returncode == 0
+
+
+def test_deleted_runbook_turns_the_gate_red(factory: Path) -> None:
+    (factory / "RUNBOOK.md").unlink()
+    code, out = readiness(factory)
+    assert code == 1
+    assert "readiness: RED (2 of" in out
+    assert "RUNBOOK.md: missing" in out
+    assert "FAIL  docs-aligned" in out
+
+
+def test_runbook_naming_a_missing_command_or_path_is_red(factory: Path) -> None:
+    runbook = factory / "RUNBOOK.md"
+    runbook.write_text(
+        runbook.read_text() + "\nRun `toyfoundry frobnicate` then `toyfoundry schemas exprt`.\n"
+    )
+    shutil.move(factory / "tools/factory_order_emitter.py", factory / "tools/emitter.py")
+    code, out = readiness(factory)
+    assert code == 1
+    assert "`frobnicate` is not a toyfoundry command" in out
+    assert "`exprt` is not a `toyfoundry schemas` command" in out
+    assert "`tools/factory_order_emitter.py` does not exist" in out
+    assert "RUNBOOK.md:" in out
+
+
+def test_invalid_artifact_is_named_with_its_json_path(factory: Path) -> None:
+    shutil.copy(BAD_QTY, factory / "exchange/orders/ALFA-2026-0101.json")
+    code, out = readiness(factory, "--no-log")
+    assert code == 1
+    assert "exchange/orders/ALFA-2026-0101.json::$.lines[0].qty: 0 is less than" in out
+    assert not (factory / "logs/ops_readiness.json").exists()
+
+
+def test_json_and_github_formats_carry_the_same_facts(factory: Path) -> None:
+    (factory / "planning/change_log.md").write_text("  \n")
+    code, out = readiness(factory, "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["verdict"] == "red"
+    [bad] = [c for c in doc["checks"] if c["status"] == "fail"]
+    assert bad["id"] == "docs-present"
+    assert bad["details"] == ["planning/change_log.md: empty"]
+    code, out = readiness(factory, "--format", "github")
+    assert code == 1
+    assert out.startswith("::error title=readiness docs-present::")
+
+
+def test_history_is_bounded_newest_last(factory: Path) -> None:
+    from toyfoundry_ci.models.logs import HISTORY_LIMIT, ReadinessLog
+
+    old = {"at": "2026-01-01T00:00:00Z", "head": "none", "verdict": "green", "checks": []}
+    log = {"kind": "readiness-log", "pivot": "v1", "runs": [old] * HISTORY_LIMIT}
+    (factory / "logs").mkdir()
+    (factory / "logs/ops_readiness.json").write_text(json.dumps(log))
+    assert readiness(factory, epoch=1_800_000_000)[0] == 0
+    runs = log_runs(factory)
+    assert len(runs) == HISTORY_LIMIT
+    assert runs[-1]["at"] == "2027-01-15T08:00:00Z"
+    ReadinessLog.model_validate_json((factory / "logs/ops_readiness.json").read_bytes())
+
+
+def test_corrupt_log_is_refused_not_overwritten(factory: Path) -> None:
+    (factory / "logs").mkdir()
+    (factory / "logs/ops_readiness.json").write_text('{"kind": "readiness-log", "runs": [}')
+    code, out = readiness(factory)
+    assert code == 1
+    assert "error: logs/ops_readiness.json::line 1" in out
+    assert "restore the log from git" in out
+
+
+def test_two_red_runs_halt_and_a_documented_fix_plus_green_resumes(factory: Path) -> None:
+    from toyfoundry_ci.base.errors import RefusedError
+    from toyfoundry_ci.readiness import require_not_halted
+
+    layout = Layout(factory)
+    runbook = (factory / "RUNBOOK.md").read_bytes()
+    (factory / "RUNBOOK.md").unlink()
+    code, out = readiness(factory, epoch=1_800_000_000)
+    assert code == 1 and "HALTED" not in out
+    require_not_halted(layout, "pull")  # one red run does not halt
+
+    code, out = readiness(factory, epoch=1_800_000_060)
+    assert code == 1
+    assert "production HALTED since 2027-01-15T08:01:00Z" in out
+    assert "failing checks: docs-aligned, docs-present" in out
+    with pytest.raises(RefusedError) as refused:
+        require_not_halted(layout, "pull")
+    assert "pull refused: production is halted" in refused.value.message
+    assert "docs-aligned, docs-present" in refused.value.message
+    assert "planning/change_log.md" in (refused.value.hint or "")
+
+    # Fixed but undocumented: green, yet still halted.
+    (factory / "RUNBOOK.md").write_bytes(runbook)
+    code, out = readiness(factory, epoch=1_800_000_120)
+    assert code == 0 and "production HALTED" in out
+
+    change_log = factory / "planning/change_log.md"
+    before_halt = "\n## 2027-01-15T07:59:00Z — fix: docs-present, docs-aligned\n"
+    partial = "\n## 2027-01-15T08:03:00Z — fix: docs-present\n\nRestored RUNBOOK.md.\n"
+    change_log.write_text(change_log.read_text() + before_halt + partial)
+    code, out = readiness(factory, epoch=1_800_000_240)
+    assert code == 0 and "production HALTED" in out
+
+    change_log.write_text(
+        change_log.read_text() + "\n## 2027-01-15T08:05:00+00:00 -- fix: docs-aligned\n"
+    )
+    code, out = readiness(factory, epoch=1_800_000_360)
+    assert code == 0 and "HALTED" not in out
+    require_not_halted(layout, "pull")
+    assert [r["verdict"] for r in log_runs(factory)] == ["red", "red", "green", "green", "green"]
+
+
+def _entry(factory: Path, order_id: str) -> None:
+    from toyfoundry_ci.ledger.store import write_entry
+    from toyfoundry_ci.models.ledger import LedgerEntry
+
+    layout = Layout(factory)
+    export_dir = layout.quilt_exports
+    export_dir.mkdir(parents=True, exist_ok=True)
+    csv = export_dir / f"{order_id}.csv"
+    csv.write_text("station,bucket,throughput\npress,0,3\n")
+    manifest = export_dir / f"{order_id}.manifest.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "kind": "telemetry-export",
+                "pivot": "v1",
+                "order_id": order_id,
+                "seed": 7,
+                "bucket_minutes": 60,
+                "buckets": 1,
+                "stations": ["press"],
+                "metrics": ["throughput"],
+                "files": [
+                    {
+                        "path": layout.rel(csv),
+                        "format": "csv",
+                        "digest": {"sha256": sha256_file(csv)},
+                        "bytes": csv.stat().st_size,
+                    }
+                ],
+                "generated_at": "2026-11-21T00:00:00Z",
+            }
+        )
+    )
+    subjects = [
+        (layout.order_file(order_id), "order"),
+        (layout.ack_file(order_id), "acknowledgement"),
+        (layout.report_file(order_id), "report"),
+        (manifest, "quilt-export"),
+    ]
+    entry = LedgerEntry(
+        order_id=order_id,
+        subjects=[
+            {"name": layout.rel(p), "role": role, "digest": {"sha256": sha256_file(p)}}
+            for p, role in subjects
+        ],
+        stages=[],
+        signoff={"state": "pending"},
+        created_at="2026-11-21T00:00:00Z",
+    )
+    write_entry(layout, entry)
+    layout.storyboard.mkdir(parents=True, exist_ok=True)
+    layout.storyboard_file(order_id).write_text(f"# {order_id}\n\nParaded on schedule.\n")
+
+
+TRACE = ("ledger-entries", "ledger-evidence", "storyboard-notes", "telemetry-exports")
+
+
+def test_traceability_turns_on_with_the_first_ledger_entry(factory: Path) -> None:
+    # The sample batch is paraded: hide its ledger to see the checks before any parade.
+    entries = factory / "exchange/ledger/entries"
+    shutil.move(entries, factory / "entries.bak")
+    assert {statuses(factory)[c] for c in TRACE} == {"not-applicable"}
+    shutil.move(factory / "entries.bak", entries)
+    found = statuses(factory)
+    assert {found[c] for c in TRACE} == {"pass"}
+    assert found["artifacts-valid"] == "pass"
+
+    (factory / "planning/storyboard/ALFA-2026-0002.md").unlink()
+    csv = factory / ".toyfoundry/telemetry/quilt/exports/ALFA-2026-0003.quilt.csv"
+    csv.write_text(csv.read_text() + "press,1,4\n")
+    (factory / "exchange/ledger/entries/ALFA-2026-0001.json").unlink()
+    code, out = readiness(factory, "--no-log")
+    assert code == 1
+    assert "ALFA-2026-0001: paraded (exchange/reports/RPT-ALFA-2026-0001.json)" in out
+    assert "ALFA-2026-0002: planning/storyboard/ALFA-2026-0002.md missing or empty" in out
+    assert "exports/ALFA-2026-0003.quilt.csv: sha256 differs from the ledger" in out
+
+
+def test_ledger_index_check_turns_on_when_the_index_module_exists(factory: Path) -> None:
+    import importlib.util
+
+    _, out = readiness(factory, "--format", "json", "--no-log")
+    [index] = [c for c in json.loads(out)["checks"] if c["id"] == "ledger-index"]
+    if importlib.util.find_spec("toyfoundry_ci.ledger.index") is None:
+        assert index["message"] == "not applicable (ledger index not available)"
+    else:
+        assert index["status"] == "fail"  # no index.json was built
+
+
+def test_staged_checks_read_the_index_and_the_hub_mirror(factory: Path) -> None:
+    layout = Layout(factory)
+    new = factory / "exchange/orders/ALFA-2026-0004.json"
+    order = json.loads((factory / "exchange/orders/ALFA-2026-0001.json").read_text())
+    new.write_text(json.dumps({**order, "order_id": "ALFA-2026-0004"}, indent=2) + "\n")
+    shutil.copy(BAD_QTY, factory / "exchange/orders/ALFA-2026-0101.json")
+    git(factory, "add", "exchange/orders")
+    (factory / "exchange/orders/ALFA-2026-0101.json").unlink()  # the index still holds it
+    code, out = readiness(factory, "--staged", "--no-log")
+    assert code == 1
+    assert "exchange/orders/ALFA-2026-0101.json::$.lines[0].qty: 0 is less than" in out
+    assert "exchange/orders/ALFA-2026-0004.json: not on the hub mirror (never pulled)" in out
+
+    git(factory, "rm", "-q", "--cached", "exchange/orders/ALFA-2026-0101.json")
+    hub_orders = layout.default_hub / "orders"
+    hub_orders.mkdir(parents=True)
+    shutil.copy(new, hub_orders / new.name)
+    found = statuses(factory, "--staged")
+    assert found["staged-artifacts"] == "pass"
+    assert found["staged-orders"] == "pass"
+
+    new.write_text(new.read_text().replace('"routine"', '"urgent"'))
+    git(factory, "add", str(new))
+    code, out = readiness(factory, "--staged", "--no-log")
+    assert code == 1
+    assert "ALFA-2026-0004.json: differs from the hub's digest" in out
+
+
+def test_staged_checks_say_not_applicable_with_nothing_staged(factory: Path) -> None:
+    found = statuses(factory, "--staged")
+    assert found["staged-artifacts"] == "not-applicable"
+    assert found["staged-orders"] == "not-applicable"
+
+
+def test_runbook_v1_form_runs_the_same_gate(factory: Path) -> None:
+    v1 = subprocess.run(
+        [sys.executable, "-m", "tools.ops_readiness", "--format", "json"],
+        cwd=factory,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert v1.returncode == 0, v1.stderr
+    assert json.loads(v1.stdout)["verdict"] == "green"
+    assert len(log_runs(factory)) == 1

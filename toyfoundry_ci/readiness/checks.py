@@ -1,0 +1,126 @@
+"""The readiness checks: each has a stable ID, a status and a one-line fix hint.
+
+IDs are part of the interface: the log records them, the change log names them to resume
+after a halt, and operators grep for them. Never rename one; add a new one instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from toyfoundry_ci.base.kinds import iter_repo_artifacts
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.validation.checker import check_files
+
+Status = Literal["pass", "fail", "not-applicable"]
+
+# How many problem lines a check keeps; the count of the rest is said.
+MAX_DETAILS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The outcome of one check: what was found, and the one thing to do when it failed."""
+
+    id: str
+    status: Status
+    message: str
+    fix: str | None = None
+    details: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "fail"
+
+
+def passed(check_id: str, message: str) -> Check:
+    return Check(check_id, "pass", message)
+
+
+def not_applicable(check_id: str, why: str) -> Check:
+    return Check(check_id, "not-applicable", f"not applicable ({why})")
+
+
+def failed(check_id: str, message: str, fix: str, problems: Iterable[str] = ()) -> Check:
+    lines = list(problems)
+    details = lines[:MAX_DETAILS]
+    if len(lines) > MAX_DETAILS:
+        details.append(f"... and {len(lines) - MAX_DETAILS} more")
+    return Check(check_id, "fail", message, fix, tuple(details))
+
+
+REQUIRED_DOCS = (
+    "RUNBOOK.md",
+    "README.md",
+    "planning/toyfoundry/toyfoundry.md",
+    "planning/change_log.md",
+    "new_major_pivots/README.md",
+)
+
+
+def docs_present(layout: Layout) -> Check:
+    """Every required doc exists and holds more than whitespace, as do all plans."""
+    names = list(REQUIRED_DOCS)
+    plans = layout.root / "planning" / "toyfoundry"
+    if plans.is_dir():
+        names += sorted(layout.rel(p) for p in plans.glob("*.md") if layout.rel(p) not in names)
+    problems = []
+    for name in names:
+        path = layout.root / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif not path.read_bytes().strip():
+            problems.append(f"{name}: empty")
+    if problems:
+        return failed(
+            "docs-present",
+            f"{len(problems)} required doc(s) missing or empty",
+            "write the docs named above (RUNBOOK.md lists what each one holds)",
+            problems,
+        )
+    return passed("docs-present", f"{len(names)} required doc(s) present")
+
+
+def artifacts_valid(layout: Layout) -> Check:
+    """Every artifact of the repository validates under its pivot."""
+    root = layout.root
+    results = check_files(str(p) for p in iter_repo_artifacts(root))
+    bad = [r for r in results if not r.ok]
+    if not bad:
+        return passed("artifacts-valid", f"{len(results)} artifact(s) valid")
+    problems = [
+        f"{layout.rel(Path(r.path))}::{p.where}: {p.message}" for r in bad for p in r.problems
+    ]
+    return failed(
+        "artifacts-valid",
+        f"{len(problems)} error(s) in {len(bad)} of {len(results)} artifact(s)",
+        "run `toyfoundry validate` and fix the files it names",
+        problems,
+    )
+
+
+CheckFn = Callable[[Layout], Check]
+
+
+def repository_checks() -> tuple[CheckFn, ...]:
+    """The checks of every run, in the order they are reported."""
+    from toyfoundry_ci.readiness.docs import docs_aligned
+    from toyfoundry_ci.readiness.trace import TRACE_CHECKS
+
+    return (docs_present, docs_aligned, artifacts_valid, *TRACE_CHECKS)
+
+
+def staged_checks() -> tuple[CheckFn, ...]:
+    """The checks ``--staged`` adds, over what is about to be committed."""
+    from toyfoundry_ci.readiness.staged import staged_artifacts_valid, staged_orders_mirrored
+
+    return (staged_artifacts_valid, staged_orders_mirrored)
+
+
+def run_checks(layout: Layout, *, staged: bool = False) -> list[Check]:
+    """Run every check (and the staged ones when asked), in report order."""
+    fns = repository_checks() + (staged_checks() if staged else ())
+    return [fn(layout) for fn in fns]

@@ -1,0 +1,98 @@
+"""Renderings of a readiness run: text for people, json for programs, github for Actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import orjson
+
+from toyfoundry_ci.readiness.gate import ReadinessResult
+from toyfoundry_ci.readiness.halt import RED_RUNS_TO_HALT, resume_hint
+
+Reporter = Callable[[ReadinessResult], str]
+
+_MARK = {"pass": "pass", "fail": "FAIL", "not-applicable": "n/a "}
+
+
+def _headline(result: ReadinessResult) -> str:
+    if result.green:
+        return f"readiness: GREEN ({len(result.checks)} checks, none failed)"
+    return f"readiness: RED ({len(result.failed)} of {len(result.checks)} checks failed)"
+
+
+def _halt_lines(result: ReadinessResult) -> list[str]:
+    halt = result.halt
+    if not halt.halted:
+        return []
+    return [
+        f"production HALTED since {halt.since} ({RED_RUNS_TO_HALT} red runs in a row);"
+        f" failing checks: {', '.join(halt.failing)}",
+        f"to resume: {resume_hint(halt)}",
+    ]
+
+
+def report_text(result: ReadinessResult) -> str:
+    width = max(len(c.id) for c in result.checks)
+    lines = [_headline(result)]
+    for check in result.checks:
+        lines.append(f"  {_MARK[check.status]}  {check.id:<{width}}  {check.message}")
+        lines += [f"        {d}" for d in check.details]
+        if check.fix:
+            lines.append(f"        fix: {check.fix}")
+    lines += _halt_lines(result)
+    if not result.recorded:
+        lines.append("(not recorded in logs/ops_readiness.json)")
+    return "\n".join(lines)
+
+
+def report_json(result: ReadinessResult) -> str:
+    doc = {
+        "verdict": result.verdict,
+        "at": result.at,
+        "head": result.head,
+        "recorded": result.recorded,
+        "checks": [
+            {
+                "id": c.id,
+                "status": c.status,
+                "message": c.message,
+                "fix": c.fix,
+                "details": list(c.details),
+            }
+            for c in result.checks
+        ],
+        "halt": {
+            "halted": result.halt.halted,
+            "since": result.halt.since,
+            "failing": list(result.halt.failing),
+        },
+    }
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
+
+
+def _escape(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def report_github(result: ReadinessResult) -> str:
+    """One ``::error`` annotation per failed check, then the text report for the log."""
+    lines = []
+    for check in result.failed:
+        title = _escape_property(f"readiness {check.id}")
+        body = "\n".join((check.message, *check.details, f"fix: {check.fix}"))
+        lines.append(f"::error title={title}::{_escape(body)}")
+    if result.halt.halted:
+        lines.append(f"::error title=production halted::{_escape(_halt_lines(result)[0])}")
+    lines.append(report_text(result))
+    return "\n".join(lines)
+
+
+REPORTERS: dict[str, Reporter] = {
+    "text": report_text,
+    "json": report_json,
+    "github": report_github,
+}

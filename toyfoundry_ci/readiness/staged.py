@@ -1,0 +1,105 @@
+"""Checks over the staged changes (``--staged``): what a commit is about to record."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from toyfoundry_ci.base.canonical import sha256_bytes, sha256_file
+from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX, kind_for_path
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import parse_artifact, read_artifact
+from toyfoundry_ci.readiness import _git
+from toyfoundry_ci.readiness.checks import Check, failed, not_applicable, passed
+from toyfoundry_ci.validation.checker import check_value
+
+_ARTIFACT = re.compile(ARTIFACT_FILES_REGEX)
+ORDERS = "exchange/orders/"
+NOT_A_REPO_FIX = "run inside the factory's git repository"
+
+
+def _staged(layout: Layout, check_id: str) -> list[tuple[str, str]] | Check:
+    try:
+        return _git.staged_changes(layout.root)
+    except OSError as exc:
+        return failed(check_id, f"cannot read the staged changes: {exc}", NOT_A_REPO_FIX)
+
+
+def staged_artifacts_valid(layout: Layout) -> Check:
+    """Every staged artifact, as staged (not as in the working tree), validates."""
+    changes = _staged(layout, "staged-artifacts")
+    if isinstance(changes, Check):
+        return changes
+    paths = [
+        p
+        for status, p in changes
+        if status != "D" and _ARTIFACT.match(p) and kind_for_path(PurePosixPath(p))
+    ]
+    if not paths:
+        return not_applicable("staged-artifacts", "no staged artifacts")
+
+    blobs = _git.staged_blobs(layout.root, paths)
+    problems = []
+    for path in paths:
+        result = check_value(path, parse_artifact(blobs.get(path, b"")))
+        problems += [f"{path}::{p.where}: {p.message}" for p in result.problems]
+    if problems:
+        return failed(
+            "staged-artifacts",
+            f"{len(problems)} error(s) in the staged artifacts",
+            "fix the files named above and `git add` them again",
+            problems,
+        )
+    return passed("staged-artifacts", f"{len(paths)} staged artifact(s) valid")
+
+
+def mirror_digests(layout: Layout) -> dict[str, str]:
+    """Order file name -> sha256 as the hub mirror knows it.
+
+    The pulls recorded in ``logs/exchange_all.json`` say what the hub sent; the embedded
+    hub folder, when present, is asked directly and wins.
+    """
+    digests: dict[str, str] = {}
+    log = read_artifact(layout.exchange_log) if layout.exchange_log.is_file() else None
+    if isinstance(log, dict) and isinstance(log.get("runs"), list):
+        for run in log["runs"]:
+            if not isinstance(run, dict) or run.get("direction") != "pull":
+                continue
+            for order in run.get("orders") or []:
+                if isinstance(order, dict) and isinstance(order.get("digest"), dict):
+                    digests[f"{order.get('order_id')}.json"] = str(order["digest"].get("sha256"))
+    hub_orders = layout.default_hub / "orders"
+    if hub_orders.is_dir():
+        for path in hub_orders.glob("*.json"):
+            if path.is_file() and not path.is_symlink():
+                digests[path.name] = sha256_file(path)
+    return digests
+
+
+def staged_orders_mirrored(layout: Layout) -> Check:
+    """``exchange/orders/`` is a read-only mirror: staged orders must match the hub's digest."""
+    changes = _staged(layout, "staged-orders")
+    if isinstance(changes, Check):
+        return changes
+    orders = [(s, p) for s, p in changes if p.startswith(ORDERS)]
+    if not orders:
+        return not_applicable("staged-orders", "no staged change to exchange/orders/")
+    known = mirror_digests(layout)
+    blobs = _git.staged_blobs(layout.root, [p for s, p in orders if s != "D"])
+    problems = []
+    for status, path in orders:
+        name = path[len(ORDERS) :]
+        if status == "D":
+            problems.append(f"{path}: deleted, but the mirror keeps every order")
+        elif name not in known:
+            problems.append(f"{path}: not on the hub mirror (never pulled)")
+        elif sha256_bytes(blobs.get(path, b"")) != known[name]:
+            problems.append(f"{path}: differs from the hub's digest {known[name][:12]}")
+    if problems:
+        return failed(
+            "staged-orders",
+            f"{len(problems)} staged order(s) differ from the hub mirror",
+            "orders come only from `toyfoundry pull`; unstage the edit (`git restore --staged`)",
+            problems,
+        )
+    return passed("staged-orders", f"{len(orders)} staged order(s) match the hub mirror")

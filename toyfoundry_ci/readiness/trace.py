@@ -1,0 +1,206 @@
+"""Traceability of paraded orders: ledger entry, evidence digests, storyboard, telemetry, index.
+
+These checks report "not applicable" until the ledger holds entries (nothing paraded yet),
+then apply to every entry: no silent pass.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toyfoundry_ci.base.canonical import sha256_file
+from toyfoundry_ci.base.errors import UnsafeIdError
+from toyfoundry_ci.base.ids import is_order_id
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import ParseError, read_artifact
+from toyfoundry_ci.readiness.checks import Check, CheckFn, failed, not_applicable, passed
+
+NO_ENTRIES = "no ledger entries yet: nothing paraded"
+EXPORT_ROLE = "quilt-export"
+# Imported by name: the check turns on as soon as the ledger index exists.
+LEDGER_INDEX_MODULE = "toyfoundry_ci.ledger.index"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A ledger entry as read from disk: its file and value (None when unreadable)."""
+
+    path: Path
+    value: dict[str, Any] | None
+
+    @property
+    def order_id(self) -> str:
+        return self.path.stem
+
+    def subjects(self) -> list[dict[str, Any]]:
+        subjects = (self.value or {}).get("subjects")
+        return [s for s in subjects if isinstance(s, dict)] if isinstance(subjects, list) else []
+
+
+def _entries(layout: Layout) -> list[Entry]:
+    folder = layout.ledger_entries
+    if not folder.is_dir():
+        return []
+    entries = []
+    for path in sorted(folder.glob("*.json")):
+        value = read_artifact(path)
+        entries.append(Entry(path, value if isinstance(value, dict) else None))
+    return entries
+
+
+def ledger_entries(layout: Layout) -> Check:
+    """Every paraded order (a report in exchange/reports/) has a readable ledger entry."""
+    entries = _entries(layout)
+    if not entries:
+        return not_applicable("ledger-entries", NO_ENTRIES)
+    have = {e.order_id for e in entries if e.value is not None}
+    problems = [f"{layout.rel(e.path)}: unreadable" for e in entries if e.value is None]
+    for report in sorted(layout.reports.glob("RPT-*.json")):
+        order_id = report.stem.removeprefix("RPT-")
+        if is_order_id(order_id) and order_id not in have:
+            problems.append(f"{order_id}: paraded ({layout.rel(report)}) but has no ledger entry")
+    if problems:
+        return failed(
+            "ledger-entries",
+            f"{len(problems)} paraded order(s) without a usable ledger entry",
+            "re-run `toyfoundry parade` for the orders named above",
+            problems,
+        )
+    return passed("ledger-entries", f"{len(entries)} ledger entr(y/ies), one per paraded order")
+
+
+def _digest_problem(layout: Layout, subject: dict[str, Any]) -> str | None:
+    name = subject.get("name")
+    digest = subject.get("digest")
+    expected = digest.get("sha256") if isinstance(digest, dict) else None
+    if not isinstance(name, str) or ".." in name.split("/") or name.startswith("/"):
+        return f"subject {name!r} is not a repository path"
+    path = layout.root / name
+    if not path.is_file() or path.is_symlink():
+        return f"{name}: missing"
+    if sha256_file(path) != expected:
+        return f"{name}: sha256 differs from the ledger"
+    return None
+
+
+def ledger_evidence(layout: Layout) -> Check:
+    """Each entry's evidence files exist and match the digests the entry cites."""
+    entries = [e for e in _entries(layout) if e.value is not None]
+    if not entries:
+        return not_applicable("ledger-evidence", NO_ENTRIES)
+    problems = []
+    count = 0
+    for entry in entries:
+        for subject in entry.subjects():
+            count += 1
+            problem = _digest_problem(layout, subject)
+            if problem:
+                problems.append(f"{entry.order_id}: {problem}")
+    if problems:
+        return failed(
+            "ledger-evidence",
+            f"{len(problems)} evidence file(s) differ from the ledger",
+            "restore the evidence from git; the ledger is write-once",
+            problems,
+        )
+    return passed("ledger-evidence", f"{count} evidence file(s) match the ledger")
+
+
+def storyboard_notes(layout: Layout) -> Check:
+    """Each entry's order has a non-empty storyboard note."""
+    entries = _entries(layout)
+    if not entries:
+        return not_applicable("storyboard-notes", NO_ENTRIES)
+    problems = []
+    for entry in entries:
+        try:
+            note = layout.storyboard_file(entry.order_id)
+        except UnsafeIdError:
+            problems.append(f"{layout.rel(entry.path)}: file name is not an order ID")
+            continue
+        if not note.is_file() or not note.read_bytes().strip():
+            problems.append(f"{entry.order_id}: {layout.rel(note)} missing or empty")
+    if problems:
+        return failed(
+            "storyboard-notes",
+            f"{len(problems)} paraded order(s) without a storyboard note",
+            "write planning/storyboard/<order>.md: what happened and why",
+            problems,
+        )
+    return passed("storyboard-notes", f"{len(entries)} storyboard note(s) present")
+
+
+def telemetry_exports(layout: Layout) -> Check:
+    """Each entry cites a quilt export, and the export's files match their checksums."""
+    entries = [e for e in _entries(layout) if e.value is not None]
+    if not entries:
+        return not_applicable("telemetry-exports", NO_ENTRIES)
+    problems = []
+    for entry in entries:
+        exports = [s for s in entry.subjects() if s.get("role") == EXPORT_ROLE]
+        if not exports:
+            problems.append(f"{entry.order_id}: the ledger entry cites no telemetry export")
+        for subject in exports:
+            problem = _digest_problem(layout, subject) or _manifest_problem(layout, subject)
+            if problem:
+                problems.append(f"{entry.order_id}: {problem}")
+    if problems:
+        return failed(
+            "telemetry-exports",
+            f"{len(problems)} telemetry export problem(s)",
+            "re-export the quilt of the orders named above (`toyfoundry drill`)",
+            problems,
+        )
+    return passed("telemetry-exports", f"telemetry exports of {len(entries)} order(s) match")
+
+
+def _manifest_problem(layout: Layout, subject: dict[str, Any]) -> str | None:
+    """A cited export manifest lists files with checksums: those must match too."""
+    name = str(subject.get("name"))
+    if not name.endswith(".manifest.json"):
+        return None
+    manifest = read_artifact(layout.root / name)
+    if isinstance(manifest, ParseError) or not isinstance(manifest, dict):
+        return f"{name}: unreadable manifest"
+    for item in manifest.get("files") or []:
+        if not isinstance(item, dict):
+            return f"{name}: malformed file list"
+        path = str(item.get("path"))
+        if not (layout.root / path).is_file():
+            # Manifests may name their files relative to their own folder.
+            path = str(Path(name).parent / path)
+        problem = _digest_problem(layout, {"name": path, "digest": item.get("digest")})
+        if problem:
+            return f"{name} lists {problem}"
+    return None
+
+
+def ledger_index(layout: Layout) -> Check:
+    """``exchange/ledger/index.json`` equals a fresh rebuild from the entries."""
+    if not _entries(layout):
+        return not_applicable("ledger-index", NO_ENTRIES)
+    try:
+        index = importlib.import_module(LEDGER_INDEX_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != LEDGER_INDEX_MODULE:
+            raise
+        return not_applicable("ledger-index", "ledger index not available")
+    if index.index_is_current(layout):
+        return passed("ledger-index", "exchange/ledger/index.json equals a fresh rebuild")
+    return failed(
+        "ledger-index",
+        "exchange/ledger/index.json differs from a fresh rebuild of the entries",
+        "run `toyfoundry ledger index` and commit the result",
+    )
+
+
+TRACE_CHECKS: tuple[CheckFn, ...] = (
+    ledger_entries,
+    ledger_evidence,
+    storyboard_notes,
+    telemetry_exports,
+    ledger_index,
+)
