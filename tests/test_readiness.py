@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, REPO_ROOT, git, run_cli
-from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.layout import Layout
 
 BAD_QTY = EXAMPLES / "invalid/schema-bad-qty/exchange/orders/ALFA-2026-0101.json"
@@ -157,60 +156,6 @@ def test_two_red_runs_halt_and_a_documented_fix_plus_green_resumes(factory: Path
     assert code == 0 and "HALTED" not in out
     require_not_halted(layout, "pull")
     assert [r["verdict"] for r in log_runs(factory)] == ["red", "red", "green", "green", "green"]
-
-
-def _entry(factory: Path, order_id: str) -> None:
-    from toyfoundry_ci.ledger.store import write_entry
-    from toyfoundry_ci.models.ledger import LedgerEntry
-
-    layout = Layout(factory)
-    export_dir = layout.quilt_exports
-    export_dir.mkdir(parents=True, exist_ok=True)
-    csv = export_dir / f"{order_id}.csv"
-    csv.write_text("station,bucket,throughput\npress,0,3\n")
-    manifest = export_dir / f"{order_id}.manifest.json"
-    manifest.write_text(
-        json.dumps(
-            {
-                "kind": "telemetry-export",
-                "pivot": "v1",
-                "order_id": order_id,
-                "seed": 7,
-                "bucket_minutes": 60,
-                "buckets": 1,
-                "stations": ["press"],
-                "metrics": ["throughput"],
-                "files": [
-                    {
-                        "path": layout.rel(csv),
-                        "format": "csv",
-                        "digest": {"sha256": sha256_file(csv)},
-                        "bytes": csv.stat().st_size,
-                    }
-                ],
-                "generated_at": "2026-11-21T00:00:00Z",
-            }
-        )
-    )
-    subjects = [
-        (layout.order_file(order_id), "order"),
-        (layout.ack_file(order_id), "acknowledgement"),
-        (layout.report_file(order_id), "report"),
-        (manifest, "quilt-export"),
-    ]
-    entry = LedgerEntry(
-        order_id=order_id,
-        subjects=[
-            {"name": layout.rel(p), "role": role, "digest": {"sha256": sha256_file(p)}}
-            for p, role in subjects
-        ],
-        stages=[],
-        signoff={"state": "pending"},
-        created_at="2026-11-21T00:00:00Z",
-    )
-    write_entry(layout, entry)
-    layout.storyboard.mkdir(parents=True, exist_ok=True)
-    layout.storyboard_file(order_id).write_text(f"# {order_id}\n\nParaded on schedule.\n")
 
 
 TRACE = ("ledger-entries", "ledger-evidence", "storyboard-notes", "telemetry-exports")
