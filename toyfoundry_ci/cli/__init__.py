@@ -21,6 +21,9 @@ from toyfoundry_ci.base.errors import ToyfoundryError
 COMMANDS: dict[str, str] = {
     "validate": "toyfoundry_ci.cli.validate:validate",
     "schemas": "toyfoundry_ci.cli.schemas:schemas",
+    "pull": "toyfoundry_ci.cli.exchange:pull",
+    "push": "toyfoundry_ci.cli.exchange:push",
+    "promote": "toyfoundry_ci.cli.exchange:promote",
 }
 
 
