@@ -15,6 +15,7 @@ from typing import Any
 from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.clock import stamp
+from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
@@ -54,6 +55,30 @@ def quarantine_dir(layout: Layout) -> Path:
 def pull(layout: Layout, hub: Hub) -> PullResult:
     """Mirror new and changed directives; quarantine the rest; log the run."""
     out = PullResult(hub=hub.display)
+    try:
+        _pull(layout, hub, out)
+    except HubError as exc:
+        append_run(
+            layout,
+            direction="pull",
+            hub=hub.display,
+            orders=[],
+            result="failed",
+            detail=exc.message,
+        )
+        raise
+    append_run(
+        layout,
+        direction="pull",
+        hub=hub.display,
+        orders=[*out.new, *out.changed],
+        result=out.result,
+        detail=_detail(out),
+    )
+    return out
+
+
+def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
     listing = hub.listing()
     wanted: list[str] = []
     for path in sorted(p for p in listing if p.startswith("orders/")):
@@ -65,15 +90,6 @@ def pull(layout: Layout, hub: Hub) -> PullResult:
             wanted.append(path)
     for path, data in sorted(hub.read(wanted).items()):
         _take(layout, out, path, data)
-    append_run(
-        layout,
-        direction="pull",
-        hub=hub.display,
-        orders=[*out.new, *out.changed],
-        result=out.result,
-        detail=_detail(out),
-    )
-    return out
 
 
 def _take(layout: Layout, out: PullResult, path: str, data: bytes) -> None:

@@ -94,6 +94,33 @@ def push(
         )
     if gate:
         require_ready(layout, "push", green=True)
+    try:
+        out = _push(layout, hub, factory, dry_run, order_ids)
+    except HubError as exc:
+        append_run(
+            layout,
+            direction="push",
+            hub=hub.display,
+            orders=[],
+            result="failed",
+            detail=exc.message,
+        )
+        raise
+    append_run(
+        layout,
+        direction="push",
+        hub=hub.display,
+        orders=[(e.order_id, e.order_digest) for e in out.sent],
+        result=out.result,
+        receipt_id=out.receipt_id,
+        detail=_detail(out),
+    )
+    return out
+
+
+def _push(
+    layout: Layout, hub: Hub, factory: str, dry_run: bool, order_ids: Iterable[str] | None
+) -> PushResult:
     out = PushResult(hub=hub.display, dry_run=dry_run)
     listing = hub.listing()
     held = inventory(hub, listing)
@@ -119,15 +146,6 @@ def push(
     if out.sent and not dry_run:
         publication, out.receipt_id = _publication(out.sent, factory, hub.display)
         out.publication = hub.publish(publication).publication
-    append_run(
-        layout,
-        direction="push",
-        hub=hub.display,
-        orders=[(e.order_id, e.order_digest) for e in out.sent],
-        result=out.result,
-        receipt_id=out.receipt_id,
-        detail=_detail(out),
-    )
     return out
 
 
