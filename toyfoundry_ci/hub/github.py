@@ -19,6 +19,7 @@ from typing import Any
 
 from github import Auth, Github, GithubException, GithubRetry, InputGitTreeElement
 from github.GitCommit import GitCommit
+from github.GitRef import GitRef
 from github.GitTree import GitTree
 from github.Repository import Repository
 
@@ -86,9 +87,11 @@ class GitHubHub:
             seconds_between_requests=None,
             seconds_between_writes=None,
             timeout=30,
+            lazy=True,
         )
-        self._repo: Repository = self._gh.get_repo(self.full_name, lazy=True)
+        self._repo: Repository = self._gh.get_repo(self.full_name)
         self._head: GitCommit | None = None
+        self._ref: GitRef | None = None
         self._base: GitTree | None = None
         self._tree: dict[str, str] = {}
         self._fetched = False
@@ -122,10 +125,11 @@ class GitHubHub:
         return data
 
     def _fetch(self) -> None:
-        self._head, self._base, self._tree = None, None, {}
+        self._head, self._base, self._tree, self._ref = None, None, {}, None
         try:
             ref = self._repo.get_git_ref(f"heads/{self.branch}")
             head_sha = ref.object.sha
+            self._ref = ref
         except GithubException as exc:
             if exc.status != 404:
                 raise self._error(exc, "read the hub branch") from exc
@@ -203,10 +207,10 @@ class GitHubHub:
             lambda: self._repo.create_git_commit(message, tree, parents), "create the commit"
         )
         try:
-            if self._head is None:
+            if self._ref is None:
                 self._repo.create_git_ref(f"refs/heads/{self.branch}", commit.sha)
             else:
-                self._repo.get_git_ref(f"heads/{self.branch}").edit(commit.sha, force=False)
+                self._ref.edit(commit.sha, force=False)
         except GithubException as exc:
             if exc.status in (409, 422):
                 return None
