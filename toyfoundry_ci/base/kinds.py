@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator
+import functools
+import os
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -34,6 +37,9 @@ class Location:
     @property
     def parts(self) -> tuple[str, ...]:
         return tuple(self.folder.split("/"))
+
+    def matches_name(self, name: str) -> bool:
+        return _name_matcher(self.pattern)(name) is not None
 
 
 # Factory repository layout (DESIGN §3), most specific first.
@@ -72,15 +78,24 @@ ARTIFACT_FILES_REGEX = (
 )
 
 
-def kind_for_path(path: PurePath) -> str | None:
+def kind_for_path(path: PurePath | str) -> str | None:
     """The kind a file's folder implies, matched on the trailing folders of its path."""
-    parents = path.parent.parts
-    name = path.name
-    for loc in _ALL:
-        n = len(loc.parts)
-        if parents[-n:] == loc.parts and fnmatch.fnmatchcase(name, loc.pattern):
+    folder, name = os.path.split(os.fspath(path))
+    for loc in _locations_for_folder(folder):
+        if loc.matches_name(name):
             return loc.kind
     return None
+
+
+@functools.cache
+def _name_matcher(pattern: str) -> Callable[[str], re.Match[str] | None]:
+    return re.compile(fnmatch.translate(pattern)).match
+
+
+@functools.lru_cache(maxsize=1024)
+def _locations_for_folder(folder: str) -> tuple[Location, ...]:
+    parents = PurePath(folder).parts
+    return tuple(loc for loc in _ALL if parents[-len(loc.parts) :] == loc.parts)
 
 
 def iter_repo_artifacts(root: Path) -> Iterator[Path]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -21,6 +20,12 @@ from toyfoundry_ci.base.errors import ToyfoundryError
 COMMANDS: dict[str, str] = {
     "validate": "toyfoundry_ci.cli.validate:validate",
     "schemas": "toyfoundry_ci.cli.schemas:schemas",
+    "forge": "toyfoundry_ci.cli.foundry:forge",
+    "drill": "toyfoundry_ci.cli.foundry:drill",
+    "parade": "toyfoundry_ci.cli.foundry:parade",
+    "purge": "toyfoundry_ci.cli.foundry:purge",
+    "status": "toyfoundry_ci.cli.foundry:status",
+    "emit": "toyfoundry_ci.cli.foundry:emit",
     "pull": "toyfoundry_ci.cli.exchange:pull",
     "push": "toyfoundry_ci.cli.exchange:push",
     "promote": "toyfoundry_ci.cli.exchange:promote",
@@ -48,6 +53,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except ToyfoundryError as exc:
             if ctx.meta.get("toyfoundry.verbose"):
+                import traceback  # only for --verbose: keeps start-up light
+
                 traceback.print_exc()
             click.echo(exc.render(), err=True)
             ctx.exit(exc.exit_code)

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from toyfoundry_ci.base.kinds import KINDS, kind_for_path
@@ -52,7 +50,7 @@ def check_value(path: str, value: Any, expected_kind: str | None = None) -> File
     if type(value) is not dict:
         result.problems.append(Problem("$", "an artifact must be a JSON object"))
         return result
-    folder_kind = expected_kind or kind_for_path(Path(path))
+    folder_kind = expected_kind or kind_for_path(path)
     own_kind = value.get("kind")
     kind = _resolve_kind(result, folder_kind, own_kind)
     pivot = value.get("pivot")
@@ -104,7 +102,7 @@ def _resolve_kind(result: FileResult, folder_kind: str | None, own_kind: object)
 
 def check_file(path: str) -> FileResult:
     """Load and validate one artifact file."""
-    return check_value(path, read_artifact(Path(path)))
+    return check_value(path, read_artifact(path))
 
 
 def _check_chunk(paths: Sequence[str]) -> list[FileResult]:
@@ -117,6 +115,8 @@ def check_files(paths: Iterable[str], *, jobs: int | None = None) -> list[FileRe
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(paths) < PARALLEL_THRESHOLD:
         return _check_chunk(paths)
+    from concurrent.futures import ProcessPoolExecutor  # only large batches pay for it
+
     chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]

@@ -28,15 +28,17 @@ def _skip(text: str, pos: int) -> int:
 
 
 def _descend(text: str, pos: int, parts: list[str | int]) -> int:
+    line_pos = pos
     for part in parts:
         found = _child(text, pos, part)
         if found is None:
-            return pos
-        pos = found
-    return pos
+            break
+        line_pos, pos = found
+    return line_pos
 
 
-def _child(text: str, pos: int, part: str | int) -> int | None:
+def _child(text: str, pos: int, part: str | int) -> tuple[int, int] | None:
+    """Where the member ``part`` starts (its key, for objects) and where its value starts."""
     opener = text[pos]
     if opener not in "{[":
         return None
@@ -53,7 +55,7 @@ def _child(text: str, pos: int, part: str | int) -> int | None:
             pos = _skip(text, m.end())
             pos = _skip(text, pos + 1)  # the colon
         if key == part:
-            return pos if opener == "[" else entry
+            return entry, pos
         pos = _skip(text, _end_of_value(text, pos))
         if text[pos] == ",":
             pos = _skip(text, pos + 1)
