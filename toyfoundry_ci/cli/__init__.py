@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "pull": "toyfoundry_ci.cli.exchange:pull",
     "push": "toyfoundry_ci.cli.exchange:push",
     "promote": "toyfoundry_ci.cli.exchange:promote",
+    "shift": "toyfoundry_ci.cli.shift:shift",
 }
 
 
