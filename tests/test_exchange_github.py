@@ -35,7 +35,7 @@ def gh(monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubServer]:
 def test_push_is_one_commit_in_a_constant_number_of_requests(
     tmp_path: Path, gh: GitHubServer
 ) -> None:
-    layout, ids = sealed_factory(tmp_path / "factory", 40)
+    layout, ids = sealed_factory(tmp_path / "factory", 500)
     hub = open_hub(layout, HUB)
 
     result = push(layout, hub, "factory")
@@ -44,7 +44,7 @@ def test_push_is_one_commit_in_a_constant_number_of_requests(
     assert gh.count() <= 8
     assert gh.count("POST") == 3 and gh.count("PATCH") == 1  # tree, commit, issue; ref
     files = gh.repos["high-command/hub"].files()
-    assert sum(p.startswith("reports/") for p in files) == 40
+    assert sum(p.startswith("reports/") for p in files) == 500
     assert json.loads(files[f"acknowledgements/ACK-{ids[0]}.json"])["ack_id"] == f"ACK-{ids[0]}"
     (issue,) = gh.repos["high-command/hub"].issues
     assert issue["title"].startswith("Lot ") and ids[0] in issue["body"]
