@@ -32,6 +32,7 @@ def gh(monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubServer]:
         yield server
 
 
+@pytest.mark.slow  # writes 500 sealed orders first
 def test_push_is_one_commit_in_a_constant_number_of_requests(
     tmp_path: Path, gh: GitHubServer
 ) -> None:
