@@ -28,6 +28,10 @@ COMMANDS: dict[str, str] = {
     "emit": "toyfoundry_ci.cli.foundry:emit",
     "readiness": "toyfoundry_ci.cli.readiness:readiness",
     "hooks": "toyfoundry_ci.cli.hooks:hooks",
+    "pull": "toyfoundry_ci.cli.exchange:pull",
+    "push": "toyfoundry_ci.cli.exchange:push",
+    "promote": "toyfoundry_ci.cli.exchange:promote",
+    "shift": "toyfoundry_ci.cli.shift:shift",
 }
 
 

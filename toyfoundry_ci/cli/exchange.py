@@ -1,0 +1,103 @@
+"""``toyfoundry pull`` and ``toyfoundry push`` (alias ``promote``): the exchange with the hub."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from toyfoundry_ci.cli.options import root_option
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def hub_option() -> Callable[[F], F]:
+    return click.option(
+        "--hub",
+        default=None,
+        metavar="URL",
+        help="Hub: a folder, a git URL, or github://OWNER/REPO[@BRANCH] "
+        "(default: [tool.toyfoundry] hub, else .toyfoundry/hub).",
+    )
+
+
+@click.command()
+@hub_option()
+@root_option()
+def pull(hub: str | None, root: str) -> None:
+    """Mirror new and changed directives from the hub into exchange/orders/."""
+    from toyfoundry_ci.base.layout import Layout
+    from toyfoundry_ci.base.lock import repository_lock
+    from toyfoundry_ci.exchange.gate import require_ready
+    from toyfoundry_ci.exchange.pull import pull as run_pull
+    from toyfoundry_ci.hub.config import open_hub, settings
+
+    layout = Layout(Path(root))
+    require_ready(layout, "pull", green=False)
+    with repository_lock(layout.root, purpose="pull"):
+        result = run_pull(layout, open_hub(layout, settings(layout, hub).spec))
+    for label, items in (("new", result.new), ("changed", result.changed)):
+        for order_id, digest in items:
+            click.echo(f"  {label:<8} {order_id}  sha256 {digest[:12]}")
+    fresh = 0
+    for q in result.quarantined:
+        fresh += not q.again
+        state = "still quarantined" if q.again else "quarantined"
+        click.echo(f"  {state}: {q.hub_path}: {q.reason} (copy: {q.stored})")
+    if result.new or result.changed:
+        click.echo(
+            f"pulled from {result.hub}: {len(result.new)} new, {len(result.changed)} changed, "
+            f"{result.unchanged} unchanged"
+        )
+    else:
+        click.echo(f"nothing new on {result.hub}: {result.unchanged} directive(s) already mirrored")
+    if fresh:
+        raise SystemExit(1)
+
+
+@click.command()
+@hub_option()
+@root_option()
+@click.option("--dry-run", is_flag=True, help="List what would go; send nothing.")
+def push(hub: str | None, root: str, dry_run: bool) -> None:
+    """Send sealed, paired evidence to the hub once, with a receipt and a notification."""
+    from toyfoundry_ci.base.layout import Layout
+    from toyfoundry_ci.base.lock import repository_lock
+    from toyfoundry_ci.exchange.push import push as run_push
+    from toyfoundry_ci.hub.config import open_hub, settings
+
+    layout = Layout(Path(root))
+    config = settings(layout, hub)
+    with repository_lock(layout.root, purpose="push"):
+        result = run_push(layout, open_hub(layout, config.spec), config.factory, dry_run=dry_run)
+    verb = "would send" if dry_run else "sent"
+    for evidence in result.sent:
+        click.echo(f"  {verb} {evidence.order_id}  ({len(evidence.files)} files)")
+    for order_id, why in result.waiting:
+        click.echo(f"  waiting {order_id}: {why}")
+    for order_id, why in result.held:
+        click.echo(f"  held {order_id}: {why}")
+    if result.sent and dry_run:
+        click.echo(f"dry run: {len(result.sent)} order(s) would go to {result.hub}")
+    elif result.sent:
+        click.echo(
+            f"pushed {len(result.sent)} order(s) to {result.hub} in one publication "
+            f"({result.publication}); receipt {result.receipt_id}"
+        )
+    else:
+        click.echo(
+            f"nothing new to push to {result.hub}: "
+            f"{len(result.already)} order(s) already on the hub"
+        )
+    if result.held:
+        raise SystemExit(1)
+
+
+promote = click.Command(
+    "promote",
+    callback=push.callback,
+    params=push.params,
+    help="Alias of push: send signed-off evidence to the hub.",
+)

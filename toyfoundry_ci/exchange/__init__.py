@@ -1,0 +1,1 @@
+"""Exchange workflows with High Command's hub: pull directives, push evidence, notify, log."""

@@ -1,0 +1,43 @@
+"""Notifications: tell High Command that a lot graduated Parade -> Promote.
+
+The notification is a file on the hub (``notifications/*.json``) listing the orders and the
+receipt; hubs that have people on them (GitHub) also get an issue with the same facts, so
+downstream teams can schedule their integration drills.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from toyfoundry_ci.base.canonical import dumps
+from toyfoundry_ci.base.clock import now
+from toyfoundry_ci.hub.protocol import HubFile
+from toyfoundry_ci.models.common import Digest
+from toyfoundry_ci.models.hub import Notification, NotifiedOrder, Receipt
+
+
+def notification_for(
+    receipt: Receipt, lot: str, orders: Sequence[tuple[str, str]]
+) -> tuple[HubFile, str, str]:
+    """The notification file for ``receipt``, with a title and body for a human notice."""
+    notice = Notification(
+        notification_id=receipt.receipt_id.replace("receipt-", "notice-", 1),
+        lot=lot,
+        factory=receipt.factory,
+        receipt_id=receipt.receipt_id,
+        orders=[NotifiedOrder(order_id=o, digest=Digest(sha256=d)) for o, d in sorted(orders)],
+        message=(
+            f"Lot {lot} from factory {receipt.factory} graduated Parade -> Promote: "
+            f"{len(orders)} order(s), receipt {receipt.receipt_id}."
+        ),
+        created_at=now(),
+    )
+    title = f"Lot {lot} graduated: {len(orders)} order(s) from {receipt.factory}"
+    rows = "\n".join(f"| {o} | `{d[:16]}` |" for o, d in sorted(orders))
+    body = (
+        f"{notice.message}\n\nSchedule integration drills for these orders.\n\n"
+        f"| order | order sha256 |\n|---|---|\n{rows}\n\n"
+        f"Receipt: `receipts/{receipt.receipt_id}.json`\n"
+    )
+    path = f"notifications/{notice.notification_id}.json"
+    return HubFile(path, dumps(notice.to_json())), title, body[:60000]

@@ -1,0 +1,167 @@
+"""Pull: mirror High Command's directives from the hub into ``exchange/orders/``.
+
+Hub input is untrusted. Each new or changed directive is checked before it is written: its
+name must be a safe order ID, its bytes must load strictly and validate as an order naming
+that same ID, and it must not silently replace a directive the factory already worked on.
+Whatever fails goes to ``.toyfoundry/quarantine/`` with a report, never into the mirror.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
+from toyfoundry_ci.base.canonical import sha256_bytes
+from toyfoundry_ci.base.clock import stamp
+from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.ids import is_order_id
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
+from toyfoundry_ci.exchange.log import append_run
+from toyfoundry_ci.hub.protocol import Hub, blob_id
+from toyfoundry_ci.validation.checker import check_value
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    hub_path: str
+    digest: str
+    reason: str
+    stored: str
+    again: bool = False  # quarantined by an earlier pull already
+
+
+@dataclass(slots=True)
+class PullResult:
+    hub: str
+    new: list[tuple[str, str]] = field(default_factory=list)
+    changed: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: int = 0
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+    @property
+    def result(self) -> str:
+        if self.quarantined:
+            return "partial"
+        return "ok" if self.new or self.changed else "nothing-new"
+
+
+def quarantine_dir(layout: Layout) -> Path:
+    return layout.root / ".toyfoundry" / "quarantine"
+
+
+def pull(layout: Layout, hub: Hub) -> PullResult:
+    """Mirror new and changed directives; quarantine the rest; log the run."""
+    out = PullResult(hub=hub.display)
+    try:
+        _pull(layout, hub, out)
+    except HubError as exc:
+        append_run(
+            layout,
+            direction="pull",
+            hub=hub.display,
+            orders=[],
+            result="failed",
+            detail=exc.message,
+        )
+        raise
+    append_run(
+        layout,
+        direction="pull",
+        hub=hub.display,
+        orders=[*out.new, *out.changed],
+        result=out.result,
+        detail=_detail(out),
+    )
+    return out
+
+
+def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
+    listing = hub.listing()
+    wanted: list[str] = []
+    for path in sorted(p for p in listing if p.startswith("orders/")):
+        stem = path.removeprefix("orders/").removesuffix(".json")
+        local = layout.order_file(stem) if is_order_id(stem) else None
+        if local is not None and local.is_file() and _blob_of(local) == listing[path]:
+            out.unchanged += 1
+        else:
+            wanted.append(path)
+    for path, data in sorted(hub.read(wanted).items()):
+        _take(layout, out, path, data)
+
+
+def _take(layout: Layout, out: PullResult, path: str, data: bytes) -> None:
+    stem = path.removeprefix("orders/").removesuffix(".json")
+    digest = sha256_bytes(data)
+    reason = _refusal(layout, stem, data)
+    if reason is not None:
+        out.quarantined.append(_quarantine(layout, path, data, digest, reason))
+        return
+    target = layout.order_file(stem)
+    existed = target.is_file()
+    write_bytes_atomic(target, data)
+    (out.changed if existed else out.new).append((stem, digest))
+
+
+def _refusal(layout: Layout, stem: str, data: bytes) -> str | None:
+    """Why this directive may not enter the mirror, or None when it may."""
+    if not is_order_id(stem):
+        return f"{stem!r} is not an order ID safe to use as a file name"
+    value = parse_artifact(data)
+    result = check_value(f"exchange/orders/{stem}.json", value, "order")
+    if not result.ok:
+        return "; ".join(f"{p.where}: {p.message}" for p in result.problems[:5])
+    said = value.get("order_id") if isinstance(value, dict) else None
+    if said != stem:
+        return f"the file is named {stem} but the directive says {said!r}"
+    target = layout.order_file(stem)
+    if target.is_file():
+        worked_on = [
+            layout.rel(p)
+            for p in (
+                layout.ack_file(stem),
+                layout.ledger_entry_file(stem),
+                layout.report_file(stem),
+            )
+            if p.exists()
+        ]
+        if worked_on:
+            return (
+                f"would replace directive {stem} (sha256 {sha256_bytes(target.read_bytes())[:12]})"
+                f" that {worked_on[0]} already answers; High Command must issue a new order ID"
+            )
+    return None
+
+
+def _quarantine(layout: Layout, path: str, data: bytes, digest: str, reason: str) -> Quarantined:
+    folder = quarantine_dir(layout)
+    stored = folder / "orders" / f"{digest[:16]}.json"
+    write_bytes_atomic(stored, data)
+    report_path = folder / "report.json"
+    report = _read_report(report_path)
+    again = digest in report
+    report[digest] = {"hub_path": path, "reason": reason, "at": report.get(digest, {}).get("at")}
+    report[digest]["at"] = report[digest]["at"] or stamp()
+    write_json_atomic(report_path, {"quarantined": report})
+    return Quarantined(path, digest, reason, layout.rel(stored), again)
+
+
+def _read_report(path: Path) -> dict[str, Any]:
+    value = read_artifact(path) if path.exists() else {}
+    if isinstance(value, ParseError) or not isinstance(value, dict):
+        return {}
+    items = value.get("quarantined")
+    return dict(items) if isinstance(items, dict) else {}
+
+
+def _blob_of(path: Path) -> str:
+    return blob_id(path.read_bytes())
+
+
+def _detail(out: PullResult) -> str | None:
+    if not out.quarantined:
+        return None
+    names = ", ".join(q.hub_path for q in out.quarantined[:10])
+    return f"{len(out.quarantined)} directive(s) quarantined: {names}"

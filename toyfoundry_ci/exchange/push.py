@@ -1,0 +1,288 @@
+"""Push (promote): send sealed, paired evidence to the hub exactly once.
+
+An order goes only when its acknowledgement and report are valid and paired with it and its
+ledger entry is sealed over exactly these files. What the hub's receipts already hold, keyed
+by (order ID, sha256), is not sent again, so a re-run after a crash completes the push and a
+push with nothing new says so. One push is one publication: the evidence, a notification
+and the receipt, landed together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from toyfoundry_ci.base.canonical import dumps, sha256_bytes, sha256_json
+from toyfoundry_ci.base.clock import now
+from toyfoundry_ci.base.errors import HubError, ToyfoundryError
+from toyfoundry_ci.base.ids import GENERIC_ID, is_order_id
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import parse_artifact
+from toyfoundry_ci.exchange.gate import require_ready
+from toyfoundry_ci.exchange.log import append_run
+from toyfoundry_ci.exchange.notify import notification_for
+from toyfoundry_ci.hub.protocol import Hub, HubFile, Inventory, Publication, inventory
+from toyfoundry_ci.ledger.store import read_entry
+from toyfoundry_ci.models.common import Digest
+from toyfoundry_ci.models.hub import Receipt, ReceiptItem
+from toyfoundry_ci.models.ledger import Subject
+from toyfoundry_ci.validation.checker import check_value
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The three files of one order as they go to the hub."""
+
+    order_id: str
+    files: tuple[HubFile, HubFile, HubFile]  # order, acknowledgement, report
+    lot: str | None = None
+
+    @property
+    def order_digest(self) -> str:
+        return sha256_bytes(self.files[0].data)
+
+    def hub_keys(self) -> list[tuple[str, str]]:
+        return [(self.order_id, sha256_bytes(f.data)) for f in self.files]
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Not a problem: the order is simply not signed off yet."""
+
+    reason: str
+
+
+@dataclass(slots=True)
+class PushResult:
+    hub: str
+    sent: list[Evidence] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    waiting: list[tuple[str, str]] = field(default_factory=list)  # not signed off yet
+    held: list[tuple[str, str]] = field(default_factory=list)  # (order ID, what is wrong)
+    receipt_id: str | None = None
+    publication: str | None = None
+    dry_run: bool = False
+
+    @property
+    def result(self) -> str:
+        if self.dry_run:
+            return "dry-run"
+        if not self.sent:
+            return "nothing-new"
+        return "partial" if self.held else "ok"
+
+
+def push(
+    layout: Layout,
+    hub: Hub,
+    factory: str,
+    *,
+    dry_run: bool = False,
+    gate: bool = True,
+    order_ids: Iterable[str] | None = None,
+) -> PushResult:
+    """Push every sealed, paired order the hub does not hold yet; log the run."""
+    if re.fullmatch(GENERIC_ID, factory) is None:
+        raise HubError(
+            f"factory name {factory!r} is not a usable identifier",
+            hint='set `factory = "my-factory"` under [tool.toyfoundry]',
+        )
+    if gate:
+        require_ready(layout, "push", green=True)
+    try:
+        out = _push(layout, hub, factory, dry_run, order_ids)
+    except HubError as exc:
+        append_run(
+            layout,
+            direction="push",
+            hub=hub.display,
+            orders=[],
+            result="failed",
+            detail=exc.message,
+        )
+        raise
+    append_run(
+        layout,
+        direction="push",
+        hub=hub.display,
+        orders=[(e.order_id, e.order_digest) for e in out.sent],
+        result=out.result,
+        receipt_id=out.receipt_id,
+        detail=_detail(out),
+    )
+    return out
+
+
+def _push(
+    layout: Layout, hub: Hub, factory: str, dry_run: bool, order_ids: Iterable[str] | None
+) -> PushResult:
+    out = PushResult(hub=hub.display, dry_run=dry_run)
+    listing = hub.listing()
+    held = inventory(hub, listing)
+    wanted = set(order_ids) if order_ids is not None else None
+    for order_path in sorted(layout.orders.glob("*.json")):
+        order_id = order_path.stem
+        if not is_order_id(order_id) or (wanted is not None and order_id not in wanted):
+            continue
+        files = _files(layout, order_id)
+        if files is None:
+            continue  # not answered yet: nothing to push, nothing to say
+        evidence = Evidence(order_id, files)
+        if all(held.has(*key) for key in evidence.hub_keys()):
+            out.already.append(order_id)
+            continue
+        why = _why_not(layout, evidence, held, listing)
+        if isinstance(why, Waiting):
+            out.waiting.append((order_id, why.reason))
+        elif isinstance(why, str):
+            out.held.append((order_id, why))
+        else:
+            out.sent.append(why)
+    if out.sent and not dry_run:
+        publication, out.receipt_id = _publication(out.sent, factory, hub.display)
+        out.publication = hub.publish(publication).publication
+    return out
+
+
+def _files(layout: Layout, order_id: str) -> tuple[HubFile, HubFile, HubFile] | None:
+    paths = (layout.order_file(order_id), layout.ack_file(order_id), layout.report_file(order_id))
+    if not all(p.is_file() for p in paths[1:]):
+        return None
+    hub_paths = (
+        f"orders/{order_id}.json",
+        f"acknowledgements/ACK-{order_id}.json",
+        f"reports/RPT-{order_id}.json",
+    )
+    a, b, c = (HubFile(h, _read(p)) for h, p in zip(hub_paths, paths, strict=True))
+    return a, b, c
+
+
+def _read(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def _why_not(
+    layout: Layout, evidence: Evidence, held: Inventory, listing: Mapping[str, str]
+) -> Waiting | str | Evidence:
+    """The evidence, with the ledger's lot, when it may go; else why it is held back."""
+    order_id = evidence.order_id
+    try:
+        entry = read_entry(layout, order_id)
+    except (ToyfoundryError, ValidationError) as exc:
+        return f"ledger entry unreadable: {getattr(exc, 'message', str(exc).splitlines()[0])}"
+    if entry is None:
+        return Waiting("no ledger entry yet (run `toyfoundry parade`)")
+    if entry.signoff.state != "sealed":
+        return Waiting("sign-off pending")
+    values: list[dict[str, Any]] = []
+    for item, kind in zip(evidence.files, ("order", "acknowledgement", "report"), strict=True):
+        value = parse_artifact(item.data)
+        result = check_value(item.path, value, kind)
+        if not result.ok or not isinstance(value, dict):
+            first = result.problems[0]
+            return f"{item.path}::{first.where}: {first.message}"
+        values.append(value)
+    problem = _pairing(order_id, evidence, values)
+    if problem is None:
+        problem = _sealed_over(layout, entry.subjects, evidence)
+    if problem is None:
+        problem = _conflict(evidence, held, listing)
+    if problem is not None:
+        return problem
+    return Evidence(order_id, evidence.files, entry.lot)
+
+
+def _pairing(order_id: str, evidence: Evidence, values: list[dict[str, Any]]) -> str | None:
+    order, ack, report = values
+    order_digest = sha256_bytes(evidence.files[0].data)
+    ack_digest = sha256_bytes(evidence.files[1].data)
+    if order.get("order_id") != order_id:
+        return f"the directive in orders/{order_id}.json names {order.get('order_id')!r}"
+    for name, value in (("acknowledgement", ack), ("report", report)):
+        ref = value.get("order")
+        if not isinstance(ref, dict) or ref.get("order_id") != order_id:
+            return f"the {name} does not cite order {order_id}"
+        if ref.get("digest", {}).get("sha256") != order_digest:
+            return f"the {name} cites another version of {order_id} (digest mismatch)"
+    ack_ref = report.get("ack")
+    if not isinstance(ack_ref, dict) or ack_ref.get("digest", {}).get("sha256") != ack_digest:
+        return "the report does not cite this acknowledgement's digest"
+    return None
+
+
+def _sealed_over(layout: Layout, subjects: list[Subject], evidence: Evidence) -> str | None:
+    sealed = {s.name: s.digest.sha256 for s in subjects}
+    for item, path in zip(
+        evidence.files,
+        (
+            layout.order_file(evidence.order_id),
+            layout.ack_file(evidence.order_id),
+            layout.report_file(evidence.order_id),
+        ),
+        strict=True,
+    ):
+        rel = layout.rel(path)
+        if sealed.get(rel) != sha256_bytes(item.data):
+            return f"{rel} is not the file the sealed ledger entry cites"
+    return None
+
+
+def _conflict(evidence: Evidence, held: Inventory, listing: Mapping[str, str]) -> str | None:
+    for item in evidence.files:
+        digest = sha256_bytes(item.data)
+        there = held.paths.get(item.path)
+        if there is not None and there[0] != digest:
+            return f"the hub already holds a different {item.path} (receipt {there[1]})"
+    order = evidence.files[0]
+    hub_blob = listing.get(order.path)
+    if hub_blob is not None and hub_blob != order.blob:
+        return f"the hub's {order.path} changed since it was pulled; pull and re-answer it"
+    return None
+
+
+def _publication(sent: list[Evidence], factory: str, hub: str) -> tuple[Publication, str]:
+    items = [
+        ReceiptItem(order_id=e.order_id, path=f.path, digest=Digest(sha256=sha256_bytes(f.data)))
+        for e in sent
+        for f in e.files
+    ]
+    key = sha256_json([i.to_json() for i in items])
+    receipt = Receipt(
+        receipt_id=f"receipt-{key[:24]}",
+        factory=factory,
+        hub=hub[:200],
+        pushed_at=now(),
+        items=items,
+    )
+    lots = {e.lot for e in sent}
+    lot = lots.pop() if len(lots) == 1 and None not in lots else f"lot-{key[:12]}"
+    notice, title, body = notification_for(
+        receipt, str(lot), [(e.order_id, e.order_digest) for e in sent]
+    )
+    files = tuple(f for e in sent for f in e.files)
+    publication = Publication(
+        files=files,
+        receipt=HubFile(f"receipts/{receipt.receipt_id}.json", dumps(receipt.to_json())),
+        notification=notice,
+        message=f"toyfoundry: {factory} pushes {len(sent)} order(s) ({receipt.receipt_id})",
+        notice_title=title,
+        notice_body=body,
+    )
+    return publication, receipt.receipt_id
+
+
+def _detail(out: PushResult) -> str | None:
+    parts = []
+    if out.publication:
+        parts.append(f"publication {out.publication}")
+    if out.already:
+        parts.append(f"{len(out.already)} already on the hub")
+    if out.held:
+        reasons = "; ".join(f"{o}: {w}" for o, w in out.held[:5])
+        parts.append(f"{len(out.held)} held back: {reasons}")
+    return ", ".join(parts) or None

@@ -1,0 +1,129 @@
+"""Which hub to use, and opening it: ``--hub``, then ``[tool.toyfoundry] hub`` in
+pyproject.toml, then ``.toyfoundry/config.toml``, else the embedded folder hub.
+
+A hub spec is a folder path, a git URL (anything with ``://``, ``user@host:path``, a path to a
+bare repository or ending in ``.git``, or any of those prefixed ``git+``; ``#BRANCH`` picks
+the branch, default ``main``), or ``github://OWNER/REPO[@BRANCH]``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.hub.protocol import Hub
+
+DEFAULT_BRANCH = "main"
+_GITHUB = re.compile(
+    r"^github://(?P<owner>[A-Za-z0-9][A-Za-z0-9-]{0,38})/(?P<repo>[A-Za-z0-9._-]{1,100})"
+    r"(@(?P<branch>[A-Za-z0-9._/-]{1,200}))?$"
+)
+_SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:")
+_BRANCH = re.compile(r"^[A-Za-z0-9._/-]{1,200}$")
+
+
+@dataclass(frozen=True, slots=True)
+class HubSettings:
+    """What the configuration says: the hub spec, where it came from, the factory's name."""
+
+    spec: str
+    source: str
+    factory: str
+
+
+def settings(layout: Layout, hub: str | None = None) -> HubSettings:
+    """Resolve the hub spec and factory name for ``layout``."""
+    spec, source, factory = hub, "--hub" if hub else "default", None
+    for path, keys in (
+        (layout.root / "pyproject.toml", ("tool", "toyfoundry")),
+        (layout.root / ".toyfoundry" / "config.toml", ()),
+    ):
+        table = _table(path, keys)
+        if spec is None and table.get("hub"):
+            spec, source = str(table["hub"]), layout.rel(path)
+        factory = factory or table.get("factory")
+    return HubSettings(
+        spec=spec or ".toyfoundry/hub",
+        source=source,
+        factory=str(factory or _factory_name(layout.root)),
+    )
+
+
+def open_hub(layout: Layout, spec: str) -> Hub:
+    """Open the backend a hub spec names."""
+    cache = layout.root / ".toyfoundry" / "cache"
+    match = _GITHUB.match(spec)
+    if match:
+        from toyfoundry_ci.hub.github import GitHubHub
+
+        branch = match["branch"] or DEFAULT_BRANCH
+        return GitHubHub(match["owner"], match["repo"], branch, cache)
+    if spec.startswith("github:"):
+        raise HubError(f"{spec!r} is not a GitHub hub URL", hint="use github://OWNER/REPO[@BRANCH]")
+    if _is_git(layout, spec):
+        from toyfoundry_ci.hub.git import GitRemoteHub
+
+        url, branch = _split_branch(spec.removeprefix("git+"))
+        if url.startswith(("/", ".")) and "://" not in url:
+            url = str((layout.root / url).resolve())
+        return GitRemoteHub(url, branch, cache, display=redact(spec.removeprefix("git+")))
+    from toyfoundry_ci.hub.folder import FolderHub
+
+    folder = Path(spec).expanduser()
+    folder = folder if folder.is_absolute() else layout.root / folder
+    shown = spec if not Path(spec).is_absolute() else str(folder)
+    return FolderHub(folder, display=shown)
+
+
+def redact(url: str) -> str:
+    """``url`` without user name, password or token, for logs and messages."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _is_git(layout: Layout, spec: str) -> bool:
+    if spec.startswith("git+") or "://" in spec or _SCP_LIKE.match(spec):
+        return True
+    base = spec.split("#", 1)[0]
+    if base.endswith(".git"):
+        return True
+    path = Path(base).expanduser()
+    path = path if path.is_absolute() else layout.root / path
+    return (path / "HEAD").is_file() and (path / "objects").is_dir()
+
+
+def _split_branch(url: str) -> tuple[str, str]:
+    url, _, branch = url.partition("#")
+    branch = branch or DEFAULT_BRANCH
+    if not _BRANCH.match(branch) or ".." in branch:
+        raise HubError(f"{branch!r} is not a usable hub branch name")
+    return url, branch
+
+
+def _table(path: Path, keys: tuple[str, ...]) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise HubError(f"{path}: cannot be read as TOML: {exc}") from exc
+    for key in keys:
+        data = data.get(key, {}) if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}
+
+
+def _factory_name(root: Path) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", root.resolve().name).strip(".-_")
+    return name[:64] or "factory"

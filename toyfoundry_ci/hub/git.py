@@ -1,0 +1,203 @@
+"""The git hub: any URL git can push to (a bare repository path, ``file://``, ``git://``,
+``ssh://``, ``https://``).
+
+A bare cache under ``.toyfoundry/cache/`` is fetched from the hub; a publication becomes one
+commit built with ``git fast-import`` on top of the hub's branch and pushed without force. When
+someone else moved the branch meanwhile, the push is refused as non-fast-forward: the cache
+is refetched and the same files are committed again on the new head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from toyfoundry_ci.base.clock import now
+from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.hub.protocol import (
+    HUB_FOLDERS,
+    MAX_HUB_FILE,
+    HubFile,
+    Publication,
+    Published,
+    check_hub_path,
+)
+
+ATTEMPTS = 5
+_REJECTED = ("non-fast-forward", "fetch first", "[rejected]", "failed to update ref")
+_MISSING = ("couldn't find remote ref", "could not find remote ref")
+_LOCAL_REF = "refs/toyfoundry/hub"
+_SCRATCH_REF = "refs/toyfoundry/publish"
+
+
+class GitRemoteHub:
+    """A hub that is a branch of a git repository reachable by URL."""
+
+    def __init__(self, url: str, branch: str, cache_root: Path, display: str) -> None:
+        self.url = url
+        self.branch = branch
+        self.display = display
+        key = hashlib.sha256(f"{url}#{branch}".encode()).hexdigest()[:16]
+        self.cache = cache_root / f"hub-git-{key}.git"
+        self._head: str | None = None
+        self._fetched = False
+        self._tree: dict[str, str] = {}
+
+    # -- reading -------------------------------------------------------------------------
+
+    def listing(self) -> Mapping[str, str]:
+        self._fetch()
+        return dict(self._tree)
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(paths)
+        if not self._fetched:
+            self._fetch()
+        missing = [p for p in wanted if p not in self._tree]
+        if missing:
+            raise HubError(f"{self.display}: no file {missing[0]} on branch {self.branch}")
+        return _cat_blobs(self.cache, {p: self._tree[p] for p in wanted}, self.display)
+
+    # -- publishing ----------------------------------------------------------------------
+
+    def publish(self, publication: Publication) -> Published:
+        for item in publication.all_files():
+            check_hub_path(item.path)
+        for _attempt in range(ATTEMPTS):
+            if not self._fetched:
+                self._fetch()
+            changes = [f for f in publication.all_files() if self._tree.get(f.path) != f.blob]
+            if not changes:
+                return Published(publication=self._head or "", changed=0)
+            commit = self._commit(changes, publication.message)
+            if self._push(commit):
+                self._head = commit
+                self._tree.update({f.path: f.blob for f in changes})
+                return Published(publication=commit, changed=len(changes))
+            self._fetched = False  # someone moved the branch: refetch and commit again
+        raise HubError(
+            f"{self.display}: branch {self.branch} kept moving; gave up after {ATTEMPTS} attempts",
+            hint="run the push again; what already reached the hub is not sent twice",
+        )
+
+    def _commit(self, files: list[HubFile], message: str) -> str:
+        stamp = int(now().timestamp())
+        name = os.environ.get("GIT_COMMITTER_NAME", "toyfoundry")
+        email = os.environ.get("GIT_COMMITTER_EMAIL", "toyfoundry@localhost")
+        msg = message.encode()
+        chunks = [
+            f"commit {_SCRATCH_REF}\n".encode(),
+            f"committer {name} <{email}> {stamp} +0000\n".encode(),
+            b"data %d\n" % len(msg),
+            msg + b"\n",
+        ]
+        if self._head:
+            chunks.append(f"from {self._head}\n".encode())
+        for item in files:
+            chunks.append(f"M 100644 inline {item.path}\ndata {len(item.data)}\n".encode())
+            chunks.extend((item.data, b"\n"))
+        chunks.append(b"done\n")
+        self._git("fast-import", "--quiet", "--force", "--done", stdin=b"".join(chunks))
+        return self._git("rev-parse", _SCRATCH_REF).decode().strip()
+
+    def _push(self, commit: str) -> bool:
+        refspec = f"{commit}:refs/heads/{self.branch}"
+        proc = self._run("push", "--quiet", "--porcelain", self.url, refspec)
+        if proc.returncode == 0:
+            return True
+        text = proc.stderr.decode(errors="replace") + proc.stdout.decode(errors="replace")
+        if any(word in text for word in _REJECTED):
+            return False
+        raise HubError(f"{self.display}: push failed: {self._clean(text)}")
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _fetch(self) -> None:
+        if not (self.cache / "HEAD").exists():
+            self.cache.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                ["git", "init", "--quiet", "--bare", str(self.cache)],
+                capture_output=True,
+                check=True,
+            )
+        proc = self._run(
+            "fetch", "--quiet", "--no-tags", "--force", self.url,
+            f"+refs/heads/{self.branch}:{_LOCAL_REF}",
+        )  # fmt: skip
+        text = proc.stderr.decode(errors="replace")
+        if proc.returncode != 0 and not any(word in text for word in _MISSING):
+            raise HubError(
+                f"{self.display}: cannot fetch branch {self.branch}: {self._clean(text)}",
+                hint="check the hub URL and that this machine may read it",
+            )
+        if proc.returncode != 0:  # an empty hub: the first push creates the branch
+            self._run("update-ref", "-d", _LOCAL_REF)
+            self._head, self._tree = None, {}
+        else:
+            self._head = self._git("rev-parse", _LOCAL_REF).decode().strip()
+            self._tree = self._ls_tree(self._head)
+        self._fetched = True
+
+    def _ls_tree(self, commit: str) -> dict[str, str]:
+        out = self._git("ls-tree", "-r", "-z", "--full-tree", commit, "--", *HUB_FOLDERS)
+        tree: dict[str, str] = {}
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, raw_path = record.partition(b"\t")
+            mode, kind, sha = meta.decode().split()
+            path = raw_path.decode(errors="replace")
+            # Symbolic links (120000) and nested folders are not part of the hub layout.
+            if kind == "blob" and mode in ("100644", "100755") and path.count("/") == 1:
+                tree[path] = sha
+        return tree
+
+    def _run(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+        return subprocess.run(
+            ["git", f"--git-dir={self.cache}", *args],
+            input=stdin,
+            capture_output=True,
+            check=False,
+            env=env,
+        )
+
+    def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
+        proc = self._run(*args, stdin=stdin)
+        if proc.returncode != 0:
+            text = proc.stderr.decode(errors="replace")
+            raise HubError(f"{self.display}: git {args[0]} failed: {self._clean(text)}")
+        return proc.stdout
+
+    def _clean(self, text: str) -> str:
+        """Git's words with the URL (which may carry credentials) replaced by the display."""
+        return " ".join(text.replace(self.url, self.display).split())[:500]
+
+
+def _cat_blobs(cache: Path, blobs: Mapping[str, str], display: str) -> dict[str, bytes]:
+    """Read many blobs with one ``git cat-file --batch`` process."""
+    if not blobs:
+        return {}
+    order = list(blobs.items())
+    stdin = "".join(f"{sha}\n" for _, sha in order).encode()
+    proc = subprocess.run(
+        ["git", f"--git-dir={cache}", "cat-file", "--batch"],
+        input=stdin,
+        capture_output=True,
+        check=True,
+    )
+    out, pos, found = proc.stdout, 0, {}
+    for path, _sha in order:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        if len(header) != 3:
+            raise HubError(f"{display}: {path} is missing from the fetched hub")
+        size = int(header[2])
+        if size > MAX_HUB_FILE:
+            raise HubError(f"{display}: {path} is above the {MAX_HUB_FILE}-byte bound")
+        found[path] = out[end + 1 : end + 1 + size]
+        pos = end + 1 + size + 1
+    return found

@@ -1,0 +1,238 @@
+"""The GitHub hub: ``github://OWNER/REPO[@BRANCH]`` through PyGithub and the git data API.
+
+A push is one commit whatever its size: the tree is created with the files' content inline on
+top of the branch's tree, then the commit, then the branch ref is moved without force. That is
+a constant number of requests (ref, commit, tree, create tree, create commit, update ref, and
+an issue as the notification), never one contents-API call per file. Rate limits and server
+errors are retried with backoff, honouring ``Retry-After``; a stale ref (someone else pushed)
+means refetch and retry. Blobs are content-addressed, so those read once are kept in a cache.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from github import Auth, Github, GithubException, GithubRetry, InputGitTreeElement
+from github.GitCommit import GitCommit
+from github.GitRef import GitRef
+from github.GitTree import GitTree
+from github.Repository import Repository
+
+from toyfoundry_ci.base.atomic import write_bytes_atomic
+from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.hub.protocol import (
+    HUB_FOLDERS,
+    MAX_HUB_FILE,
+    Publication,
+    Published,
+    blob_id,
+    check_hub_path,
+)
+
+DEFAULT_API = "https://api.github.com"
+ATTEMPTS = 5
+TOKEN_VARIABLES = ("TOYFOUNDRY_HUB_TOKEN", "GITHUB_TOKEN")
+API_VARIABLES = ("TOYFOUNDRY_GITHUB_API_URL", "GITHUB_API_URL")
+
+
+def api_url() -> str:
+    """The API base URL: GitHub.com, or an Enterprise server named in the environment."""
+    for name in API_VARIABLES:
+        if os.environ.get(name):
+            return os.environ[name].rstrip("/")
+    return DEFAULT_API
+
+
+def hub_token() -> str | None:
+    for name in TOKEN_VARIABLES:
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+def _retry() -> GithubRetry:
+    return GithubRetry(
+        total=6,
+        backoff_factor=float(os.environ.get("TOYFOUNDRY_GITHUB_BACKOFF", "1.0")),
+        status_forcelist=[429, *range(500, 600)],
+        allowed_methods=frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"}),
+        secondary_rate_wait=60,
+        max_rate_limit_wait=900,
+    )
+
+
+class GitHubHub:
+    """A hub that is a branch of a GitHub (or GitHub Enterprise) repository."""
+
+    def __init__(self, owner: str, name: str, branch: str, cache_root: Path) -> None:
+        self.full_name = f"{owner}/{name}"
+        self.branch = branch
+        self.base_url = api_url()
+        self.display = f"github://{self.full_name}@{branch}"
+        if self.base_url != DEFAULT_API:
+            self.display += f" via {self.base_url}"
+        key = hashlib.sha256(f"{self.base_url}/{self.full_name}".encode()).hexdigest()[:16]
+        self.blob_cache = cache_root / f"hub-github-{key}" / "blobs"
+        self._token = hub_token()
+        auth = Auth.Token(self._token) if self._token else None
+        self._gh = Github(
+            auth=auth,
+            base_url=self.base_url,
+            retry=_retry(),
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            timeout=30,
+            lazy=True,
+        )
+        self._repo: Repository = self._gh.get_repo(self.full_name)
+        self._head: GitCommit | None = None
+        self._ref: GitRef | None = None
+        self._base: GitTree | None = None
+        self._tree: dict[str, str] = {}
+        self._fetched = False
+
+    # -- reading -------------------------------------------------------------------------
+
+    def listing(self) -> Mapping[str, str]:
+        self._fetch()
+        return dict(self._tree)
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        if not self._fetched:
+            self._fetch()
+        return {path: self._blob(path) for path in paths}
+
+    def _blob(self, path: str) -> bytes:
+        sha = self._tree.get(path)
+        if sha is None:
+            raise HubError(f"{self.display}: no file {path}")
+        cached = self.blob_cache / sha
+        if cached.is_file():
+            return cached.read_bytes()
+        blob = self._call(lambda: self._repo.get_git_blob(sha), f"read {path}")
+        if blob.size > MAX_HUB_FILE:
+            raise HubError(f"{self.display}: {path} is above the {MAX_HUB_FILE}-byte bound")
+        data = base64.b64decode(blob.content) if blob.encoding == "base64" else blob.content
+        data = data if isinstance(data, bytes) else data.encode()
+        if blob_id(data) != sha:
+            raise HubError(f"{self.display}: {path} does not match its blob id {sha}")
+        write_bytes_atomic(cached, data)
+        return data
+
+    def _fetch(self) -> None:
+        self._head, self._base, self._tree, self._ref = None, None, {}, None
+        try:
+            ref = self._repo.get_git_ref(f"heads/{self.branch}")
+            head_sha = ref.object.sha
+            self._ref = ref
+        except GithubException as exc:
+            if exc.status != 404:
+                raise self._error(exc, "read the hub branch") from exc
+        else:
+            self._head = self._call(lambda: self._repo.get_git_commit(head_sha), "read head")
+            tree_sha = self._head.tree.sha
+            self._base = self._call(
+                lambda: self._repo.get_git_tree(tree_sha, recursive=True), "read tree"
+            )
+            if self._base.raw_data.get("truncated"):
+                raise HubError(f"{self.display}: the hub tree is too large to list in one call")
+            for element in self._base.tree:
+                folder, _, name = element.path.partition("/")
+                if (
+                    element.type == "blob"
+                    and element.mode in ("100644", "100755")
+                    and folder in HUB_FOLDERS
+                    and name
+                    and "/" not in name
+                ):
+                    self._tree[element.path] = element.sha
+        self._fetched = True
+
+    # -- publishing ----------------------------------------------------------------------
+
+    def publish(self, publication: Publication) -> Published:
+        if not self._token:
+            raise HubError(
+                f"{self.display}: pushing needs a token",
+                hint="set TOYFOUNDRY_HUB_TOKEN (or GITHUB_TOKEN) to a token allowed to write",
+            )
+        for item in publication.all_files():
+            check_hub_path(item.path)
+        for _attempt in range(ATTEMPTS):
+            if not self._fetched:
+                self._fetch()
+            changes = [f for f in publication.all_files() if self._tree.get(f.path) != f.blob]
+            if not changes:
+                return Published(publication=self._head.sha if self._head else "", changed=0)
+            commit = self._commit(changes, publication.message)
+            if commit is not None:
+                self._head = commit
+                self._tree.update({f.path: f.blob for f in changes})
+                self._fetched = False
+                if publication.notice_title:
+                    self._call(
+                        lambda: self._repo.create_issue(
+                            title=publication.notice_title, body=publication.notice_body
+                        ),
+                        "open the notification issue",
+                    )
+                return Published(publication=commit.sha, changed=len(changes))
+            self._fetched = False  # the branch moved: refetch and commit again on its head
+        raise HubError(
+            f"{self.display}: branch {self.branch} kept moving; gave up after {ATTEMPTS} attempts",
+            hint="run the push again; what already reached the hub is not sent twice",
+        )
+
+    def _commit(self, changes: list[Any], message: str) -> GitCommit | None:
+        elements = [
+            InputGitTreeElement(f.path, "100644", "blob", content=f.data.decode("utf-8"))
+            for f in changes
+        ]
+        base = self._base
+        tree = self._call(
+            lambda: (
+                self._repo.create_git_tree(elements, base)
+                if base is not None
+                else self._repo.create_git_tree(elements)
+            ),
+            "create the tree",
+        )
+        parents = [self._head] if self._head is not None else []
+        commit: GitCommit = self._call(
+            lambda: self._repo.create_git_commit(message, tree, parents), "create the commit"
+        )
+        try:
+            if self._ref is None:
+                self._repo.create_git_ref(f"refs/heads/{self.branch}", commit.sha)
+            else:
+                self._ref.edit(commit.sha, force=False)
+        except GithubException as exc:
+            if exc.status in (409, 422):
+                return None
+            raise self._error(exc, "move the hub branch") from exc
+        return commit
+
+    # -- errors --------------------------------------------------------------------------
+
+    def _call(self, fn: Any, what: str) -> Any:
+        try:
+            return fn()
+        except GithubException as exc:
+            raise self._error(exc, what) from exc
+
+    def _error(self, exc: GithubException, what: str) -> HubError:
+        data = exc.data if isinstance(exc.data, dict) else {}
+        detail = str(data.get("message", "")) or "no message"
+        hint = None
+        if exc.status == 401:
+            hint = "set TOYFOUNDRY_HUB_TOKEN (or GITHUB_TOKEN) to a valid token"
+        elif exc.status == 404:
+            hint = f"check that {self.full_name} exists and the token may read it"
+        elif exc.status == 409:
+            hint = "an empty repository cannot be a hub yet: add a first commit (e.g. a README)"
+        return HubError(f"{self.display}: cannot {what}: {exc.status} {detail}", hint=hint)

@@ -1,0 +1,192 @@
+"""``toyfoundry shift``: the operator loop of one shift (DESIGN §5), on the configured hub.
+
+Warm start (readiness) -> intake (pull) -> forge -> drill -> parade -> purge -> sign-off ->
+final gate -> promote (push). Each step is the same function its own command runs, so a
+shift that finds nothing new changes nothing and says so. ``demo`` seeds the embedded hub
+with a demo Alfa batch when it is empty and signs off what the shift paraded as an explicit
+demo reviewer, recorded in the ledger with method ``demo``: no pull request exists there.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Literal
+
+from toyfoundry_ci.base.clock import now
+from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.base.ids import is_order_id
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.lock import repository_lock
+from toyfoundry_ci.exchange.demo import DEMO_REVIEWER, seed_demo_batch
+from toyfoundry_ci.exchange.pull import pull
+from toyfoundry_ci.exchange.push import push
+from toyfoundry_ci.foundry.cadence import StageResult
+from toyfoundry_ci.foundry.drill import drill
+from toyfoundry_ci.foundry.forge import forge
+from toyfoundry_ci.foundry.parade import parade
+from toyfoundry_ci.foundry.purge import purge
+from toyfoundry_ci.hub.config import open_hub, settings
+from toyfoundry_ci.hub.folder import FolderHub
+from toyfoundry_ci.ledger.store import read_entry, write_entry
+from toyfoundry_ci.models.ledger import SignOff
+
+StepStatus = Literal["done", "nothing", "waiting", "skipped", "refused", "stopped"]
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    name: str
+    status: StepStatus
+    detail: str
+    count: int = 0
+
+
+@dataclass(slots=True)
+class ShiftResult:
+    hub: str
+    lot: str
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def stopped(self) -> Step | None:
+        return next((s for s in self.steps if s.status == "stopped"), None)
+
+    @property
+    def nothing_new(self) -> bool:
+        return all(s.status in ("nothing", "skipped", "waiting") for s in self.steps)
+
+    @property
+    def ok(self) -> bool:
+        return not any(s.status in ("stopped", "refused") for s in self.steps)
+
+
+def run_shift(
+    layout: Layout,
+    hub: str | None = None,
+    *,
+    demo: bool = False,
+    progress: Progress | None = None,
+) -> ShiftResult:
+    """Run one shift; every step's outcome lands in the result, a stop ends it early."""
+    config = settings(layout, hub)
+    backend = open_hub(layout, config.spec)
+    lot = "shift-" + now().strftime("%Y%m%dT%H%M%SZ")
+    out = ShiftResult(hub=backend.display, lot=lot)
+    say = progress or (lambda _step: None)
+    with repository_lock(layout.root, purpose="shift"):
+        say("warm start")
+        if not _gate(layout, out, "warm start"):
+            return out
+        if demo:
+            if not isinstance(backend, FolderHub):
+                raise RefusedError(
+                    "--demo seeds the embedded folder hub only",
+                    hint="drop --hub (or point it at a folder) to run the demo",
+                )
+            seeded = seed_demo_batch(layout, backend)
+            if seeded:
+                out.steps.append(Step("demo batch", "done", "seeded the embedded hub", len(seeded)))
+        say("intake")
+        pulled = pull(layout, backend)
+        fresh = len(pulled.new) + len(pulled.changed)
+        detail = f"{len(pulled.new)} new, {len(pulled.changed)} changed"
+        if pulled.quarantined:
+            detail += f", {len(pulled.quarantined)} quarantined (see .toyfoundry/quarantine/)"
+        out.steps.append(Step("intake (pull)", "done" if fresh else "nothing", detail, fresh))
+        stages: list[tuple[str, Callable[[], StageResult]]] = [
+            ("forge", lambda: forge(layout)),
+            ("drill", lambda: drill(layout)),
+            ("parade", lambda: parade(layout, lot=lot)),
+            ("purge", lambda: purge(layout)),
+        ]
+        for name, stage in stages:
+            say(name)
+            out.steps.append(_stage_step(name, stage()))
+        say("sign-off")
+        out.steps.append(_sign_off(layout, demo))
+        say("final gate")
+        if not _gate(layout, out, "final gate"):
+            return out
+        say("promote")
+        pushed = push(layout, backend, config.factory, gate=False)
+        if pushed.sent:
+            detail = f"receipt {pushed.receipt_id}; lot graduated, High Command notified"
+            out.steps.append(Step("promote (push)", "done", detail, len(pushed.sent)))
+        else:
+            detail = f"{len(pushed.already)} already on the hub"
+            out.steps.append(Step("promote (push)", "nothing", detail))
+        if pushed.held:
+            order_id, why = pushed.held[0]
+            out.steps.append(
+                Step("promote (push)", "refused", f"{order_id}: {why}", len(pushed.held))
+            )
+    return out
+
+
+def _stage_step(name: str, result: StageResult) -> Step:
+    if result.refused:
+        first = result.refused[0]
+        return Step(name, "refused", f"{first.order_id}: {first.message}", len(result.refused))
+    if result.done:
+        return Step(name, "done", f"{len(result.done)} order(s)", len(result.done))
+    return Step(name, "nothing", "nothing to do")
+
+
+def _sign_off(layout: Layout, demo: bool) -> Step:
+    pending = []
+    for path in sorted(layout.ledger_entries.glob("*.json")):
+        entry = read_entry(layout, path.stem) if is_order_id(path.stem) else None
+        if entry is not None and entry.signoff.state == "pending":
+            pending.append(entry)
+    if not pending:
+        return Step("sign-off", "nothing", "no entry awaits sign-off")
+    if not demo:
+        return Step(
+            "sign-off",
+            "waiting",
+            f"{len(pending)} order(s) await review (`toyfoundry ledger sign-off`)",
+            len(pending),
+        )
+    # The demo signs off only what shifts paraded, never entries that predate it.
+    ours = [e for e in pending if (e.lot or "").startswith("shift-")]
+    signoff = SignOff(state="sealed", method="demo", reviewer=DEMO_REVIEWER, at=now())
+    for entry in ours:
+        write_entry(layout, entry.model_copy(update={"signoff": signoff}))
+    _rebuild_index(layout)
+    waiting = len(pending) - len(ours)
+    if not ours:
+        return Step("sign-off", "waiting", f"{waiting} order(s) from before the demo await review")
+    detail = f"sealed by the demo reviewer (method demo); {waiting} other(s) await review"
+    return Step("sign-off", "done", detail, len(ours))
+
+
+def _gate(layout: Layout, out: ShiftResult, name: str) -> bool:
+    readiness = _optional("toyfoundry_ci.readiness")
+    if readiness is None:
+        out.steps.append(Step(name, "skipped", "readiness gate not installed"))
+        return True
+    readiness.require_not_halted(layout, "shift")
+    result: Any = readiness.run_readiness(layout)
+    if result.verdict == "green":
+        out.steps.append(Step(name, "nothing", "readiness green"))
+        return True
+    failed = "; ".join(f"{c.id}: {getattr(c, 'fix', None) or c.message}" for c in result.failed)
+    out.steps.append(Step(name, "stopped", f"readiness red: {failed}", len(result.failed)))
+    return False
+
+
+def _rebuild_index(layout: Layout) -> None:
+    index = _optional("toyfoundry_ci.ledger.index")
+    if index is not None:
+        index.rebuild_index(layout)
+
+
+def _optional(module: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError:
+        return None
