@@ -21,6 +21,10 @@ from toyfoundry_ci.base.errors import ToyfoundryError
 COMMANDS: dict[str, str] = {
     "validate": "toyfoundry_ci.cli.validate:validate",
     "schemas": "toyfoundry_ci.cli.schemas:schemas",
+    "ledger": "toyfoundry_ci.cli.ledger:ledger",
+    "pair": "toyfoundry_ci.cli.ledger:pair",
+    "signoff": "toyfoundry_ci.cli.ledger:signoff",
+    "audit": "toyfoundry_ci.cli.ledger:audit",
 }
 
 
