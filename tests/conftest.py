@@ -81,3 +81,6 @@ def run_cli(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+pytest_plugins = ["tests.fixtures_github"]
