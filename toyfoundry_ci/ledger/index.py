@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
@@ -21,7 +20,7 @@ from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact
 from toyfoundry_ci.ledger.digest_cache import DigestCache
-from toyfoundry_ci.models.common import PIVOT
+from toyfoundry_ci.validation.schemas import registry
 
 _LEAF = b"\x00"
 _NODE = b"\x01"
@@ -62,23 +61,27 @@ def entry_facts(data: bytes) -> dict[str, Any]:
 def index_rows(layout: Layout, cache: DigestCache) -> list[dict[str, Any]]:
     """One row per entry file, sorted by order ID; a malformed entry is an ArtifactError."""
     rows = []
-    for path in _entry_files(layout):
-        rel = layout.rel(path)
-        scan = cache.scan(path, NAMESPACE, entry_facts)
+    prefix = layout.rel(layout.ledger_entries) + "/"
+    for item in _entry_files(layout):
+        rel = prefix + item.name
+        scan = cache.scan(
+            item.path, NAMESPACE, entry_facts, rel=rel, st=item.stat(follow_symlinks=False)
+        )
         if scan is None:  # removed while we looked
             continue
+        stem = item.name[:-5]
         facts = scan.facts
         if "error" in facts:
             raise ArtifactError(f"{rel}::{facts['error']}", hint="fix or restore the entry")
-        if facts["order_id"] != path.stem:
+        if facts["order_id"] != stem:
             raise ArtifactError(
-                f"{rel}::$.order_id: names {facts['order_id']!r} in a file named for {path.stem!r}",
+                f"{rel}::$.order_id: names {facts['order_id']!r} in a file named for {stem!r}",
                 hint="an entry file is named after its order ID",
             )
         if facts["state"] not in ("pending", "sealed"):
             raise ArtifactError(f"{rel}::$.signoff.state: unknown state {facts['state']!r}")
         digest = {"sha256": scan.sha256}
-        rows.append({"order_id": path.stem, "path": rel, "digest": digest, "state": facts["state"]})
+        rows.append({"order_id": stem, "path": rel, "digest": digest, "state": facts["state"]})
     return rows
 
 
@@ -87,7 +90,7 @@ def render_index(rows: Iterable[dict[str, Any]]) -> bytes:
     ordered = sorted(rows, key=lambda r: r["order_id"])
     doc = {
         "kind": "ledger-index",
-        "pivot": PIVOT,
+        "pivot": registry().current,
         "count": len(ordered),
         "root": {"sha256": merkle_root([r["digest"]["sha256"] for r in ordered])},
         "entries": ordered,
@@ -113,15 +116,15 @@ def index_is_current(layout: Layout) -> bool:
     try:
         on_disk = layout.ledger_index.read_bytes()
     except FileNotFoundError:
-        return not any(True for _ in _entry_files(layout))
+        return not _entry_files(layout)
     return on_disk == fresh_index(layout)
 
 
-def _entry_files(layout: Layout) -> list[Path]:
+def _entry_files(layout: Layout) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(layout.ledger_entries) as it:
-            names = [
-                e.name
+            found = [
+                e
                 for e in it
                 if e.name.endswith(".json")
                 and is_order_id(e.name[:-5])
@@ -129,5 +132,5 @@ def _entry_files(layout: Layout) -> list[Path]:
             ]
     except FileNotFoundError:
         return []
-    names.sort()
-    return [layout.ledger_entries / n for n in names]
+    found.sort(key=lambda e: e.name)
+    return found
