@@ -88,18 +88,18 @@ class DigestCache:
         self._dirty = True
         return Scan(digest, facts)
 
-    def digest(self, path: Path) -> str | None:
+    def digest(self, path: Path | str, rel: str | None = None) -> str | None:
         """The file's sha256 (from the cache when its stat is unchanged); None when missing."""
-        rel = self.layout.rel(path)
+        rel = rel or self.layout.rel(Path(path))
         record = self._records.get(rel)
         if record is not None:
             try:
-                st = path.lstat()
+                st = os.lstat(path)
             except FileNotFoundError:
                 return None
             if record[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]:
                 return str(record[3])
-        scan = self.scan(path, "digest", _nothing)
+        scan = self.scan(path, "digest", _nothing, rel=rel)
         return None if scan is None else scan.sha256
 
     def save(self) -> None:
@@ -137,3 +137,15 @@ def _load(path: Path) -> dict[str, list[Any]]:
         for k, v in files.items()
         if isinstance(v, list) and len(v) == 5 and isinstance(v[4], dict)
     }
+
+
+def json_files(layout: Layout, folder: Path) -> list[tuple[str, os.DirEntry[str]]]:
+    """The ``*.json`` files directly in ``folder`` as (relative path, entry), sorted by name."""
+    prefix = layout.rel(folder) + "/"
+    try:
+        with os.scandir(folder) as it:
+            found = [(prefix + e.name, e) for e in it if e.name.endswith(".json")]
+    except FileNotFoundError:
+        return []
+    found.sort(key=lambda pair: pair[0])
+    return found

@@ -16,7 +16,7 @@ from typing import Any
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact
-from toyfoundry_ci.ledger.digest_cache import DigestCache
+from toyfoundry_ci.ledger.digest_cache import DigestCache, json_files
 
 NAMESPACE = "pairing"
 
@@ -169,13 +169,10 @@ def _scan(
     layout: Layout, folder: Path, kind: str, cache: DigestCache, report: PairingReport
 ) -> dict[str, tuple[str, dict[str, Any]]]:
     found: dict[str, tuple[str, dict[str, Any]]] = {}
-    if not folder.is_dir():
-        return found
-    for path in sorted(folder.glob("*.json")):
-        scan = cache.scan(path, NAMESPACE, facts)
+    for rel, item in json_files(layout, folder):
+        scan = cache.scan(item.path, NAMESPACE, facts, rel=rel, st=item.stat(follow_symlinks=False))
         if scan is None:
             continue
-        rel = layout.rel(path)
         if "error" in scan.facts:
             report.unreadable.append((rel, scan.facts["error"]))
         elif scan.facts["kind"] != kind:

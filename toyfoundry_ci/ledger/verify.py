@@ -9,6 +9,8 @@ a receipt or a push record names has a sealed entry.
 from __future__ import annotations
 
 import functools
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.ledger import index as ledger_index
 from toyfoundry_ci.ledger._git import git
-from toyfoundry_ci.ledger.digest_cache import DigestCache
+from toyfoundry_ci.ledger.digest_cache import DigestCache, json_files
 from toyfoundry_ci.ledger.pairing import pair
 
 
@@ -63,18 +65,15 @@ def _entries(
     layout: Layout, cache: DigestCache, problems: list[Problem]
 ) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    folder = layout.ledger_entries
-    for path in sorted(folder.glob("*")) if folder.is_dir() else []:
-        rel = layout.rel(path)
-        if path.name == ".gitkeep":
-            continue
-        scan = cache.scan(path, "entry-subjects", _entry_facts)
+    for rel, item in json_files(layout, layout.ledger_entries):
+        st = item.stat(follow_symlinks=False)
+        scan = cache.scan(item.path, "entry-subjects", _entry_facts, rel=rel, st=st)
         if scan is None:
             continue
         if "error" in scan.facts:
             where, _, message = scan.facts["error"].partition(": ")
             problems.append(Problem(rel, where, message))
-        elif path.name != f"{scan.facts['order_id']}.json":
+        elif rel.rpartition("/")[2] != f"{scan.facts['order_id']}.json":
             problems.append(
                 Problem(rel, "$.order_id", f"names {scan.facts['order_id']}; rename the file")
             )
@@ -86,21 +85,31 @@ def _entries(
 def _check_validity(
     layout: Layout, cache: DigestCache, entries: dict[str, dict[str, Any]]
 ) -> list[Problem]:
-    paths: set[Path] = {layout.ledger_index, *(layout.root / rel for rel in entries)}
+    rels: set[str] = {layout.rel(layout.ledger_index), *entries}
     for folder in (layout.orders, layout.acknowledgements, layout.reports):
-        if folder.is_dir():
-            paths.update(folder.glob("*.json"))
+        rels.update(rel for rel, _ in json_files(layout, folder))
     for facts in entries.values():
-        paths.update(layout.root / name for name, _ in facts["s"] if name.endswith(".json"))
+        rels.update(
+            name
+            for name, _ in facts["s"]
+            if isinstance(name, str) and name.endswith(".json") and _SAFE_PATH.fullmatch(name)
+        )
+    root = str(layout.root) + os.sep
     problems = []
-    for path in sorted(paths):
-        rel = layout.rel(path)
-        if kind_for_path(Path(rel)) is None:
+    for rel in sorted(rels):
+        if rel.rpartition("/")[0] not in _KNOWN_FOLDERS and kind_for_path(Path(rel)) is None:
             continue
-        scan = cache.scan(path, "valid", functools.partial(_validate, rel))
+        scan = cache.scan(root + rel, "valid", functools.partial(_validate, rel), rel=rel)
         if scan is not None:
             problems += [Problem(rel, where, message) for where, message in scan.facts]
     return problems
+
+
+# The RelPath rule of the models, checked before an entry's subject name is opened.
+_SAFE_PATH = re.compile(r"^\.?[A-Za-z0-9_-][A-Za-z0-9._-]*(/\.?[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
+_KNOWN_FOLDERS = frozenset(
+    ("exchange/orders", "exchange/acknowledgements", "exchange/reports", "exchange/ledger/entries")
+)
 
 
 def _validate(rel: str, data: bytes) -> list[list[str]]:
@@ -114,10 +123,14 @@ def _check_evidence(
     layout: Layout, cache: DigestCache, entries: dict[str, dict[str, Any]]
 ) -> list[Problem]:
     problems = []
+    root = str(layout.root) + os.sep
     for rel, facts in entries.items():
         for i, (name, recorded) in enumerate(facts["s"]):
             where = f"$.subjects[{i}].digest.sha256"
-            actual = cache.digest(layout.root / name)
+            if not isinstance(name, str) or _SAFE_PATH.fullmatch(name) is None:
+                problems.append(Problem(rel, f"$.subjects[{i}].name", "not a safe relative path"))
+                continue
+            actual = cache.digest(root + name, rel=name)
             if actual is None:
                 problems.append(Problem(rel, where, f"{name} is missing; restore it from git"))
             elif actual != recorded:
