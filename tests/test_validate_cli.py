@@ -19,8 +19,11 @@ def test_clean_repository_exits_zero(factory: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("ok: ")
     count = int(proc.stdout.split()[1])
-    assert count == len(list((factory / "exchange").rglob("*.json"))) + len(
-        list((factory / "planning" / "toyfoundry").rglob("*.json"))
+    manifests = factory / ".toyfoundry" / "telemetry" / "quilt" / "exports"
+    assert count == (
+        len(list((factory / "exchange").rglob("*.json")))
+        + len(list((factory / "planning" / "toyfoundry").rglob("*.json")))
+        + len(list(manifests.glob("*.manifest.json")))
     )
 
 

@@ -103,6 +103,28 @@ class Layout:
     def storyboard_file(self, order_id: str) -> Path:
         return safe_child(self.storyboard, check_order_id(order_id), ".md")
 
+    # Drafts and telemetry of the Foundry Cycle.
+
+    @property
+    def quilt_raw(self) -> Path:
+        return self.telemetry / "quilt" / "raw"
+
+    def outbox_order_file(self, order_id: str) -> Path:
+        return safe_child(self.outbox_orders, check_order_id(order_id), ".json")
+
+    def outbox_ack_file(self, order_id: str) -> Path:
+        return safe_child(self.outbox_acks, "ACK-" + check_order_id(order_id), ".json")
+
+    def outbox_report_file(self, order_id: str) -> Path:
+        return safe_child(self.outbox_reports, "RPT-" + check_order_id(order_id), ".json")
+
+    def quilt_export_file(self, order_id: str, suffix: str) -> Path:
+        """``<order>.manifest.json``, ``<order>.quilt.csv`` and so on."""
+        return safe_child(self.quilt_exports, check_order_id(order_id), suffix)
+
+    def quilt_raw_file(self, order_id: str) -> Path:
+        return safe_child(self.quilt_raw, check_order_id(order_id), ".trace.json")
+
     def rel(self, path: Path) -> str:
         """``path`` relative to the root, POSIX-style, as ledger subjects name files."""
         return path.relative_to(self.root).as_posix()

@@ -20,6 +20,12 @@ from toyfoundry_ci.base.errors import ToyfoundryError
 COMMANDS: dict[str, str] = {
     "validate": "toyfoundry_ci.cli.validate:validate",
     "schemas": "toyfoundry_ci.cli.schemas:schemas",
+    "forge": "toyfoundry_ci.cli.foundry:forge",
+    "drill": "toyfoundry_ci.cli.foundry:drill",
+    "parade": "toyfoundry_ci.cli.foundry:parade",
+    "purge": "toyfoundry_ci.cli.foundry:purge",
+    "status": "toyfoundry_ci.cli.foundry:status",
+    "emit": "toyfoundry_ci.cli.foundry:emit",
 }
 
 

@@ -1,0 +1,176 @@
+"""``toyfoundry forge|drill|parade|purge|status|emit``: the Foundry Cycle, one stage each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import orjson
+
+from toyfoundry_ci.base.atomic import write_bytes_atomic
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.cli.options import format_option, root_option
+
+ORDERS = click.argument("order_ids", nargs=-1, metavar="[ORDER]...")
+
+
+def _render(result: object, fmt: str) -> None:
+    from toyfoundry_ci.foundry.cadence import StageResult
+
+    assert isinstance(result, StageResult)  # noqa: S101 - every stage returns one
+    if fmt == "json":
+        click.echo(orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode())
+    elif result.nothing_to_do and not result.outcomes:
+        click.echo(f"{result.stage}: nothing to do: no order is ready for it")
+    else:
+        for o in result.outcomes:
+            click.echo(f"{result.stage} {o.order_id}: {o.status}: {o.message}")
+            for path in o.paths:
+                click.echo(f"  {path}")
+        if result.nothing_to_do:
+            click.echo(f"{result.stage}: nothing to do")
+    if not result.ok:
+        raise SystemExit(1)
+
+
+def _ids(order_ids: tuple[str, ...]) -> list[str] | None:
+    return list(order_ids) if order_ids else None
+
+
+@click.command()
+@ORDERS
+@root_option()
+@format_option("text", "json")
+def forge(order_ids: tuple[str, ...], root: str, fmt: str) -> None:
+    """Draft the factory order and its ack in outbox/ (no ORDER: every new order)."""
+    from toyfoundry_ci.foundry.forge import forge as run
+
+    _render(run(Layout(Path(root)), _ids(order_ids)), fmt)
+
+
+def _shard(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    index, sep, total = value.partition("/")
+    if not sep or not index.isdigit() or not total.isdigit() or not 1 <= int(index) <= int(total):
+        raise click.BadParameter("expected I/N with 1 <= I <= N, e.g. 1/2")
+    return int(index) - 1, int(total)
+
+
+@click.command()
+@ORDERS
+@root_option()
+@format_option("text", "json")
+@click.option("--shard", callback=_shard, help="Drill only the I-th of every N orders (I/N).")
+def drill(order_ids: tuple[str, ...], root: str, fmt: str, shard: tuple[int, int] | None) -> None:
+    """Simulate production; write the report draft and the quilt (no ORDER: every forged order)."""
+    from toyfoundry_ci.foundry.drill import drill as run
+
+    _render(run(Layout(Path(root)), _ids(order_ids), shard=shard), fmt)
+
+
+@click.command()
+@ORDERS
+@root_option()
+@format_option("text", "json")
+@click.option("--lot", default=None, help="The lot (shift) to name in the ledger entries.")
+def parade(order_ids: tuple[str, ...], root: str, fmt: str, lot: str | None) -> None:
+    """Move paired evidence into exchange/ and create ledger entries (sign-off pending)."""
+    from toyfoundry_ci.foundry.parade import parade as run
+
+    _render(run(Layout(Path(root)), _ids(order_ids), lot=lot), fmt)
+
+
+@click.command()
+@ORDERS
+@root_option()
+@format_option("text", "json")
+def purge(order_ids: tuple[str, ...], root: str, fmt: str) -> None:
+    """Clear drafts and stale telemetry of paraded orders (never what the ledger cites)."""
+    from toyfoundry_ci.foundry.purge import purge as run
+
+    _render(run(Layout(Path(root)), _ids(order_ids)), fmt)
+
+
+@click.command()
+@root_option()
+@format_option("text", "json")
+def status(root: str, fmt: str) -> None:
+    """Every order and its stage, derived from the files and the ledger."""
+    from toyfoundry_ci.foundry.cadence import NEXT_STEP, order_stages
+
+    stages = order_stages(Layout(Path(root)))
+    if fmt == "json":
+        doc = [{"order_id": oid, "stage": s.value} for oid, s in stages.items()]
+        click.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not stages:
+        click.echo("no orders in exchange/orders/")
+        return
+    width = max(len(oid) for oid in stages)
+    click.echo(f"{'ORDER':<{width}}  {'STAGE':<10}  NEXT")
+    for oid, stage in stages.items():
+        click.echo(f"{oid:<{width}}  {stage.value:<10}  {NEXT_STEP[stage]}")
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["order", "ack", "report"]))
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="Start from.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set a (dotted) field.")
+@click.option("--order-id", help="order: the order ID.")
+@click.option("--due-date", help="order: the due date (YYYY-MM-DD).")
+@click.option("--priority", type=click.Choice(["routine", "urgent", "critical"]))
+@click.option("--line", "lines", multiple=True, metavar="SKU:QTY[:DUE]", help="order: a line.")
+@click.option(
+    "--from-order",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="ack: draft the ack forge would write for this order.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@root_option()
+def emit(  # noqa: PLR0917 - click passes every option as an argument
+    kind: str,
+    template: Path | None,
+    sets: tuple[str, ...],
+    order_id: str | None,
+    due_date: str | None,
+    priority: str | None,
+    lines: tuple[str, ...],
+    from_order: Path | None,
+    out: Path | None,
+    root: str,
+) -> None:
+    """Emit an order, ack or report from flags or a template; refused when not valid."""
+    from toyfoundry_ci.foundry.emit import emit as run
+
+    flags = [
+        f"{key}={value}"
+        for key, value in (
+            ("order_id", order_id),
+            ("due_date", due_date),
+            ("priority", priority),
+        )
+        if value is not None
+    ]
+    label = str(out) if out else "-"
+    emitted = run(
+        kind,
+        template=template,
+        sets=[*flags, *sets],
+        order_lines=lines,
+        from_order=from_order,
+        layout=Layout(Path(root)),
+        label=label,
+    )
+    if not emitted.ok:
+        for p in emitted.problems:
+            click.echo(f"{label}::{p.where}: {p.message}", err=True)
+        click.echo(f"refused: the {kind} is not valid ({len(emitted.problems)} error(s))", err=True)
+        raise SystemExit(1)
+    if out is None:
+        click.echo(emitted.to_bytes().decode(), nl=False)
+        return
+    changed = write_bytes_atomic(out, emitted.to_bytes())
+    click.echo(f"wrote {out}" if changed else f"{out} already holds this {kind}; nothing written")

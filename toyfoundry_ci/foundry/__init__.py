@@ -1,0 +1,1 @@
+"""The Foundry Cycle: forge, drill, parade, purge, and the cadence derived from files."""

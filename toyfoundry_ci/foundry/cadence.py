@@ -1,0 +1,165 @@
+"""The cadence: each order's stage, derived from the files and the ledger, never stored.
+
+Forge -> Drill -> Parade -> Purge, then sign-off and Promote. What is on disk decides the
+stage: drafts in ``outbox/``, the ledger entry and its sign-off state. A stage function asks
+``order_stages`` where each order is and refuses illegal moves with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from toyfoundry_ci.base.ids import check_order_id, is_order_id
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.ledger.store import read_entry
+
+
+class Stage(StrEnum):
+    """Where an order is in the Foundry Cycle, in cadence order."""
+
+    NEW = "new"  # the directive is mirrored in exchange/orders/, nothing drafted yet
+    FORGED = "forged"  # factory order and acknowledgement drafted in outbox/
+    DRILLED = "drilled"  # simulated: parade report draft and quilt exports written
+    PARADED = "paraded"  # evidence in exchange/, ledger entry pending, drafts not yet purged
+    PURGED = "purged"  # drafts and stale telemetry cleared; waiting for sign-off
+    SIGNED_OFF = "signed-off"  # the ledger entry is sealed
+    PROMOTED = "promoted"  # pushed to the hub (known to the hub workflow, passed in)
+
+    @property
+    def rank(self) -> int:
+        return list(Stage).index(self)
+
+
+NEXT_STEP: dict[Stage, str] = {
+    Stage.NEW: "toyfoundry forge",
+    Stage.FORGED: "toyfoundry drill",
+    Stage.DRILLED: "toyfoundry parade",
+    Stage.PARADED: "toyfoundry purge",
+    Stage.PURGED: "sign-off",
+    Stage.SIGNED_OFF: "promote",
+    Stage.PROMOTED: "-",
+}
+
+Status = Literal["done", "unchanged", "refused"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one stage did for one order."""
+
+    order_id: str
+    status: Status
+    message: str
+    paths: tuple[str, ...] = ()
+
+
+@dataclass
+class StageResult:
+    """What one stage did for a set of orders; ``ok`` is False when any order was refused."""
+
+    stage: str
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+    @property
+    def done(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "done"]
+
+    @property
+    def refused(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "refused"]
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.done and not self.refused
+
+    def add(self, order_id: str, status: Status, message: str, paths: Iterable[str] = ()) -> None:
+        self.outcomes.append(Outcome(order_id, status, message, tuple(paths)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "ok": self.ok,
+            "nothing_to_do": self.nothing_to_do,
+            "orders": [
+                {
+                    "order_id": o.order_id,
+                    "status": o.status,
+                    "message": o.message,
+                    "paths": list(o.paths),
+                }
+                for o in self.outcomes
+            ],
+        }
+
+
+def known_orders(layout: Layout) -> list[str]:
+    """Order IDs of every directive mirrored in exchange/orders/, sorted."""
+    if not layout.orders.is_dir():
+        return []
+    return sorted(p.stem for p in layout.orders.glob("*.json") if is_order_id(p.stem))
+
+
+def has_drafts(layout: Layout, order_id: str) -> bool:
+    """Whether anything purge clears is still there for this order."""
+    return any(p.exists() for p in draft_files(layout, order_id))
+
+
+def draft_files(layout: Layout, order_id: str) -> list[Path]:
+    return [
+        layout.outbox_order_file(order_id),
+        layout.outbox_ack_file(order_id),
+        layout.outbox_report_file(order_id),
+        layout.quilt_raw_file(order_id),
+    ]
+
+
+def stage_of(layout: Layout, order_id: str, *, promoted: Collection[str] = ()) -> Stage:
+    """The stage of one order, from the files and the ledger.
+
+    ``promoted`` names the orders the hub has confirmed (its receipts); the hub workflow
+    passes them in, since nothing in the foundry knows the hub.
+    """
+    order_id = check_order_id(order_id)
+    entry = read_entry(layout, order_id)
+    if entry is not None:
+        if order_id in promoted:
+            return Stage.PROMOTED
+        if entry.signoff.state == "sealed":
+            return Stage.SIGNED_OFF
+        return Stage.PARADED if has_drafts(layout, order_id) else Stage.PURGED
+    if layout.outbox_report_file(order_id).exists():
+        return Stage.DRILLED
+    if layout.outbox_ack_file(order_id).exists():
+        return Stage.FORGED
+    return Stage.NEW
+
+
+def order_stages(layout: Layout, *, promoted: Collection[str] = ()) -> dict[str, Stage]:
+    """Every known order's stage, by order ID (sorted)."""
+    return {oid: stage_of(layout, oid, promoted=promoted) for oid in known_orders(layout)}
+
+
+def select(
+    layout: Layout, order_ids: Sequence[str] | None, eligible: Collection[Stage]
+) -> list[str]:
+    """The orders a stage works on: those named (checked), or every order ready for it."""
+    if order_ids is not None:
+        return list(dict.fromkeys(check_order_id(oid) for oid in order_ids))
+    return [oid for oid, stage in order_stages(layout).items() if stage in eligible]
+
+
+def promote_refusal(stage: Stage) -> str | None:
+    """Why an order in ``stage`` may not be promoted, or None when it may."""
+    if stage.rank < Stage.PARADED.rank:
+        return f"is {stage.value}: no promote before parade"
+    if stage.rank < Stage.SIGNED_OFF.rank:
+        return f"is {stage.value}: no promote before sign-off (the ledger entry is pending)"
+    return None
