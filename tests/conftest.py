@@ -86,3 +86,6 @@ def run_cli(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+pytest_plugins = ["tests.fixtures_github"]

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "purge": "toyfoundry_ci.cli.foundry:purge",
     "status": "toyfoundry_ci.cli.foundry:status",
     "emit": "toyfoundry_ci.cli.foundry:emit",
+    "ci": "toyfoundry_ci.cli.ci:ci",
 }
 
 
