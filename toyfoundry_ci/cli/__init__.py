@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "pair": "toyfoundry_ci.cli.ledger:pair",
     "signoff": "toyfoundry_ci.cli.ledger:signoff",
     "audit": "toyfoundry_ci.cli.ledger:audit",
+    "ci": "toyfoundry_ci.cli.ci:ci",
 }
 
 
