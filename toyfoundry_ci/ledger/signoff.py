@@ -74,17 +74,7 @@ def seal_demo(layout: Layout, order_ids: list[str], reviewer: str) -> list[SealR
     one mistakes a demo seal for a review.
     """
     signoff = SignOff(state="sealed", method="demo", reviewer=reviewer, at=now())
-    results = []
-    for order_id in order_ids:
-        entry = _pending_entry(layout, order_id)
-        if entry is None:
-            results.append(_already(layout, order_id))
-            continue
-        write_entry(layout, entry.model_copy(update={"signoff": signoff}))
-        results.append(SealResult(order_id, True, signoff))
-    if any(r.sealed for r in results):
-        rebuild_index(layout)
-    return results
+    return _seal(layout, order_ids, signoff)
 
 
 def approving_review(pr: PullRequest) -> PullRequestReview | None:
@@ -134,6 +124,11 @@ def seal_from_pull_request(
         pull_request=pr_number,
         review_id=review.id,
     )
+    return _seal(layout, order_ids, signoff)
+
+
+def _seal(layout: Layout, order_ids: list[str], signoff: SignOff) -> list[SealResult]:
+    """Seal each order's pending entry with ``signoff``; rebuild the index if any changed."""
     results = []
     for order_id in order_ids:
         entry = _pending_entry(layout, order_id)
