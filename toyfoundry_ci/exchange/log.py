@@ -6,11 +6,13 @@ token ever does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Literal
 
 from toyfoundry_ci.base.atomic import write_json_atomic
 from toyfoundry_ci.base.clock import now
-from toyfoundry_ci.base.errors import ArtifactError
+from toyfoundry_ci.base.errors import ArtifactError, HubError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, read_artifact
 from toyfoundry_ci.models.common import Digest
@@ -58,3 +60,15 @@ def append_run(
     runs = [*log.runs, run][-HISTORY_LIMIT:]
     write_json_atomic(layout.exchange_log, ExchangeLog(runs=runs).to_json())
     return run
+
+
+@contextmanager
+def failures_logged(layout: Layout, direction: Literal["pull", "push"], hub: str) -> Iterator[None]:
+    """Record a run that the hub made fail, then let the error through to the operator."""
+    try:
+        yield
+    except HubError as exc:
+        append_run(
+            layout, direction=direction, hub=hub, orders=[], result="failed", detail=exc.message
+        )
+        raise

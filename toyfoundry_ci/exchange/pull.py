@@ -15,11 +15,10 @@ from typing import Any
 from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.clock import stamp
-from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
-from toyfoundry_ci.exchange.log import append_run
+from toyfoundry_ci.exchange.log import append_run, failures_logged
 from toyfoundry_ci.hub.protocol import Hub, blob_id
 from toyfoundry_ci.validation.checker import check_value
 
@@ -55,18 +54,8 @@ def quarantine_dir(layout: Layout) -> Path:
 def pull(layout: Layout, hub: Hub) -> PullResult:
     """Mirror new and changed directives; quarantine the rest; log the run."""
     out = PullResult(hub=hub.display)
-    try:
+    with failures_logged(layout, "pull", hub.display):
         _pull(layout, hub, out)
-    except HubError as exc:
-        append_run(
-            layout,
-            direction="pull",
-            hub=hub.display,
-            orders=[],
-            result="failed",
-            detail=exc.message,
-        )
-        raise
     append_run(
         layout,
         direction="pull",

@@ -24,7 +24,7 @@ from toyfoundry_ci.base.ids import GENERIC_ID, is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
 from toyfoundry_ci.exchange.gate import require_ready
-from toyfoundry_ci.exchange.log import append_run
+from toyfoundry_ci.exchange.log import append_run, failures_logged
 from toyfoundry_ci.exchange.notify import notification_for
 from toyfoundry_ci.hub.protocol import Hub, HubFile, Inventory, Publication, inventory
 from toyfoundry_ci.ledger.store import read_entry
@@ -94,18 +94,8 @@ def push(
         )
     if gate:
         require_ready(layout, "push", green=True)
-    try:
+    with failures_logged(layout, "push", hub.display):
         out = _push(layout, hub, factory, dry_run, order_ids)
-    except HubError as exc:
-        append_run(
-            layout,
-            direction="push",
-            hub=hub.display,
-            orders=[],
-            result="failed",
-            detail=exc.message,
-        )
-        raise
     append_run(
         layout,
         direction="push",
