@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from toyfoundry_ci.actions import _git
-from toyfoundry_ci.actions._peers import peer
 from toyfoundry_ci.actions.comment import CommentAction, upsert_comment
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import read_artifact
+from toyfoundry_ci.ledger.index import fresh_index
+from toyfoundry_ci.ledger.pairing import pair
+from toyfoundry_ci.ledger.render import PAIRING_RENDERERS
+from toyfoundry_ci.readiness import run_readiness
 from toyfoundry_ci.validation.checker import FileResult, check_files
 from toyfoundry_ci.validation.reporting import report_github
 
@@ -33,7 +36,7 @@ ENTRIES = "exchange/ledger/entries/"
 BOT_MESSAGE = "Rebuild the ledger index for the entries of this pull request"
 
 IndexState = Literal[
-    "current", "committed", "already-committed", "suggested", "branch-moved", "unavailable"
+    "current", "committed", "already-committed", "suggested", "branch-moved", "no-ledger"
 ]
 
 
@@ -81,10 +84,7 @@ def run_pr(ctx: RunnerContext, root: Path, gh: Github | None) -> PrOutcome:
 
 
 def _readiness(layout: Layout) -> tuple[bool, str]:
-    gate = peer("toyfoundry_ci.readiness.gate")
-    if gate is None:
-        return True, "### Readiness\n\nnot available in this installation"
-    result = gate.run_readiness(layout, record=False)
+    result = run_readiness(layout, record=False)
     lines = [f"### Readiness: {result.verdict}", ""]
     for check in result.checks:
         mark = {"pass": "pass", "fail": "**FAIL**"}.get(check.status, "n/a")
@@ -104,10 +104,7 @@ def _validation_md(results: list[FileResult]) -> str:
 
 
 def _pairing_md(layout: Layout) -> str:
-    pairing, render = peer("toyfoundry_ci.ledger.pairing"), peer("toyfoundry_ci.ledger.render")
-    if pairing is None or render is None:
-        return "### Pairing\n\nnot available in this installation"
-    return "### Pairing\n\n" + str(render.pairing_markdown(pairing.pair(layout)))
+    return "### Pairing\n\n" + PAIRING_RENDERERS["markdown"](pair(layout))
 
 
 def _ledger_diff_md(root: Path, pr: PullRequestInfo, changed: list[str]) -> str:
@@ -130,18 +127,16 @@ def _signoff_state(value: Any) -> str:
 
 
 def _fresh_index(layout: Layout) -> bytes | None:
-    index = peer("toyfoundry_ci.ledger.index")
-    if index is None or not layout.ledger_entries.is_dir():
-        return None
-    data: bytes = index.fresh_index(layout)
-    return data
+    if not layout.ledger_entries.is_dir():
+        return None  # no ledger yet: nothing to keep current
+    return fresh_index(layout)
 
 
 def _keep_index(
     layout: Layout, pr: PullRequestInfo, fresh: bytes | None, repo: Repository | None
 ) -> tuple[IndexState, str | None, str]:
     if fresh is None:
-        return "unavailable", None, ""
+        return "no-ledger", None, ""
     current = layout.ledger_index.read_bytes() if layout.ledger_index.is_file() else None
     if current == fresh:
         return "current", None, "### Ledger index\n\n`exchange/ledger/index.json` is current"
