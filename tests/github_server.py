@@ -154,6 +154,18 @@ class GitHubServer:
         repo.refs[f"heads/{branch}"] = sha
         return sha
 
+    def add_commit(
+        self, repo: Repo, files: dict[str, bytes], *, sha: str, parents: tuple[str, ...] = (),
+        ref: str | None = None,
+    ) -> str:  # fmt: skip
+        """Mirror a local git commit under its own ``sha`` (as pushing it to GitHub would)."""
+        tree = self.put_tree(repo, self._entries(repo, files))
+        made = self.put_commit(repo, f"mirror of {sha}", tree, list(parents))
+        repo.commits[sha] = {**repo.commits.pop(made), "sha": sha}
+        if ref is not None:
+            repo.refs[f"heads/{ref}"] = sha
+        return sha
+
     def _entries(self, repo: Repo, files: dict[str, bytes]) -> dict[str, dict[str, str]]:
         return {p: {"mode": "100644", "type": "blob", "sha": self.put_blob(repo, data)}
                 for p, data in files.items()}  # fmt: skip

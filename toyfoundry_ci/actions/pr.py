@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from toyfoundry_ci.actions import _git
 from toyfoundry_ci.actions.comment import CommentAction, upsert_comment
+from toyfoundry_ci.actions.report import cell, readiness_md
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
@@ -85,12 +86,7 @@ def run_pr(ctx: RunnerContext, root: Path, gh: Github | None) -> PrOutcome:
 
 def _readiness(layout: Layout) -> tuple[bool, str]:
     result = run_readiness(layout, record=False)
-    lines = [f"### Readiness: {result.verdict}", ""]
-    for check in result.checks:
-        mark = {"pass": "pass", "fail": "**FAIL**"}.get(check.status, "n/a")
-        fix = f" (fix: {_cell(check.fix)})" if check.failed and check.fix else ""
-        lines.append(f"- {mark} `{check.id}`: {_cell(check.message)}{fix}")
-    return bool(result.green), "\n".join(lines)
+    return result.green, readiness_md(result)
 
 
 def _validation_md(results: list[FileResult]) -> str:
@@ -99,7 +95,7 @@ def _validation_md(results: list[FileResult]) -> str:
     rows = ["### Changed artifacts", "", "| file | kind | result |", "|---|---|---|"]
     for r in results:
         verdict = "valid" if r.ok else "; ".join(f"{p.where}: {p.message}" for p in r.problems)
-        rows.append(f"| {_cell(r.path)} | {r.kind or '?'} | {_cell(verdict)} |")
+        rows.append(f"| {cell(r.path)} | {r.kind or '?'} | {cell(verdict)} |")
     return "\n".join(rows)
 
 
@@ -116,13 +112,13 @@ def _ledger_diff_md(root: Path, pr: PullRequestInfo, changed: list[str]) -> str:
         change = "changed" if _git.exists_at(root, pr.base_sha, path) else "added"
         value = read_artifact(root / path) if (root / path).is_file() else None
         state = _signoff_state(value) if value is not None else "removed"
-        rows.append(f"| {_cell(Path(path).stem)} | {change} | {state} |")
+        rows.append(f"| {cell(Path(path).stem)} | {change} | {state} |")
     return "\n".join(rows)
 
 
 def _signoff_state(value: Any) -> str:
     if isinstance(value, dict) and isinstance(value.get("signoff"), dict):
-        return _cell(str(value["signoff"].get("state", "?")))
+        return cell(str(value["signoff"].get("state", "?")))
     return "unreadable"
 
 
@@ -144,7 +140,7 @@ def _keep_index(
         return "suggested", None, _suggestion(fresh)
     state, sha = commit_index(repo, pr, fresh)
     said = {
-        "committed": f"rebuilt and committed to `{_cell(pr.head_ref)}` as {sha}",
+        "committed": f"rebuilt and committed to `{cell(pr.head_ref)}` as {sha}",
         "already-committed": "already rebuilt on the PR branch by an earlier run; nothing to do",
         "branch-moved": "stale, but the branch moved on; the run for its new head rebuilds it",
     }[state]
@@ -202,16 +198,3 @@ def _index_blob_at(repo: Repository, sha: str) -> str | None:
             return None
         raise
     return None if isinstance(contents, list) else contents.sha
-
-
-def _cell(text: str) -> str:
-    """Untrusted text made inert in a Markdown table cell (no HTML, no pipes, one line)."""
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("`", "'")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
