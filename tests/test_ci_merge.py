@@ -8,63 +8,18 @@ live on the loopback GitHub API; the hub is a folder outside the checkout.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.ci_kit import event, fresh_checkout, head, runner_env
-from tests.conftest import REPO_ROOT, git, run_cli
-from tests.github_server import GitHubServer, Repo
-from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.ledger.index import rebuild_index
-
-AUTHOR = "Codertocat"
-
-
-def _merge_pr(
-    server: GitHubServer, repo: Repo, factory: Path, number: int, orders: list[str], *,
-    approve: bool = True,
-) -> str:  # fmt: skip
-    """Enter ``orders`` on a branch, open PR ``number``, review it, merge it (merge commit)."""
-    layout = Layout(factory)
-    git(factory, "checkout", "-q", "-b", f"parade-{number}", "main")
-    for order_id in orders:  # the sample's own pending entries, as its parade wrote them
-        entry = f"exchange/ledger/entries/{order_id}.json"
-        (factory / entry).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO_ROOT / entry, factory / entry)
-    rebuild_index(layout)
-    git(factory, "add", "-A")
-    git(factory, "commit", "-qm", f"Parade {', '.join(orders)}")
-    branch_head = head(factory)
-    entries = [f"exchange/ledger/entries/{o}.json" for o in orders]
-    server.add_pull(repo, number, AUTHOR, branch_head, [*entries, "exchange/ledger/index.json"])
-    if approve:
-        server.add_review(repo, number, "octocat", "APPROVED", branch_head)
-    git(factory, "checkout", "-q", "main")
-    git(factory, "merge", "-q", "--no-ff", "-m", f"Merge pull request #{number}", branch_head)
-    merge = head(factory)
-    server.merge_pull(repo, number, [branch_head, merge])
-    return merge
-
-
-def _push_event(sha: str, before: str) -> dict[str, Any]:
-    payload = event("push.1")  # edited copy: a push to main whose head is the merge commit
-    payload.update(ref="refs/heads/main", before=before, after=sha, base_ref=None)
-    payload["head_commit"]["id"] = sha
-    return payload
+from tests.ci_kit import configure_hub, fresh_checkout, head, merge_pr, push_event, runner_env
+from tests.conftest import git, run_cli
+from tests.github_server import GitHubServer
 
 
 @pytest.fixture
 def hub_folder(unentered_factory: Path, tmp_path: Path) -> Path:
-    hub = tmp_path / "hub"
-    (unentered_factory / "pyproject.toml").write_text(
-        f'[tool.toyfoundry]\nhub = "{hub}"\nfactory = "hello-world"\n'
-    )
-    git(unentered_factory, "add", "-A")
-    git(unentered_factory, "commit", "-qm", "Configure the hub")
-    return hub
+    return configure_hub(unentered_factory, tmp_path / "hub")
 
 
 def _hub_files(hub: Path) -> dict[str, bytes]:
@@ -77,14 +32,14 @@ def test_a_dropped_run_is_caught_up_and_a_redelivery_changes_nothing(
     factory = unentered_factory
     repo = github_server.add_repo("Codertocat/Hello-World")
     start = head(factory)
-    _merge_pr(github_server, repo, factory, 1, ["ALFA-2026-0001", "ALFA-2026-0002"])
+    merge_pr(github_server, repo, factory, 1, ["ALFA-2026-0001", "ALFA-2026-0002"])
     # The run for the first merge is dropped (cancelled, runner lost): it never happens.
-    second = _merge_pr(github_server, repo, factory, 2, ["ALFA-2026-0003"])
+    second = merge_pr(github_server, repo, factory, 2, ["ALFA-2026-0003"])
     env = runner_env(
         tmp_path,
         github_server,
         "push",
-        _push_event(second, start),
+        push_event(second, start),
         sha=second,
         ref="refs/heads/main",
     )
@@ -133,9 +88,9 @@ def test_a_merge_without_approval_leaves_the_orders_pending_and_says_why(
     repo = github_server.add_repo("Codertocat/Hello-World")
     start = head(factory)
     orders = ["ALFA-2026-0001", "ALFA-2026-0002", "ALFA-2026-0003"]
-    merge = _merge_pr(github_server, repo, factory, 1, orders, approve=False)
+    merge = merge_pr(github_server, repo, factory, 1, orders, approve=False)
     env = runner_env(
-        tmp_path, github_server, "push", _push_event(merge, start), sha=merge, ref="refs/heads/main"
+        tmp_path, github_server, "push", push_event(merge, start), sha=merge, ref="refs/heads/main"
     )
 
     proc = run_cli("ci", "merge", cwd=factory, env=env)
@@ -156,7 +111,7 @@ def test_a_red_gate_pushes_nothing(
     git(factory, "commit", "-qam", "Lose the runbook")
     sha = head(factory)
     env = runner_env(
-        tmp_path, github_server, "push", _push_event(sha, sha), sha=sha, ref="refs/heads/main"
+        tmp_path, github_server, "push", push_event(sha, sha), sha=sha, ref="refs/heads/main"
     )
 
     proc = run_cli("ci", "merge", cwd=factory, env=env)
