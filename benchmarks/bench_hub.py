@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.exchange_kit import put_directives, sealed_factory  # noqa: E402
-from tests.github_hub_server import TOKEN, GitHubServer  # noqa: E402
+from tests.github_server import GitHubServer  # noqa: E402
 from toyfoundry_ci.base.layout import Layout  # noqa: E402
 from toyfoundry_ci.exchange.pull import pull  # noqa: E402
 from toyfoundry_ci.exchange.push import push  # noqa: E402
@@ -102,9 +102,9 @@ def bench_git(tmp: Path, n: int) -> None:
 
 def bench_github(tmp: Path, n: int) -> None:
     with GitHubServer() as server:
-        server.create_repo("high-command/hub")
+        server.add_repo("high-command/hub", files={"README.md": b"hub\n"})
         os.environ["TOYFOUNDRY_GITHUB_API_URL"] = server.url
-        os.environ["TOYFOUNDRY_HUB_TOKEN"] = TOKEN
+        os.environ["TOYFOUNDRY_HUB_TOKEN"] = server.token
         layout, _ids = sealed_factory(tmp / "gh-factory", n)
         sent, t_push = timed(
             lambda: push(layout, open_hub(layout, "github://high-command/hub"), "f")

@@ -113,4 +113,4 @@ def run_cli(
     )
 
 
-pytest_plugins = ["tests.fixtures_github"]
+pytest_plugins = ["tests.fixtures_github", "tests.fixtures_hooks"]

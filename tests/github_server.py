@@ -78,6 +78,8 @@ class Repo:
     reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     pull_files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)  # plain issues, not PRs
+    commit_pulls: dict[str, list[int]] = field(default_factory=dict)  # commit -> its PRs
 
     @property
     def full_name(self) -> str:
@@ -132,14 +134,54 @@ class GitHubServer:
     def next_id(self) -> int:
         return next(self._ids)
 
-    def add_repo(self, full_name: str, default_branch: str = "main") -> Repo:
+    def add_repo(
+        self, full_name: str, default_branch: str = "main", files: dict[str, bytes] | None = None
+    ) -> Repo:
+        """A repository whose default branch holds ``files`` (none: an empty tree)."""
         owner, name = full_name.split("/")
         repo = Repo(owner, name, default_branch)
-        tree = self.put_tree(repo, {})
+        tree = self.put_tree(repo, self._entries(repo, files or {}))
         root = self.put_commit(repo, "initial commit", tree, [])
         repo.refs[f"heads/{default_branch}"] = root
         self.repos[full_name] = repo
         return repo
+
+    def push_files(self, repo: Repo, files: dict[str, bytes], branch: str = "main") -> str:
+        """Someone else commits ``files`` on ``branch`` (as High Command does on a hub)."""
+        head = repo.refs[f"heads/{branch}"]
+        entries = {**repo.trees[repo.commits[head]["tree"]["sha"]], **self._entries(repo, files)}
+        sha = self.put_commit(repo, "other", self.put_tree(repo, entries), [head])
+        repo.refs[f"heads/{branch}"] = sha
+        return sha
+
+    def add_commit(
+        self, repo: Repo, files: dict[str, bytes], *, sha: str, parents: tuple[str, ...] = (),
+        ref: str | None = None,
+    ) -> str:  # fmt: skip
+        """Mirror a local git commit under its own ``sha`` (as pushing it to GitHub would)."""
+        tree = self.put_tree(repo, self._entries(repo, files))
+        made = self.put_commit(repo, f"mirror of {sha}", tree, list(parents))
+        repo.commits[sha] = {**repo.commits.pop(made), "sha": sha}
+        if ref is not None:
+            repo.refs[f"heads/{ref}"] = sha
+        return sha
+
+    def _entries(self, repo: Repo, files: dict[str, bytes]) -> dict[str, dict[str, str]]:
+        return {p: {"mode": "100644", "type": "blob", "sha": self.put_blob(repo, data)}
+                for p, data in files.items()}  # fmt: skip
+
+    def merge_pull(self, repo: Repo, number: int, commits: list[str]) -> dict[str, Any]:
+        """Mark PR ``number`` merged; ``commits`` (its own and the merge commit) now list it."""
+        pull = repo.pulls[number]
+        pull.update(state="closed", merged=True, merged_at=_stamp(), merge_commit_sha=commits[-1])
+        for sha in commits:
+            repo.commit_pulls.setdefault(sha, []).append(number)
+        return pull
+
+    def count(self, method: str | None = None) -> int:
+        """Requests received so far (of one ``method``)."""
+        with self.lock:
+            return sum(1 for r in self.requests if method in (None, r.method))
 
     def add_pull(
         self, repo: Repo, number: int, author: str, head_sha: str, files: list[str],
@@ -148,9 +190,11 @@ class GitHubServer:
         pull = {
             "id": self.next_id(), "number": number, "state": "open", "title": title,
             "user": user(author), "merged": False, "draft": False,
-            "head": {"sha": head_sha, "ref": head_ref, "label": f"{repo.owner}:{head_ref}"},
+            "head": {"sha": head_sha, "ref": head_ref, "label": f"{repo.owner}:{head_ref}",
+                     "repo": {"full_name": repo.full_name}},
             "base": {"sha": repo.refs[f"heads/{repo.default_branch}"],
-                     "ref": repo.default_branch},
+                     "ref": repo.default_branch, "repo": {"full_name": repo.full_name}},
+            "merged_at": None, "body": "",
             "created_at": _stamp(), "updated_at": _stamp(),
         }  # fmt: skip
         repo.pulls[number] = pull
@@ -267,6 +311,51 @@ def get_pull(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]
     return 200, _pull_json(s, repo, pull)
 
 
+def list_pulls(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    q = {k: v[0] for k, v in r["query"].items()}
+    state = q.get("state", "open")
+    found = [
+        p for _, p in sorted(repo.pulls.items(), reverse=True)
+        if state in ("all", p["state"])
+        and ("head" not in q or p["head"]["label"] == q["head"])
+        and ("base" not in q or p["base"]["ref"] == q["base"])
+    ]  # fmt: skip
+    return 200, [_pull_json(s, repo, p) for p in found]
+
+
+def create_pull(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    head, base = _field(r, "head", str), _field(r, "base", str)
+    ref = head.split(":", 1)[-1]
+    if f"heads/{ref}" not in repo.refs or f"heads/{base}" not in repo.refs:
+        raise ApiError(422, "Validation Failed: head or base does not exist")
+    label = f"{repo.owner}:{ref}"
+    if any(p["state"] == "open" and p["head"]["label"] == label for p in repo.pulls.values()):
+        raise ApiError(422, f"Validation Failed: A pull request already exists for {label}.")
+    pull = s.add_pull(repo, _number(repo), "github-actions[bot]", repo.refs[f"heads/{ref}"], [],
+                      title=_field(r, "title", str), head_ref=ref)  # fmt: skip
+    pull.update(body=r["body"].get("body") or "", user=user("github-actions[bot]", "Bot"))
+    pull["base"].update(ref=base, sha=repo.refs[f"heads/{base}"])
+    return 201, _pull_json(s, repo, pull)
+
+
+def edit_pull(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    pull = repo.pulls.get(int(g[2]))
+    if pull is None:
+        raise ApiError(404, "Not Found")
+    pull.update({k: r["body"][k] for k in ("title", "body", "state") if k in r["body"]})
+    pull["updated_at"] = _stamp()
+    return 200, _pull_json(s, repo, pull)
+
+
+def commit_pulls(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    numbers = repo.commit_pulls.get(g[2], [])
+    return 200, [_pull_json(s, repo, repo.pulls[n]) for n in numbers]
+
+
 def list_reviews(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
     repo = _repo(s, *g[:2])
     if int(g[2]) not in repo.pulls:
@@ -282,19 +371,48 @@ def list_pull_files(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[in
     return 200, repo.pull_files[int(g[2])]
 
 
+def _number(repo: Repo) -> int:
+    return max([0, *repo.pulls, *repo.issues]) + 1
+
+
+def _issue_json(s: GitHubServer, repo: Repo, issue: dict[str, Any]) -> dict[str, Any]:
+    url = f"{_repo_url(s, repo)}/issues/{issue['number']}"
+    count = len(repo.comments.get(issue["number"], []))
+    out = {"id": issue["id"], "number": issue["number"], "title": issue["title"],
+           "body": issue.get("body"), "state": issue["state"], "user": issue["user"],
+           "url": url, "comments": count, "comments_url": f"{url}/comments",
+           "html_url": f"{s.url}/{repo.full_name}/issues/{issue['number']}"}  # fmt: skip
+    if issue["number"] in repo.pulls:
+        out["pull_request"] = {"url": url.replace("/issues/", "/pulls/")}
+    return out
+
+
+def _issue_or_pull(repo: Repo, number: str) -> dict[str, Any]:
+    found = repo.pulls.get(int(number)) or repo.issues.get(int(number))
+    if found is None:
+        raise ApiError(404, "Not Found")
+    return found
+
+
 def get_issue(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
     repo = _repo(s, *g[:2])
-    pull = repo.pulls.get(int(g[2]))
-    if pull is None:
-        raise ApiError(404, "Not Found")
-    url = f"{_repo_url(s, repo)}/issues/{g[2]}"
-    count = len(repo.comments.get(int(g[2]), []))
-    return 200, {
-        "id": pull["id"], "number": pull["number"], "title": pull["title"],
-        "state": pull["state"], "user": pull["user"], "url": url, "comments": count,
-        "comments_url": f"{url}/comments", "pull_request": {"url": f"{url}".replace(
-            "/issues/", "/pulls/")},
-    }  # fmt: skip
+    return 200, _issue_json(s, repo, _issue_or_pull(repo, g[2]))
+
+
+def list_issues(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    state = r["query"].get("state", ["open"])[0]
+    items = [i for _, i in sorted({**repo.issues, **repo.pulls}.items(), reverse=True)]
+    return 200, [_issue_json(s, repo, i) for i in items if state in ("all", i["state"])]
+
+
+def create_issue(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    issue = {"id": s.next_id(), "number": _number(repo), "title": _field(r, "title", str),
+             "body": r["body"].get("body"), "state": "open",
+             "user": user("github-actions[bot]", "Bot")}  # fmt: skip
+    repo.issues[issue["number"]] = issue
+    return 201, _issue_json(s, repo, issue)
 
 
 def _comment_json(s: GitHubServer, repo: Repo, c: dict[str, Any]) -> dict[str, Any]:
@@ -303,13 +421,13 @@ def _comment_json(s: GitHubServer, repo: Repo, c: dict[str, Any]) -> dict[str, A
 
 def list_comments(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
     repo = _repo(s, *g[:2])
-    if int(g[2]) not in repo.pulls:
-        raise ApiError(404, "Not Found")
+    _issue_or_pull(repo, g[2])
     return 200, [_comment_json(s, repo, c) for c in repo.comments.get(int(g[2]), [])]
 
 
 def create_comment(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
     repo = _repo(s, *g[:2])
+    _issue_or_pull(repo, g[2])
     body = _field(r, "body", str)
     comment = {"id": s.next_id(), "body": body, "user": user("github-actions[bot]", "Bot"),
                "created_at": _stamp(), "updated_at": _stamp()}  # fmt: skip
@@ -481,7 +599,13 @@ def _field(r: Request, name: str, kind: type) -> Any:
 _R = r"/repos/([^/]+)/([^/]+)"
 ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", rf"{_R}", get_repo),
+    ("GET", rf"{_R}/pulls", list_pulls),
+    ("POST", rf"{_R}/pulls", create_pull),
     ("GET", rf"{_R}/pulls/(\d+)", get_pull),
+    ("PATCH", rf"{_R}/pulls/(\d+)", edit_pull),
+    ("GET", rf"{_R}/commits/([0-9a-f]{{40}})/pulls", commit_pulls),
+    ("GET", rf"{_R}/issues", list_issues),
+    ("POST", rf"{_R}/issues", create_issue),
     ("GET", rf"{_R}/pulls/(\d+)/reviews", list_reviews),
     ("GET", rf"{_R}/pulls/(\d+)/files", list_pull_files),
     ("GET", rf"{_R}/issues/(\d+)", get_issue),

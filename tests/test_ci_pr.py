@@ -11,9 +11,13 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.conftest import FIXTURES, git, run_cli
+from tests.ci_kit import mirror
+from tests.conftest import FIXTURES, REPO_ROOT, git, run_cli
 from tests.github_server import GitHubServer
 from toyfoundry_ci.actions.comment import MARKER
+from toyfoundry_ci.actions.pr import BOT_MESSAGE
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.ledger.index import fresh_index
 
 EVENTS = FIXTURES / "github-events"
 
@@ -99,3 +103,65 @@ def test_outside_a_runner_it_says_what_is_missing(factory: Path) -> None:
     proc = run_cli("ci", "pr", cwd=factory)
     assert proc.returncode == 1
     assert "GITHUB_REPOSITORY is not set" in proc.stderr
+
+
+def _pr_with_stale_index(factory: Path) -> tuple[str, str]:
+    """A branch that enters the sample orders in the ledger but does not rebuild the index."""
+    base = git(factory, "rev-parse", "HEAD").strip()
+    git(factory, "checkout", "-q", "-b", "changes")
+    entries = factory / "exchange" / "ledger" / "entries"
+    shutil.copytree(REPO_ROOT / "exchange" / "ledger" / "entries", entries)
+    git(factory, "add", "-A")
+    git(factory, "commit", "-q", "-m", "Enter the orders")
+    return base, git(factory, "rev-parse", "HEAD").strip()
+
+
+def test_stale_index_is_committed_once_to_a_same_repository_branch(
+    unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
+) -> None:
+    factory = unentered_factory
+    base, head = _pr_with_stale_index(factory)
+    repo = github_server.add_repo("Codertocat/Hello-World")
+    mirror(github_server, repo, factory, head, ref="changes")  # the event's head.ref
+    github_server.add_pull(repo, 2, "Codertocat", head, [], head_ref="changes")
+    env = _runner_env(tmp_path, github_server, base, head)
+
+    first = run_cli("ci", "pr", cwd=factory, env=env)
+
+    assert "ledger index: committed" in first.stdout, first.stdout + first.stderr
+    tip = repo.refs["heads/changes"]
+    bot = repo.commits[tip]
+    assert bot["message"] == BOT_MESSAGE and [p["sha"] for p in bot["parents"]] == [head]
+    before, after = github_server.files_at(repo, head), github_server.files_at(repo, tip)
+    changed = {p for p in after if before.get(p) != after[p]}
+    assert changed == {"exchange/ledger/index.json"}  # one file, one commit
+    assert after["exchange/ledger/index.json"] == fresh_index(Layout(factory))
+    assert "index-commit<<" in (tmp_path / "output").read_text()
+    assert f"rebuilt and committed to `changes` as {tip}" in (tmp_path / "summary.md").read_text()
+
+    # Redelivered (same payload, same head): the branch already has it; no second commit.
+    again = run_cli("ci", "pr", cwd=factory, env=env)
+    assert "ledger index: already-committed" in again.stdout, again.stderr
+    assert repo.refs["heads/changes"] == tip
+    assert len([c for c in repo.comments[2] if c["body"].startswith(MARKER)]) == 1
+
+
+def test_a_fork_gets_the_index_as_a_suggestion(
+    unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
+) -> None:
+    factory = unentered_factory
+    base, head = _pr_with_stale_index(factory)
+    repo = github_server.add_repo("Codertocat/Hello-World")
+    github_server.add_pull(repo, 2, "forker", head, [], head_ref="changes")
+    env = _runner_env(tmp_path, github_server, base, head)
+    payload = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text())
+    payload["pull_request"]["head"]["repo"]["full_name"] = "forker/Hello-World"  # a fork PR
+    Path(env["GITHUB_EVENT_PATH"]).write_text(json.dumps(payload))
+
+    proc = run_cli("ci", "pr", cwd=factory, env=env)
+
+    assert "ledger index: suggested" in proc.stdout, proc.stdout + proc.stderr
+    assert "heads/changes" not in repo.refs  # nothing written to anyone's branch
+    (report,) = [c for c in repo.comments[2] if c["body"].startswith(MARKER)]
+    assert "comes from a fork" in report["body"]
+    assert fresh_index(Layout(factory)).decode() in report["body"]

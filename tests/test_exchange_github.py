@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.exchange_kit import directive, sealed_factory
-from tests.github_hub_server import TOKEN, Fault, GitHubServer
+from tests.github_server import GitHubServer, Repo
 from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.exchange.pull import pull
@@ -21,15 +21,18 @@ HUB = "github://high-command/hub"
 
 
 @pytest.fixture
-def gh(monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubServer]:
-    with GitHubServer() as server:
-        server.create_repo(
-            "high-command/hub", {"orders/ALFA-2027-0001.json": directive("ALFA-2027-0001")}
-        )
-        monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", server.url)
-        monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", TOKEN)
-        monkeypatch.setenv("TOYFOUNDRY_GITHUB_BACKOFF", "0.01")
-        yield server
+def gh(github_server: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubServer]:
+    github_server.add_repo(
+        "high-command/hub", files={"orders/ALFA-2027-0001.json": directive("ALFA-2027-0001")}
+    )
+    monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", github_server.url)
+    monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", github_server.token)
+    monkeypatch.setenv("TOYFOUNDRY_GITHUB_BACKOFF", "0.01")
+    yield github_server
+
+
+def hub_repo(gh: GitHubServer) -> Repo:
+    return gh.repos["high-command/hub"]
 
 
 @pytest.mark.slow  # writes 500 sealed orders first
@@ -44,10 +47,10 @@ def test_push_is_one_commit_in_a_constant_number_of_requests(
     assert result.result == "ok"
     assert gh.count() <= 8
     assert gh.count("POST") == 3 and gh.count("PATCH") == 1  # tree, commit, issue; ref
-    files = gh.repos["high-command/hub"].files()
+    files = gh.files_at(hub_repo(gh), "main")
     assert sum(p.startswith("reports/") for p in files) == 500
     assert json.loads(files[f"acknowledgements/ACK-{ids[0]}.json"])["ack_id"] == f"ACK-{ids[0]}"
-    (issue,) = gh.repos["high-command/hub"].issues
+    (issue,) = hub_repo(gh).issues.values()
     assert issue["title"].startswith("Lot ") and ids[0] in issue["body"]
 
     before = gh.count()
@@ -67,35 +70,36 @@ def test_pull_and_push_from_the_cli(tmp_path: Path, gh: GitHubServer) -> None:
     pushed = run_cli("push", cwd=layout.root)
     assert pushed.returncode == 0, pushed.stderr
     assert f"pushed 2 order(s) to github://high-command/hub@main via {gh.url}" in pushed.stdout
-    assert TOKEN not in (layout.root / "logs/exchange_all.json").read_text()
+    assert gh.token not in (layout.root / "logs/exchange_all.json").read_text()
 
 
 def test_rate_limits_and_server_errors_are_retried(tmp_path: Path, gh: GitHubServer) -> None:
     layout, _ = sealed_factory(tmp_path / "factory", 3)
-    gh.faults += [
-        Fault("GET", r"/git/ref/", 502),
-        Fault("POST", r"/git/trees$", 429, {"Retry-After": "0"}),
-        Fault("POST", r"/git/commits$", 403, {"Retry-After": "0"}, "secondary rate limit"),
-        Fault("PATCH", r"/git/refs/", 503),
-    ]
+    gh.fail_next(502, method="GET", path=r"/git/ref/")
+    gh.fail_next(429, method="POST", path=r"/git/trees$", headers={"Retry-After": "0"})
+    gh.fail_next(
+        403, "secondary rate limit", method="POST", path=r"/git/commits$",
+        headers={"Retry-After": "0"},
+    )  # fmt: skip
+    gh.fail_next(503, method="PATCH", path=r"/git/refs/")
 
     result = push(layout, open_hub(layout, HUB), "factory")
 
     assert result.result == "ok"
-    assert gh.faults == []
-    assert sum(p.startswith("receipts/") for p in gh.repos["high-command/hub"].files()) == 1
+    assert not gh.faults
+    assert sum(p.startswith("receipts/") for p in gh.files_at(hub_repo(gh), "main")) == 1
 
 
 def test_stale_ref_refetches_and_retries(tmp_path: Path, gh: GitHubServer) -> None:
     layout, ids = sealed_factory(tmp_path / "factory", 2, start=10)
     hub = open_hub(layout, HUB)
     assert pull(layout, hub).new  # the hub's head is now known to the backend
-    gh.push_files("high-command/hub", {"orders/ALFA-2027-0099.json": directive("ALFA-2027-0099")})
+    gh.push_files(hub_repo(gh), {"orders/ALFA-2027-0099.json": directive("ALFA-2027-0099")})
 
     result = push(layout, hub, "factory")
 
     assert result.result == "ok"
-    files = gh.repos["high-command/hub"].files()
+    files = gh.files_at(hub_repo(gh), "main")
     assert "orders/ALFA-2027-0099.json" in files and f"reports/RPT-{ids[1]}.json" in files
 
 

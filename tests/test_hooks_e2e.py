@@ -7,68 +7,18 @@ from a snapshot of this repository committed to a tmp repository.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, REPO_ROOT, git, init_repo, run_cli
+from tests.conftest import EXAMPLES, REPO_ROOT, git, run_cli
+from tests.fixtures_hooks import commit, hook_env, pre_commit
 
 pytestmark = pytest.mark.slow
 
 BAD_QTY = EXAMPLES / "invalid/schema-bad-qty/exchange/orders/ALFA-2026-0101.json"
 ERROR_LINE = "exchange/orders/ALFA-2026-0101.json::$.lines[0].qty: 0 is less than the minimum of 1"
-
-
-@pytest.fixture(scope="session")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """This repository's files as they are now, committed, and pre-commit's shared store."""
-    repo = init_repo(tmp_path_factory.mktemp("hook-repo") / "toyfoundry-ci")
-    files = git(REPO_ROOT, "ls-files", "-co", "--exclude-standard", "-z").split("\0")
-    for name in filter(None, files):
-        src = REPO_ROOT / name
-        if src.is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, repo / name)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t.test"}
-    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t.test"}
-    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
-    subprocess.run(["git", "commit", "-qm", "snapshot"], cwd=repo, check=True, env=env)
-    os.environ["PRE_COMMIT_HOME"] = str(tmp_path_factory.mktemp("pre-commit-home"))
-    yield repo, git(repo, "rev-parse", "HEAD").strip()
-
-
-def _env() -> dict[str, str]:
-    # The hook environment must run its own installed copy, as in another repository.
-    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-
-
-def pre_commit(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pre_commit", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=_env(),
-    )
-
-
-def commit(cwd: Path, message: str) -> subprocess.CompletedProcess[str]:
-    bin_dir = str(Path(sys.executable).parent)
-    env = _env() | {"PATH": bin_dir + os.pathsep + os.environ["PATH"]}
-    return subprocess.run(
-        ["git", "commit", "-m", message],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
 
 
 def _valid_order(factory: Path, order_id: str) -> Path:
@@ -104,7 +54,7 @@ def test_commits_through_the_installed_hooks(factory: Path, hook_repo: tuple[Pat
     )
     (factory / ".gitignore").write_text(".toyfoundry/hub/\nlogs/\n")
     installed = run_cli(
-        "hooks", "install", cwd=factory, env=_env() | {"PYTHONPATH": str(REPO_ROOT)}
+        "hooks", "install", cwd=factory, env=hook_env() | {"PYTHONPATH": str(REPO_ROOT)}
     )
     assert installed.returncode == 0, installed.stderr
     git(factory, "add", "-A")

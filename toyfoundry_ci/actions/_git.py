@@ -29,3 +29,19 @@ def exists_at(root: Path, commit: str, path: str) -> bool:
         ["git", "cat-file", "-e", f"{commit}:{path}"], cwd=root, capture_output=True, check=False
     )
     return proc.returncode == 0
+
+
+def adding_commit(root: Path, path: str) -> str | None:
+    """The commit that first added ``path`` in the history of HEAD (None: never committed)."""
+    out = git(root, "log", "--diff-filter=A", "--format=%H", "--", path)
+    lines = out.split()
+    return lines[-1] if lines else None
+
+
+def status_paths(root: Path, pathspecs: tuple[str, ...]) -> list[str]:
+    """Paths under ``pathspecs`` that differ from HEAD: changed, added, untracked or deleted."""
+    out = git(
+        root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
+        "--", *pathspecs,
+    )  # fmt: skip
+    return sorted(item[3:] for item in out.split("\0") if len(item) > 3)

@@ -15,12 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from toyfoundry_ci.actions import _git
-from toyfoundry_ci.actions._peers import peer
 from toyfoundry_ci.actions.comment import CommentAction, upsert_comment
+from toyfoundry_ci.actions.report import cell, readiness_md
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import read_artifact
+from toyfoundry_ci.ledger.index import fresh_index
+from toyfoundry_ci.ledger.pairing import pair
+from toyfoundry_ci.ledger.render import PAIRING_RENDERERS
+from toyfoundry_ci.readiness import run_readiness
 from toyfoundry_ci.validation.checker import FileResult, check_files
 from toyfoundry_ci.validation.reporting import report_github
 
@@ -33,7 +37,7 @@ ENTRIES = "exchange/ledger/entries/"
 BOT_MESSAGE = "Rebuild the ledger index for the entries of this pull request"
 
 IndexState = Literal[
-    "current", "committed", "already-committed", "suggested", "branch-moved", "unavailable"
+    "current", "committed", "already-committed", "suggested", "branch-moved", "no-ledger"
 ]
 
 
@@ -81,16 +85,8 @@ def run_pr(ctx: RunnerContext, root: Path, gh: Github | None) -> PrOutcome:
 
 
 def _readiness(layout: Layout) -> tuple[bool, str]:
-    gate = peer("toyfoundry_ci.readiness.gate")
-    if gate is None:
-        return True, "### Readiness\n\nnot available in this installation"
-    result = gate.run_readiness(layout, record=False)
-    lines = [f"### Readiness: {result.verdict}", ""]
-    for check in result.checks:
-        mark = {"pass": "pass", "fail": "**FAIL**"}.get(check.status, "n/a")
-        fix = f" (fix: {_cell(check.fix)})" if check.failed and check.fix else ""
-        lines.append(f"- {mark} `{check.id}`: {_cell(check.message)}{fix}")
-    return bool(result.green), "\n".join(lines)
+    result = run_readiness(layout, record=False)
+    return result.green, readiness_md(result)
 
 
 def _validation_md(results: list[FileResult]) -> str:
@@ -99,15 +95,12 @@ def _validation_md(results: list[FileResult]) -> str:
     rows = ["### Changed artifacts", "", "| file | kind | result |", "|---|---|---|"]
     for r in results:
         verdict = "valid" if r.ok else "; ".join(f"{p.where}: {p.message}" for p in r.problems)
-        rows.append(f"| {_cell(r.path)} | {r.kind or '?'} | {_cell(verdict)} |")
+        rows.append(f"| {cell(r.path)} | {r.kind or '?'} | {cell(verdict)} |")
     return "\n".join(rows)
 
 
 def _pairing_md(layout: Layout) -> str:
-    pairing, render = peer("toyfoundry_ci.ledger.pairing"), peer("toyfoundry_ci.ledger.render")
-    if pairing is None or render is None:
-        return "### Pairing\n\nnot available in this installation"
-    return "### Pairing\n\n" + str(render.pairing_markdown(pairing.pair(layout)))
+    return "### Pairing\n\n" + PAIRING_RENDERERS["markdown"](pair(layout))
 
 
 def _ledger_diff_md(root: Path, pr: PullRequestInfo, changed: list[str]) -> str:
@@ -119,29 +112,27 @@ def _ledger_diff_md(root: Path, pr: PullRequestInfo, changed: list[str]) -> str:
         change = "changed" if _git.exists_at(root, pr.base_sha, path) else "added"
         value = read_artifact(root / path) if (root / path).is_file() else None
         state = _signoff_state(value) if value is not None else "removed"
-        rows.append(f"| {_cell(Path(path).stem)} | {change} | {state} |")
+        rows.append(f"| {cell(Path(path).stem)} | {change} | {state} |")
     return "\n".join(rows)
 
 
 def _signoff_state(value: Any) -> str:
     if isinstance(value, dict) and isinstance(value.get("signoff"), dict):
-        return _cell(str(value["signoff"].get("state", "?")))
+        return cell(str(value["signoff"].get("state", "?")))
     return "unreadable"
 
 
 def _fresh_index(layout: Layout) -> bytes | None:
-    index = peer("toyfoundry_ci.ledger.index")
-    if index is None or not layout.ledger_entries.is_dir():
-        return None
-    data: bytes = index.fresh_index(layout)
-    return data
+    if not layout.ledger_entries.is_dir():
+        return None  # no ledger yet: nothing to keep current
+    return fresh_index(layout)
 
 
 def _keep_index(
     layout: Layout, pr: PullRequestInfo, fresh: bytes | None, repo: Repository | None
 ) -> tuple[IndexState, str | None, str]:
     if fresh is None:
-        return "unavailable", None, ""
+        return "no-ledger", None, ""
     current = layout.ledger_index.read_bytes() if layout.ledger_index.is_file() else None
     if current == fresh:
         return "current", None, "### Ledger index\n\n`exchange/ledger/index.json` is current"
@@ -149,7 +140,7 @@ def _keep_index(
         return "suggested", None, _suggestion(fresh)
     state, sha = commit_index(repo, pr, fresh)
     said = {
-        "committed": f"rebuilt and committed to `{_cell(pr.head_ref)}` as {sha}",
+        "committed": f"rebuilt and committed to `{cell(pr.head_ref)}` as {sha}",
         "already-committed": "already rebuilt on the PR branch by an earlier run; nothing to do",
         "branch-moved": "stale, but the branch moved on; the run for its new head rebuilds it",
     }[state]
@@ -207,16 +198,3 @@ def _index_blob_at(repo: Repository, sha: str) -> str | None:
             return None
         raise
     return None if isinstance(contents, list) else contents.sha
-
-
-def _cell(text: str) -> str:
-    """Untrusted text made inert in a Markdown table cell (no HTML, no pipes, one line)."""
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("`", "'")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )

@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "signoff": "toyfoundry_ci.cli.ledger:signoff",
     "audit": "toyfoundry_ci.cli.ledger:audit",
     "ci": "toyfoundry_ci.cli.ci:ci",
+    "init": "toyfoundry_ci.cli.init:init",
 }
 
 

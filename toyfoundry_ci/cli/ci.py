@@ -15,12 +15,13 @@ def ci() -> None:
 @ci.command("pr")
 def pr_cmd() -> None:
     """pull_request: readiness, changed artifacts, pairing, ledger diff, index upkeep."""
-    from toyfoundry_ci.actions.github_api import client
+    from toyfoundry_ci.actions.github_api import api_errors, client
     from toyfoundry_ci.actions.pr import run_pr
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
 
     ctx = from_environ()
-    outcome = run_pr(ctx, Path.cwd(), client(ctx) if ctx.token else None)
+    with api_errors(ctx):
+        outcome = run_pr(ctx, Path.cwd(), client(ctx) if ctx.token else None)
     click.echo(outcome.annotations)
     append_summary(ctx, outcome.summary)
     set_output(ctx, "index", outcome.index)
@@ -28,3 +29,57 @@ def pr_cmd() -> None:
     click.echo(f"ledger index: {outcome.index}; PR comment: {outcome.comment or 'not posted'}")
     if not outcome.ok:
         raise SystemExit(1)
+
+
+_hub_option = click.option(
+    "--hub",
+    envvar="TOYFOUNDRY_HUB",
+    default=None,
+    help="Hub spec (folder, git URL, github://OWNER/REPO); default: the repository's config.",
+)
+
+
+@ci.command("merge")
+@_hub_option
+def merge_cmd(hub: str | None) -> None:
+    """push to main: final gate, sign-off from the merged PRs' reviews, push, receipt."""
+    from toyfoundry_ci.actions.github_api import api_errors, client
+    from toyfoundry_ci.actions.merge import run_merge
+    from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
+
+    ctx = from_environ()
+    with api_errors(ctx):
+        outcome = run_merge(ctx, Path.cwd(), client(ctx), hub)
+    if outcome.annotations:
+        click.echo(outcome.annotations)
+    append_summary(ctx, outcome.summary)
+    set_output(ctx, "result", outcome.result)
+    set_output(ctx, "receipt-id", outcome.receipt_id or "")
+    click.echo(
+        f"push: {outcome.result}"
+        + (f"; receipt {outcome.receipt_id}" if outcome.receipt_id else "")
+    )
+    if not outcome.ok:
+        raise SystemExit(1)
+
+
+@ci.command("intake")
+@_hub_option
+def intake_cmd(hub: str | None) -> None:
+    """schedule / workflow_dispatch: pull, record seals, open or update the one intake PR."""
+    from toyfoundry_ci.actions.github_api import api_errors, client
+    from toyfoundry_ci.actions.intake import run_intake
+    from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
+
+    ctx = from_environ()
+    with api_errors(ctx):
+        outcome = run_intake(ctx, Path.cwd(), client(ctx), hub)
+    if outcome.annotations:
+        click.echo(outcome.annotations)
+    append_summary(ctx, outcome.summary)
+    set_output(ctx, "pull-request", str(outcome.number or ""))
+    set_output(ctx, "branch", outcome.branch)
+    if outcome.branch == "nothing-to-do":
+        click.echo("intake: nothing new from the hub; nothing to do")
+    else:
+        click.echo(f"intake: branch {outcome.branch}; PR #{outcome.number} {outcome.pull_request}")

@@ -1,0 +1,118 @@
+"""Helpers for driving ``toyfoundry ci …`` as a runner would: event payloads, env, mirrors.
+
+Every payload starts from a real webhook example (``FIXTURES/github-events``); tests edit a
+copy so its commits are the tmp checkout's, and say in a comment what they changed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import FIXTURES, REPO_ROOT, git
+from tests.github_server import GitHubServer, Repo
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.ledger.index import rebuild_index
+
+EVENTS = FIXTURES / "github-events"
+
+
+def event(name: str) -> dict[str, Any]:
+    """A copy of one example payload, e.g. ``push.1``, to edit."""
+    value: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
+    return value
+
+
+def runner_env(
+    tmp: Path, server: GitHubServer, name: str, payload: dict[str, Any], *, sha: str, ref: str
+) -> dict[str, str]:
+    """The variables a runner sets for one job, the payload written where it says."""
+    path = tmp / f"event-{name}.json"
+    path.write_text(json.dumps(payload))
+    return {
+        "GITHUB_EVENT_NAME": name,
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REPOSITORY": "Codertocat/Hello-World",
+        "GITHUB_SHA": sha,
+        "GITHUB_REF": ref,
+        "GITHUB_OUTPUT": str(tmp / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"),
+        "GITHUB_API_URL": server.url,
+        "GITHUB_TOKEN": server.token,
+    }
+
+
+def mirror(
+    server: GitHubServer, repo: Repo, checkout: Path, sha: str, ref: str | None = None
+) -> str:
+    """Put the checkout's commit ``sha`` on the loopback GitHub (as a push there would)."""
+    names = git(checkout, "ls-tree", "-r", "-z", "--name-only", sha).split("\0")
+    files = {n: _show(checkout, f"{sha}:{n}") for n in names if n}
+    return server.add_commit(repo, files, sha=sha, ref=ref)
+
+
+def _show(checkout: Path, spec: str) -> bytes:
+    import subprocess
+
+    return subprocess.run(
+        ["git", "cat-file", "blob", spec], cwd=checkout, capture_output=True, check=True
+    ).stdout
+
+
+def head(checkout: Path) -> str:
+    return git(checkout, "rev-parse", "HEAD").strip()
+
+
+def fresh_checkout(checkout: Path, sha: str) -> None:
+    """What a new job sees: exactly ``sha``, nothing left from an earlier run."""
+    git(checkout, "checkout", "-q", "--detach", sha)
+    git(checkout, "reset", "-q", "--hard", sha)
+    git(checkout, "clean", "-qfdx")
+
+
+def configure_hub(factory: Path, hub: str | Path) -> Path:
+    """Commit a ``[tool.toyfoundry]`` naming the hub and the factory."""
+    (factory / "pyproject.toml").write_text(
+        f'[tool.toyfoundry]\nhub = "{hub}"\nfactory = "hello-world"\n'
+    )
+    git(factory, "add", "-A")
+    git(factory, "commit", "-qm", "Configure the hub")
+    return Path(hub)
+
+
+AUTHOR = "Codertocat"
+
+
+def merge_pr(
+    server: GitHubServer, repo: Repo, factory: Path, number: int, orders: list[str], *,
+    approve: bool = True,
+) -> str:  # fmt: skip
+    """Enter ``orders`` on a branch, open PR ``number``, review it, merge it (merge commit)."""
+    layout = Layout(factory)
+    git(factory, "checkout", "-q", "-b", f"parade-{number}", "main")
+    for order_id in orders:  # the sample's own pending entries, as its parade wrote them
+        entry = f"exchange/ledger/entries/{order_id}.json"
+        (factory / entry).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / entry, factory / entry)
+    rebuild_index(layout)
+    git(factory, "add", "-A")
+    git(factory, "commit", "-qm", f"Parade {', '.join(orders)}")
+    branch_head = head(factory)
+    entries = [f"exchange/ledger/entries/{o}.json" for o in orders]
+    server.add_pull(repo, number, AUTHOR, branch_head, [*entries, "exchange/ledger/index.json"])
+    if approve:
+        server.add_review(repo, number, "octocat", "APPROVED", branch_head)
+    git(factory, "checkout", "-q", "main")
+    git(factory, "merge", "-q", "--no-ff", "-m", f"Merge pull request #{number}", branch_head)
+    merge = head(factory)
+    server.merge_pull(repo, number, [branch_head, merge])
+    return merge
+
+
+def push_event(sha: str, before: str) -> dict[str, Any]:
+    payload = event("push.1")  # edited copy: a push to main whose head is the merge commit
+    payload.update(ref="refs/heads/main", before=before, after=sha, base_ref=None)
+    payload["head_commit"]["id"] = sha
+    return payload

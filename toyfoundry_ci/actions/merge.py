@@ -1,0 +1,104 @@
+"""``toyfoundry ci merge``: the push-to-main entry point.
+
+Final readiness gate; the pending entries whose evidence the hub does not hold yet are sealed
+from the approvals of the merged PRs that added them (in this checkout only: no bot commits to
+main, DESIGN §8); the hub gets everything sealed and unsent, and the receipt goes to the step
+summary and the step outputs. Because what is "unsent" is read from the hub's receipts, a run
+that was dropped or cancelled is caught up by the next one, and a re-delivered event finds
+nothing new. The seals reach the repository through the next intake PR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from toyfoundry_ci.actions.catchup import (
+    SealReport,
+    merged_pull,
+    on_hub,
+    pending_orders,
+    seal_pending,
+)
+from toyfoundry_ci.actions.report import annotation, cell, readiness_md
+from toyfoundry_ci.actions.runner import RunnerContext
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.exchange.push import PushResult, push
+from toyfoundry_ci.hub.config import open_hub, settings
+from toyfoundry_ci.hub.protocol import inventory
+from toyfoundry_ci.readiness import require_not_halted, run_readiness
+
+if TYPE_CHECKING:
+    from github import Github
+
+
+@dataclass
+class MergeOutcome:
+    ok: bool
+    summary: str
+    annotations: str
+    result: str  # the push's result, or "gate-red"
+    receipt_id: str | None = None
+
+
+def run_merge(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = None) -> MergeOutcome:
+    """Gate, seal and push for the push to main at ``ctx.sha`` (checked out at ``root``)."""
+    layout = Layout(root)
+    require_not_halted(layout, "push")
+    gate = run_readiness(layout, record=False)
+    header = f"## toyfoundry: merge of {ctx.sha[:12]}"
+    if not gate.green:
+        notes = [annotation("error", f"readiness {c.id}: {c.message}") for c in gate.failed]
+        summary = "\n\n".join([header, readiness_md(gate), "Nothing was pushed."]) + "\n"
+        return MergeOutcome(False, summary, "\n".join(notes), "gate-red")
+    cfg = settings(layout, hub)
+    target = open_hub(layout, cfg.spec)
+    held = inventory(target)
+    unsent = [o for o in pending_orders(layout) if on_hub(layout, held, o) is None]
+    seals = seal_pending(layout, gh, ctx.repository, unsent)
+    pushed = push(layout, target, cfg.factory, gate=False)
+    merged = merged_pull(gh.get_repo(ctx.repository), ctx.sha)
+    sections = [
+        header + (f" (pull request #{merged})" if merged else ""),
+        readiness_md(gate),
+        seals_md(seals),
+        _push_md(pushed),
+    ]
+    notes = [annotation("warning", f"{o} not signed off: {why}") for o, why in seals.refused]
+    notes += [annotation("error", f"{o} held back: {why}") for o, why in pushed.held]
+    if pushed.receipt_id:
+        notes.append(annotation("notice", f"pushed to {pushed.hub}: {pushed.receipt_id}"))
+    summary = "\n\n".join(sections) + "\n"
+    ok = not pushed.held
+    return MergeOutcome(ok, summary, "\n".join(notes), pushed.result, pushed.receipt_id)
+
+
+def seals_md(seals: SealReport) -> str:
+    """The sign-off table: what was sealed from which review, and what could not be."""
+    if not seals.sealed and not seals.refused:
+        return "### Sign-off\n\nno pending entries to seal"
+    rows = ["### Sign-off", "", "| order | pull request | sign-off |", "|---|---|---|"]
+    for number, r in seals.sealed:
+        s = r.signoff
+        of = (s.commit or "")[:12]
+        said = f"sealed by {cell(s.reviewer or '?')} (review {s.review_id} of {of})"
+        rows.append(f"| {r.order_id} | #{number} | {said} |")
+    rows += [f"| {o} | | **pending**: {cell(why)} |" for o, why in seals.refused]
+    return "\n".join(rows)
+
+
+def _push_md(pushed: PushResult) -> str:
+    lines = [f"### Push to {cell(pushed.hub)}: {pushed.result}", ""]
+    if pushed.receipt_id:
+        lines.append(f"Receipt `{pushed.receipt_id}` (publication `{pushed.publication}`).")
+        lines.append("")
+    rows = [(o.order_id, "sent") for o in pushed.sent]
+    rows += [(o, "already on the hub") for o in pushed.already]
+    rows += [(o, f"waiting: {why}") for o, why in pushed.waiting]
+    rows += [(o, f"**held**: {why}") for o, why in pushed.held]
+    if not rows:
+        return "\n".join([*lines, "no paraded orders"])
+    lines += ["| order | result |", "|---|---|"]
+    lines += [f"| {o} | {cell(what)} |" for o, what in rows]
+    return "\n".join(lines)

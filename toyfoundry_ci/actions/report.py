@@ -1,0 +1,37 @@
+"""Markdown and workflow-command pieces the entry points share (summary, comment, annotations)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from toyfoundry_ci.readiness import ReadinessResult
+
+Level = Literal["error", "warning", "notice"]
+
+
+def cell(text: str) -> str:
+    """Untrusted text made inert in a Markdown table cell (no HTML, no pipes, one line)."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("`", "'")
+        .replace("\r", " ")
+        .replace("\n", " ")
+    )
+
+
+def annotation(level: Level, message: str) -> str:
+    """One workflow command; the message is escaped so it cannot start another command."""
+    data = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{level} title=toyfoundry::{data}"
+
+
+def readiness_md(result: ReadinessResult) -> str:
+    lines = [f"### Readiness: {result.verdict}", ""]
+    for check in result.checks:
+        mark = {"pass": "pass", "fail": "**FAIL**"}.get(check.status, "n/a")
+        fix = f" (fix: {cell(check.fix)})" if check.failed and check.fix else ""
+        lines.append(f"- {mark} `{check.id}`: {cell(check.message)}{fix}")
+    return "\n".join(lines)

@@ -1,0 +1,110 @@
+"""``toyfoundry init``: a new factory repository that passes readiness and its hooks at once.
+
+The files come from templates shipped inside the package (``templates/init``; a leading
+``_`` in a template's name stands for the ``.`` of a dotfile, so packaging keeps it). Nothing
+that exists is overwritten: a file already there is left as it is and reported, so a re-run
+on a scaffolded repository says there is nothing to do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from toyfoundry_ci import __version__
+from toyfoundry_ci.base.atomic import write_bytes_atomic
+from toyfoundry_ci.base.errors import ToyfoundryError
+
+HOOK_REPOSITORY = "https://github.com/toyfoundry/toyfoundry-ci"
+ACTION = "toyfoundry/toyfoundry-ci"
+# The folders of DESIGN §3 that start empty; a .gitkeep keeps each in the first commit.
+# exchange/orders/ is left to the first `toyfoundry pull`: only pulled files belong there.
+FOLDERS = (
+    "exchange/acknowledgements",
+    "exchange/reports",
+    "exchange/attachments",
+    "exchange/ledger/entries",
+    "outbox/orders",
+    "outbox/acks",
+    "outbox/reports",
+    ".toyfoundry/telemetry/quilt/exports",
+    "planning/storyboard",
+    "logs",
+)
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True, slots=True)
+class InitOptions:
+    factory: str
+    action_ref: str
+    hook_repo: str = HOOK_REPOSITORY
+    hook_rev: str = f"v{__version__}"
+    action: str = ACTION
+
+
+@dataclass(slots=True)
+class InitResult:
+    root: Path
+    created: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # already there, left as it was
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.created
+
+
+def default_factory_name(root: Path) -> str:
+    name = re.sub(r"[^a-z0-9-]+", "-", root.resolve().name.lower()).strip("-")
+    return name or "factory"
+
+
+def scaffold(root: Path, options: InitOptions) -> InitResult:
+    """Write the factory skeleton under ``root``; never overwrite a file that exists."""
+    if not _SHA.match(options.action_ref):
+        raise ToyfoundryError(
+            f"--action-ref {options.action_ref!r} is not a full commit SHA",
+            hint="pin the action by the 40-hex commit of the toyfoundry-ci release you use",
+        )
+    if not _NAME.match(options.factory):
+        raise ToyfoundryError(
+            f"factory name {options.factory!r} is not lower-case letters, digits and dashes",
+            hint="pass --factory my-factory",
+        )
+    values = {
+        "@@FACTORY@@": options.factory,
+        "@@HOOK_REPO@@": options.hook_repo,
+        "@@HOOK_REV@@": options.hook_rev,
+        "@@ACTION@@": options.action,
+        "@@ACTION_REF@@": options.action_ref,
+        "@@VERSION@@": f"v{__version__}",
+    }
+    result = InitResult(root)
+    planned = dict(_templates(files("toyfoundry_ci") / "templates" / "init", ""))
+    planned.update({f"{folder}/.gitkeep": b"" for folder in FOLDERS})
+    for rel, data in sorted(planned.items()):
+        target = root / rel
+        if target.exists() or target.is_symlink():
+            result.kept.append(rel)
+            continue
+        text = data.decode("utf-8")
+        for token, value in values.items():
+            text = text.replace(token, value)
+        write_bytes_atomic(target, text.encode("utf-8"))
+        result.created.append(rel)
+    return result
+
+
+def _templates(folder: Traversable, prefix: str) -> list[tuple[str, bytes]]:
+    found = []
+    for item in folder.iterdir():
+        name = "." + item.name[1:] if item.name.startswith("_") else item.name
+        if item.is_dir():
+            found += _templates(item, f"{prefix}{name}/")
+        elif not name.endswith((".pyc",)):
+            found.append((f"{prefix}{name}", item.read_bytes()))
+    return found
