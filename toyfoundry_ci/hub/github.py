@@ -23,8 +23,9 @@ from github.GitRef import GitRef
 from github.GitTree import GitTree
 from github.Repository import Repository
 
-from toyfoundry_ci.base.atomic import write_bytes_atomic
+from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.loader import read_artifact
 from toyfoundry_ci.hub.protocol import (
     HUB_FOLDERS,
     MAX_HUB_FILE,
@@ -78,6 +79,9 @@ class GitHubHub:
             self.display += f" via {self.base_url}"
         key = hashlib.sha256(f"{self.base_url}/{self.full_name}".encode()).hexdigest()[:16]
         self.blob_cache = cache_root / f"hub-github-{key}" / "blobs"
+        # The issue owed for a publication whose ref may have moved: a crash between the
+        # ref update and the issue leaves this behind, and the next fetch opens the issue.
+        self.owed_notice = cache_root / f"hub-github-{key}" / "notice-owed.json"
         self._token = hub_token()
         auth = Auth.Token(self._token) if self._token else None
         self._gh = Github(
@@ -152,6 +156,22 @@ class GitHubHub:
                 ):
                     self._tree[element.path] = element.sha
         self._fetched = True
+        if self.owed_notice.exists():
+            self._settle_owed_notice()
+
+    def _settle_owed_notice(self) -> None:
+        """Open the issue a crashed push owed, once, if its receipt reached the hub."""
+        owed = read_artifact(self.owed_notice)
+        if not isinstance(owed, dict) or owed.get("receipt") not in self._tree:
+            self.owed_notice.unlink(missing_ok=True)  # the push never landed: nothing owed
+            return
+        if not self._token:
+            return
+        title, body = str(owed.get("title")), str(owed.get("body"))
+        issues = self._call(lambda: list(self._repo.get_issues(state="all")), "list issues")
+        if not any(i.title == title and i.body == body for i in issues):
+            self._call(lambda: self._repo.create_issue(title=title, body=body), "open the issue")
+        self.owed_notice.unlink(missing_ok=True)
 
     # -- publishing ----------------------------------------------------------------------
 
@@ -169,6 +189,13 @@ class GitHubHub:
             changes = [f for f in publication.all_files() if self._tree.get(f.path) != f.blob]
             if not changes:
                 return Published(publication=self._head.sha if self._head else "", changed=0)
+            if publication.notice_title:
+                owed = {
+                    "receipt": publication.receipt.path,
+                    "title": publication.notice_title,
+                    "body": publication.notice_body,
+                }
+                write_json_atomic(self.owed_notice, owed)
             commit = self._commit(changes, publication.message)
             if commit is not None:
                 self._head = commit
@@ -181,6 +208,7 @@ class GitHubHub:
                         ),
                         "open the notification issue",
                     )
+                    self.owed_notice.unlink(missing_ok=True)
                 return Published(publication=commit.sha, changed=len(changes))
             self._fetched = False  # the branch moved: refetch and commit again on its head
         raise HubError(
