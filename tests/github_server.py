@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,6 +36,7 @@ class Fault:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     message: str = "fault injected"
+    delay: float = 0.0  # seconds to hang before answering (a server past the client's timeout)
 
 
 @dataclass
@@ -135,8 +137,10 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 
 
 class _ReplyError(Exception):
-    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        self.status, self.body, self.headers = status, body, headers or {}
+    def __init__(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, delay: float = 0.0
+    ) -> None:
+        self.status, self.body, self.headers, self.delay = status, body, headers or {}, delay
 
 
 def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
@@ -159,12 +163,16 @@ def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            delay = 0.0
             with server.lock:
                 server.requests.append((method, parts.path))
                 try:
                     status, body, headers = 200, self._route(method, parts, raw), {}
                 except _ReplyError as answer:
                     status, body, headers = answer.status, answer.body, answer.headers
+                    delay = answer.delay
+            if delay:
+                time.sleep(delay)  # outside the lock: other requests are still served
             data = json.dumps(body).replace("{base}", server.url).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -178,7 +186,9 @@ def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
             for fault in list(server.faults):
                 if fault.method == method and re.search(fault.path, parts.path):
                     server.faults.remove(fault)
-                    raise _ReplyError(fault.status, {"message": fault.message}, fault.headers)
+                    raise _ReplyError(
+                        fault.status, {"message": fault.message}, fault.headers, fault.delay
+                    )
             if self.headers.get("Authorization", "") not in (f"token {TOKEN}", f"Bearer {TOKEN}"):
                 raise _ReplyError(401, {"message": "Requires authentication"})
             for verb, pattern, name in _ROUTES:

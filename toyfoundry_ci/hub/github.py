@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import requests
+import urllib3
 from github import Auth, Github, GithubException, GithubRetry, InputGitTreeElement
 from github.GitCommit import GitCommit
 from github.GitRef import GitRef
@@ -39,6 +41,7 @@ DEFAULT_API = "https://api.github.com"
 ATTEMPTS = 5
 TOKEN_VARIABLES = ("TOYFOUNDRY_HUB_TOKEN", "GITHUB_TOKEN")
 API_VARIABLES = ("TOYFOUNDRY_GITHUB_API_URL", "GITHUB_API_URL")
+TIMEOUT_VARIABLE = "TOYFOUNDRY_GITHUB_TIMEOUT"  # seconds per request, default 30
 
 
 def api_url() -> str:
@@ -67,6 +70,13 @@ def _retry() -> GithubRetry:
     )
 
 
+def _timeout() -> int:
+    try:
+        return max(1, int(os.environ.get(TIMEOUT_VARIABLE, "30")))
+    except ValueError:
+        raise HubError(f"{TIMEOUT_VARIABLE} must be a whole number of seconds") from None
+
+
 class GitHubHub:
     """A hub that is a branch of a GitHub (or GitHub Enterprise) repository."""
 
@@ -90,7 +100,7 @@ class GitHubHub:
             retry=_retry(),
             seconds_between_requests=None,
             seconds_between_writes=None,
-            timeout=30,
+            timeout=_timeout(),
             lazy=True,
         )
         self._repo: Repository = self._gh.get_repo(self.full_name)
@@ -137,6 +147,8 @@ class GitHubHub:
         except GithubException as exc:
             if exc.status != 404:
                 raise self._error(exc, "read the hub branch") from exc
+        except requests.RequestException as exc:
+            raise self._error(exc, "read the hub branch") from exc
         else:
             self._head = self._call(lambda: self._repo.get_git_commit(head_sha), "read head")
             tree_sha = self._head.tree.sha
@@ -243,6 +255,8 @@ class GitHubHub:
             if exc.status in (409, 422):
                 return None
             raise self._error(exc, "move the hub branch") from exc
+        except requests.RequestException as exc:
+            raise self._error(exc, "move the hub branch") from exc
         return commit
 
     # -- errors --------------------------------------------------------------------------
@@ -250,10 +264,12 @@ class GitHubHub:
     def _call(self, fn: Any, what: str) -> Any:
         try:
             return fn()
-        except GithubException as exc:
+        except (GithubException, requests.RequestException) as exc:
             raise self._error(exc, what) from exc
 
-    def _error(self, exc: GithubException, what: str) -> HubError:
+    def _error(self, exc: GithubException | requests.RequestException, what: str) -> HubError:
+        if isinstance(exc, requests.RequestException):
+            return self._transport_error(exc, what)
         data = exc.data if isinstance(exc.data, dict) else {}
         detail = str(data.get("message", "")) or "no message"
         hint = None
@@ -264,3 +280,19 @@ class GitHubHub:
         elif exc.status == 409:
             hint = "an empty repository cannot be a hub yet: add a first commit (e.g. a README)"
         return HubError(f"{self.display}: cannot {what}: {exc.status} {detail}", hint=hint)
+
+    def _transport_error(self, exc: requests.RequestException, what: str) -> HubError:
+        """Retries exhausted, a timeout or no connection: say which, without the URL's query."""
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        if isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
+            why = f"no answer within {_timeout()} s, after retries"
+        elif isinstance(exc, requests.exceptions.RetryError):
+            why = f"gave up after retries ({reason or 'the server kept failing'})"
+        elif isinstance(exc, requests.ConnectionError):
+            why = "cannot connect to the API server"
+        else:
+            why = type(exc).__name__
+        return HubError(
+            f"{self.display}: cannot {what}: {why}",
+            hint="check the hub's status and run again; what already reached it is not sent twice",
+        )
