@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.exchange_kit import put_directives, sealed_factory  # noqa: E402
-from tests.github_server import TOKEN, GitHubServer  # noqa: E402
+from tests.github_hub_server import TOKEN, GitHubServer  # noqa: E402
 from toyfoundry_ci.base.layout import Layout  # noqa: E402
 from toyfoundry_ci.exchange.pull import pull  # noqa: E402
 from toyfoundry_ci.exchange.push import push  # noqa: E402

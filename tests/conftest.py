@@ -67,10 +67,12 @@ def init_repo(path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def factory(tmp_path: Path) -> Iterator[Path]:
-    """A tmp git repository holding this repository's sample factory content, committed."""
-    repo = init_repo(tmp_path / "factory")
+def make_factory(repo: Path, *, ledger: bool = True) -> Path:
+    """A git repository at ``repo`` holding this repository's sample factory, committed.
+
+    ``ledger=False`` leaves out the ledger: the evidence is there, nothing is entered yet.
+    """
+    init_repo(repo)
     for folder in SAMPLE_FOLDERS:
         src = REPO_ROOT / folder
         if src.exists():
@@ -78,9 +80,23 @@ def factory(tmp_path: Path) -> Iterator[Path]:
     for name in SAMPLE_FILES:
         if (REPO_ROOT / name).exists():
             shutil.copy2(REPO_ROOT / name, repo / name)
+    if not ledger:
+        shutil.rmtree(repo / "exchange" / "ledger")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "factory: sample content")
-    yield repo
+    return repo
+
+
+@pytest.fixture
+def factory(tmp_path: Path) -> Iterator[Path]:
+    """A tmp git repository holding this repository's sample factory content, committed."""
+    yield make_factory(tmp_path / "factory")
+
+
+@pytest.fixture
+def unentered_factory(tmp_path: Path) -> Iterator[Path]:
+    """The sample factory before its orders were entered in the ledger."""
+    yield make_factory(tmp_path / "factory", ledger=False)
 
 
 def run_cli(
@@ -95,3 +111,6 @@ def run_cli(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+pytest_plugins = ["tests.fixtures_github"]

@@ -15,6 +15,7 @@ from typing import Any
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import dumps, sha256_bytes
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.ledger.index import rebuild_index
 from toyfoundry_ci.ledger.store import write_entry
 from toyfoundry_ci.models.ledger import LedgerEntry
 
@@ -120,6 +121,7 @@ def enter(layout: Layout, oid: str, *, sealed: bool = True, lot: str | None = No
     write_entry(
         layout, LedgerEntry.model_validate({k: v for k, v in entry.items() if v is not None})
     )
+    rebuild_index(layout)
     note = layout.storyboard_file(oid)
     note.parent.mkdir(parents=True, exist_ok=True)
     note.write_text(f"# {oid}\n\nAnswered and entered in the ledger.\n", encoding="utf-8")

@@ -1,154 +1,514 @@
-"""A GitHub API server on loopback for tests: the git data API and issues, GitHub-shaped.
+"""A GitHub REST API server on loopback that PyGithub talks to unmodified.
 
-It keeps repositories in memory (blob ids are real git blob ids, so clients may compare
-them with local files), answers with GitHub's JSON and status codes — 401 without a token,
-404, 422 on a ref update that is not a fast-forward, 403/429 rate limits with their headers
-when faults are queued, pagination via ``Link`` — rewrites absolute URLs to itself, and
-records every request. PyGithub runs unmodified against it (``base_url=server.url``).
+In-memory state (repositories with refs, commits, trees and blobs; pull requests with reviews
+and files; issues with comments), GitHub-shaped JSON and status codes: 401 without a token,
+404 for what is not there, 422 on a non-fast-forward ref update, canned failures (rate limits
+403/429 with their headers, 409, 5xx) queued with ``fail_next``, pagination through ``Link``
+headers, every absolute URL pointing back at this server, every request recorded.
+
+    with GitHubServer() as server:
+        repo = server.add_repo("hq/factory")
+        gh = Github(base_url=server.url, auth=Auth.Token(server.token))
+
+Extend it by adding a ``(method, regex, handler)`` row to ``ROUTES``; handlers get the
+request and the regex groups and return ``(status, json)`` or raise ``ApiError``.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import re
 import threading
-import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-TOKEN = "test-token"  # noqa: S105 - a fake token that only this loopback server knows
+TOKEN = "ghs_loopback-test-token"  # noqa: S105 - a fake token for a fake server
 
 
-def _sha(kind: str, payload: bytes) -> str:
-    return hashlib.sha1(b"%s %d\0" % (kind.encode(), len(payload)) + payload).hexdigest()  # noqa: S324
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
 
 
 @dataclass
 class Fault:
-    """Answer the next request matching ``method`` and ``path`` (a regex) with ``status``."""
+    """A canned failure answered instead of the next request matching ``method``/``path``."""
 
+    status: int
+    message: str = "injected failure"
+    headers: dict[str, str] = field(default_factory=dict)
+    method: str | None = None
+    path: str | None = None  # a regex searched in the request path
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method in (None, method)) and (
+            self.path is None or re.search(self.path, path) is not None
+        )
+
+
+@dataclass(frozen=True)
+class Recorded:
     method: str
     path: str
+    query: dict[str, list[str]]
+    body: Any
+    authorized: bool
     status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    message: str = "fault injected"
-    delay: float = 0.0  # seconds to hang before answering (a server past the client's timeout)
 
 
 @dataclass
 class Repo:
-    blobs: dict[str, bytes] = field(default_factory=dict)
-    trees: dict[str, dict[str, str]] = field(default_factory=dict)  # tree sha -> path -> blob
-    commits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    owner: str
+    name: str
+    default_branch: str = "main"
     refs: dict[str, str] = field(default_factory=dict)  # "heads/main" -> commit sha
-    issues: list[dict[str, Any]] = field(default_factory=list)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    trees: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # path -> entry
+    commits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    pull_files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
-    def put_tree(self, files: dict[str, str]) -> str:
-        sha = _sha("tree", json.dumps(sorted(files.items())).encode())
-        self.trees[sha] = dict(files)
-        return sha
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
 
-    def put_commit(self, tree: str, parents: list[str], message: str) -> str:
-        body = {"tree": tree, "parents": parents, "message": message}
-        sha = _sha("commit", json.dumps(body, sort_keys=True).encode())
-        self.commits[sha] = body
-        return sha
 
-    def ancestors(self, sha: str) -> set[str]:
-        seen, stack = set(), [sha]
-        while stack:
-            current = stack.pop()
-            if current not in seen:
-                seen.add(current)
-                stack.extend(self.commits[current]["parents"])
-        return seen
+def user(login: str, kind: str = "User") -> dict[str, Any]:
+    uid = int(hashlib.sha256(login.encode()).hexdigest()[:6], 16)
+    return {"login": login, "id": uid, "type": kind, "site_admin": False}
 
-    def files(self, branch: str = "main") -> dict[str, bytes]:
-        tree = self.trees[self.commits[self.refs[f"heads/{branch}"]]["tree"]]
-        return {path: self.blobs[sha] for path, sha in tree.items()}
+
+def _stamp(moment: datetime | None = None) -> str:
+    return (moment or datetime.now(tz=UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sha1(kind: str, data: bytes) -> str:
+    return hashlib.sha1(f"{kind} {len(data)}\0".encode() + data, usedforsecurity=False).hexdigest()
 
 
 class GitHubServer:
-    """``with GitHubServer() as gh:`` — ``gh.url`` is the API base URL."""
+    """The server and its state; start with ``with`` or ``start()``/``stop()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, token: str = TOKEN, per_page: int = 30) -> None:
+        self.token = token
+        self.per_page = per_page
         self.repos: dict[str, Repo] = {}
-        self.requests: list[tuple[str, str]] = []
-        self.faults: list[Fault] = []
-        self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.faults: deque[Fault] = deque()
+        self.requests: list[Recorded] = []
+        self.lock = threading.RLock()
+        self._ids = itertools.count(1000)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> GitHubServer:
-        self.thread.start()
+    def start(self) -> GitHubServer:
+        self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
 
-    def create_repo(self, full_name: str, files: dict[str, bytes] | None = None) -> Repo:
-        """A repository whose main branch holds ``files`` (a README when none are given)."""
-        repo = Repo()
-        tree: dict[str, str] = {}
-        for path, data in (files or {"README.md": b"hub\n"}).items():
-            sha = _sha("blob", data)
-            repo.blobs[sha] = data
-            tree[path] = sha
-        repo.refs["heads/main"] = repo.put_commit(repo.put_tree(tree), [], "initial")
+    def __enter__(self) -> GitHubServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- state set-up for tests -------------------------------------------------------
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def add_repo(self, full_name: str, default_branch: str = "main") -> Repo:
+        owner, name = full_name.split("/")
+        repo = Repo(owner, name, default_branch)
+        tree = self.put_tree(repo, {})
+        root = self.put_commit(repo, "initial commit", tree, [])
+        repo.refs[f"heads/{default_branch}"] = root
         self.repos[full_name] = repo
         return repo
 
-    def push_files(self, full_name: str, files: dict[str, bytes], branch: str = "main") -> None:
-        """Someone else commits to the branch (as High Command does)."""
-        repo = self.repos[full_name]
-        head = repo.refs[f"heads/{branch}"]
-        tree = dict(repo.trees[repo.commits[head]["tree"]])
-        for path, data in files.items():
-            sha = _sha("blob", data)
-            repo.blobs[sha] = data
-            tree[path] = sha
-        repo.refs[f"heads/{branch}"] = repo.put_commit(repo.put_tree(tree), [head], "other")
+    def add_pull(
+        self, repo: Repo, number: int, author: str, head_sha: str, files: list[str],
+        *, title: str = "Parade", head_ref: str = "parade",
+    ) -> dict[str, Any]:  # fmt: skip
+        pull = {
+            "id": self.next_id(), "number": number, "state": "open", "title": title,
+            "user": user(author), "merged": False, "draft": False,
+            "head": {"sha": head_sha, "ref": head_ref, "label": f"{repo.owner}:{head_ref}"},
+            "base": {"sha": repo.refs[f"heads/{repo.default_branch}"],
+                     "ref": repo.default_branch},
+            "created_at": _stamp(), "updated_at": _stamp(),
+        }  # fmt: skip
+        repo.pulls[number] = pull
+        repo.reviews[number] = []
+        repo.pull_files[number] = [
+            {"sha": "0" * 40, "filename": f, "status": "added", "additions": 1, "deletions": 0,
+             "changes": 1}
+            for f in files
+        ]  # fmt: skip
+        return pull
 
-    def count(self, method: str | None = None) -> int:
-        return sum(1 for m, _ in self.requests if method in (None, m))
+    def add_review(
+        self, repo: Repo, number: int, login: str, state: str, commit_id: str,
+        *, kind: str = "User", at: datetime | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        review = {
+            "id": self.next_id(), "user": user(login, kind), "body": "", "state": state,
+            "commit_id": commit_id, "submitted_at": _stamp(at),
+            "author_association": "MEMBER",
+        }  # fmt: skip
+        repo.reviews[number].append(review)
+        return review
+
+    def fail_next(self, status: int, message: str = "injected failure", **kw: Any) -> None:
+        """Queue one canned failure; see ``rate_limited`` for the usual headers."""
+        self.faults.append(Fault(status, message, **kw))
+
+    def rate_limited(self, status: int = 403, retry_after: int | None = None) -> None:
+        headers = {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0",
+                   "X-RateLimit-Reset": str(int(datetime.now(tz=UTC).timestamp()) + 1),
+                   "X-RateLimit-Used": "5000", "X-RateLimit-Resource": "core"}  # fmt: skip
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        self.fail_next(status, "API rate limit exceeded for installation.", headers=headers)
+
+    # --- git objects --------------------------------------------------------------------
+
+    def put_blob(self, repo: Repo, data: bytes) -> str:
+        sha = _sha1("blob", data)
+        repo.blobs[sha] = data
+        return sha
+
+    def put_tree(self, repo: Repo, entries: dict[str, dict[str, str]]) -> str:
+        sha = _sha1("tree", json.dumps(entries, sort_keys=True).encode())
+        repo.trees[sha] = dict(entries)
+        return sha
+
+    def put_commit(self, repo: Repo, message: str, tree: str, parents: list[str]) -> str:
+        who = {"name": "Factory Bot", "email": "bot@factory.test", "date": _stamp()}
+        body = {"message": message, "tree": {"sha": tree}, "parents": [{"sha": p} for p in parents],
+                "author": who, "committer": who}  # fmt: skip
+        sha = _sha1("commit", json.dumps(body, sort_keys=True).encode())
+        repo.commits[sha] = {"sha": sha, **body}
+        return sha
+
+    def files_at(self, repo: Repo, ref: str) -> dict[str, bytes]:
+        """Every file of ``ref`` (a branch name or a commit sha) and its bytes."""
+        sha = repo.refs.get(f"heads/{ref}", ref)
+        tree = repo.trees[repo.commits[sha]["tree"]["sha"]]
+        return {path: repo.blobs[e["sha"]] for path, e in tree.items()}
+
+    def is_ancestor(self, repo: Repo, old: str, new: str) -> bool:
+        todo, seen = [new], set()
+        while todo:
+            sha = todo.pop()
+            if sha == old:
+                return True
+            if sha in seen or sha not in repo.commits:
+                continue
+            seen.add(sha)
+            todo.extend(p["sha"] for p in repo.commits[sha]["parents"])
+        return False
 
 
-_REPO = r"^/repos/(?P<repo>[^/]+/[^/]+)"
-_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
-    ("GET", re.compile(_REPO + r"$"), "get_repo"),
-    ("GET", re.compile(_REPO + r"/git/ref/(?P<ref>.+)$"), "get_ref"),
-    ("PATCH", re.compile(_REPO + r"/git/refs/(?P<ref>.+)$"), "update_ref"),
-    ("POST", re.compile(_REPO + r"/git/refs$"), "create_ref"),
-    ("GET", re.compile(_REPO + r"/git/commits/(?P<sha>\w+)$"), "get_commit"),
-    ("POST", re.compile(_REPO + r"/git/commits$"), "create_commit"),
-    ("GET", re.compile(_REPO + r"/git/trees/(?P<sha>\w+)$"), "get_tree"),
-    ("POST", re.compile(_REPO + r"/git/trees$"), "create_tree"),
-    ("GET", re.compile(_REPO + r"/git/blobs/(?P<sha>\w+)$"), "get_blob"),
-    ("POST", re.compile(_REPO + r"/git/blobs$"), "create_blob"),
-    ("GET", re.compile(_REPO + r"/issues$"), "list_issues"),
-    ("POST", re.compile(_REPO + r"/issues$"), "create_issue"),
+# ------------------------------------------------------------------------------ routes
+
+Request = dict[str, Any]  # method, path, query, body, server
+Handler = Callable[[GitHubServer, Request, tuple[str, ...]], tuple[int, Any]]
+
+
+def _repo(server: GitHubServer, owner: str, name: str) -> Repo:
+    repo = server.repos.get(f"{owner}/{name}")
+    if repo is None:
+        raise ApiError(404, "Not Found")
+    return repo
+
+
+def _repo_url(server: GitHubServer, repo: Repo) -> str:
+    return f"{server.url}/repos/{repo.full_name}"
+
+
+def get_repo(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    return 200, {
+        "id": abs(hash(repo.full_name)) % 10**8, "name": repo.name, "full_name": repo.full_name,
+        "owner": user(repo.owner, "Organization"), "private": True,
+        "default_branch": repo.default_branch, "url": _repo_url(s, repo),
+        "html_url": f"{s.url}/{repo.full_name}",
+    }  # fmt: skip
+
+
+def _pull_json(s: GitHubServer, repo: Repo, pull: dict[str, Any]) -> dict[str, Any]:
+    url = f"{_repo_url(s, repo)}/pulls/{pull['number']}"
+    return {**pull, "url": url, "html_url": f"{s.url}/{repo.full_name}/pull/{pull['number']}",
+            "issue_url": f"{_repo_url(s, repo)}/issues/{pull['number']}",
+            "comments_url": f"{_repo_url(s, repo)}/issues/{pull['number']}/comments"}  # fmt: skip
+
+
+def get_pull(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    pull = repo.pulls.get(int(g[2]))
+    if pull is None:
+        raise ApiError(404, "Not Found")
+    return 200, _pull_json(s, repo, pull)
+
+
+def list_reviews(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    if int(g[2]) not in repo.pulls:
+        raise ApiError(404, "Not Found")
+    url = f"{_repo_url(s, repo)}/pulls/{g[2]}"
+    return 200, [{**rv, "pull_request_url": url} for rv in repo.reviews[int(g[2])]]
+
+
+def list_pull_files(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    if int(g[2]) not in repo.pulls:
+        raise ApiError(404, "Not Found")
+    return 200, repo.pull_files[int(g[2])]
+
+
+def get_issue(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    pull = repo.pulls.get(int(g[2]))
+    if pull is None:
+        raise ApiError(404, "Not Found")
+    url = f"{_repo_url(s, repo)}/issues/{g[2]}"
+    count = len(repo.comments.get(int(g[2]), []))
+    return 200, {
+        "id": pull["id"], "number": pull["number"], "title": pull["title"],
+        "state": pull["state"], "user": pull["user"], "url": url, "comments": count,
+        "comments_url": f"{url}/comments", "pull_request": {"url": f"{url}".replace(
+            "/issues/", "/pulls/")},
+    }  # fmt: skip
+
+
+def _comment_json(s: GitHubServer, repo: Repo, c: dict[str, Any]) -> dict[str, Any]:
+    return {**c, "url": f"{_repo_url(s, repo)}/issues/comments/{c['id']}"}
+
+
+def list_comments(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    if int(g[2]) not in repo.pulls:
+        raise ApiError(404, "Not Found")
+    return 200, [_comment_json(s, repo, c) for c in repo.comments.get(int(g[2]), [])]
+
+
+def create_comment(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    body = _field(r, "body", str)
+    comment = {"id": s.next_id(), "body": body, "user": user("github-actions[bot]", "Bot"),
+               "created_at": _stamp(), "updated_at": _stamp()}  # fmt: skip
+    repo.comments.setdefault(int(g[2]), []).append(comment)
+    return 201, _comment_json(s, repo, comment)
+
+
+def edit_comment(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    for comment in itertools.chain.from_iterable(repo.comments.values()):
+        if comment["id"] == int(g[2]):
+            comment.update(body=_field(r, "body", str), updated_at=_stamp())
+            return 200, _comment_json(s, repo, comment)
+    raise ApiError(404, "Not Found")
+
+
+def _ref_json(s: GitHubServer, repo: Repo, ref: str) -> dict[str, Any]:
+    sha = repo.refs[ref]
+    return {"ref": f"refs/{ref}", "url": f"{_repo_url(s, repo)}/git/refs/{ref}",
+            "object": {"type": "commit", "sha": sha,
+                       "url": f"{_repo_url(s, repo)}/git/commits/{sha}"}}  # fmt: skip
+
+
+def get_ref(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    if g[2] not in repo.refs:
+        raise ApiError(404, "Not Found")
+    return 200, _ref_json(s, repo, g[2])
+
+
+def create_ref(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    ref, sha = _field(r, "ref", str).removeprefix("refs/"), _field(r, "sha", str)
+    if ref in repo.refs:
+        raise ApiError(422, "Reference already exists")
+    if sha not in repo.commits:
+        raise ApiError(422, "Object does not exist")
+    repo.refs[ref] = sha
+    return 201, _ref_json(s, repo, ref)
+
+
+def update_ref(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    ref, sha = g[2], _field(r, "sha", str)
+    if ref not in repo.refs:
+        raise ApiError(422, "Reference does not exist")
+    if sha not in repo.commits:
+        raise ApiError(422, "Object does not exist")
+    if not r["body"].get("force") and not s.is_ancestor(repo, repo.refs[ref], sha):
+        raise ApiError(422, "Update is not a fast forward")
+    repo.refs[ref] = sha
+    return 200, _ref_json(s, repo, ref)
+
+
+def create_blob(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    content = _field(r, "content", str)
+    data = base64.b64decode(content) if r["body"].get("encoding") == "base64" else content.encode()
+    sha = s.put_blob(repo, data)
+    return 201, {"sha": sha, "url": f"{_repo_url(s, repo)}/git/blobs/{sha}"}
+
+
+def get_blob(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    data = repo.blobs.get(g[2])
+    if data is None:
+        raise ApiError(404, "Not Found")
+    return 200, {"sha": g[2], "size": len(data), "encoding": "base64",
+                 "content": base64.b64encode(data).decode(),
+                 "url": f"{_repo_url(s, repo)}/git/blobs/{g[2]}"}  # fmt: skip
+
+
+def _tree_json(s: GitHubServer, repo: Repo, sha: str) -> dict[str, Any]:
+    entries = [{"path": p, **e, "size": len(repo.blobs[e["sha"]])}
+               for p, e in sorted(repo.trees[sha].items())]  # fmt: skip
+    return {"sha": sha, "url": f"{_repo_url(s, repo)}/git/trees/{sha}", "tree": entries,
+            "truncated": False}  # fmt: skip
+
+
+def create_tree(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    base = r["body"].get("base_tree")
+    if base is not None and base not in repo.trees:
+        raise ApiError(422, "base_tree is not a valid tree")
+    entries = dict(repo.trees[base]) if base else {}
+    for item in _field(r, "tree", list):
+        path = item["path"]
+        if item.get("sha", "") is None:
+            entries.pop(path, None)
+            continue
+        sha = item.get("sha") or s.put_blob(repo, item["content"].encode())
+        if sha not in repo.blobs:
+            raise ApiError(422, f"tree.sha {sha} is not a valid blob")
+        entries[path] = {"mode": item.get("mode", "100644"), "type": "blob", "sha": sha}
+    return 201, _tree_json(s, repo, s.put_tree(repo, entries))
+
+
+def get_tree(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    sha = repo.commits[g[2]]["tree"]["sha"] if g[2] in repo.commits else g[2]
+    if sha not in repo.trees:
+        raise ApiError(404, "Not Found")
+    return 200, _tree_json(s, repo, sha)
+
+
+def _commit_json(s: GitHubServer, repo: Repo, sha: str) -> dict[str, Any]:
+    c = repo.commits[sha]
+    base = _repo_url(s, repo)
+    return {**c, "url": f"{base}/git/commits/{sha}",
+            "tree": {"sha": c["tree"]["sha"], "url": f"{base}/git/trees/{c['tree']['sha']}"},
+            "parents": [{"sha": p["sha"], "url": f"{base}/git/commits/{p['sha']}"}
+                        for p in c["parents"]]}  # fmt: skip
+
+
+def create_commit(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    tree, parents = _field(r, "tree", str), r["body"].get("parents", [])
+    if tree not in repo.trees or any(p not in repo.commits for p in parents):
+        raise ApiError(422, "Tree or parent SHA does not exist")
+    sha = s.put_commit(repo, _field(r, "message", str), tree, parents)
+    return 201, _commit_json(s, repo, sha)
+
+
+def get_commit(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    if g[2] not in repo.commits:
+        raise ApiError(404, "Not Found")
+    return 200, _commit_json(s, repo, g[2])
+
+
+def get_contents(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    ref = r["query"].get("ref", [repo.default_branch])[0]
+    if f"heads/{ref}" not in repo.refs and ref not in repo.commits:
+        raise ApiError(404, f"No commit found for the ref {ref}")
+    files = s.files_at(repo, ref)
+    path = g[2].strip("/")
+    if path in files:
+        data = files[path]
+        return 200, {"type": "file", "encoding": "base64", "size": len(data), "name":
+                     path.rsplit("/", 1)[-1], "path": path, "sha": _sha1("blob", data),
+                     "content": base64.b64encode(data).decode(),
+                     "url": f"{_repo_url(s, repo)}/contents/{path}?ref={ref}"}  # fmt: skip
+    below = sorted({p[len(path) + 1 :].split("/")[0] for p in files if p.startswith(path + "/")})
+    if not below:
+        raise ApiError(404, "Not Found")
+    return 200, [{"type": "file" if f"{path}/{n}" in files else "dir", "name": n,
+                  "path": f"{path}/{n}", "sha": "0" * 40,
+                  "url": f"{_repo_url(s, repo)}/contents/{path}/{n}?ref={ref}"}
+                 for n in below]  # fmt: skip
+
+
+def get_user(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    return 200, {**user("factory-operator"), "url": f"{s.url}/users/factory-operator"}
+
+
+def get_rate_limit(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    core = {"limit": 5000, "remaining": 4999, "reset": 0, "used": 1}
+    return 200, {"resources": {"core": core}, "rate": core}
+
+
+def _field(r: Request, name: str, kind: type) -> Any:
+    value = r["body"].get(name) if isinstance(r["body"], dict) else None
+    if not isinstance(value, kind):
+        raise ApiError(422, f"Invalid request.\n\n{name!r} is missing or not a {kind.__name__}")
+    return value
+
+
+_R = r"/repos/([^/]+)/([^/]+)"
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", rf"{_R}", get_repo),
+    ("GET", rf"{_R}/pulls/(\d+)", get_pull),
+    ("GET", rf"{_R}/pulls/(\d+)/reviews", list_reviews),
+    ("GET", rf"{_R}/pulls/(\d+)/files", list_pull_files),
+    ("GET", rf"{_R}/issues/(\d+)", get_issue),
+    ("GET", rf"{_R}/issues/(\d+)/comments", list_comments),
+    ("POST", rf"{_R}/issues/(\d+)/comments", create_comment),
+    ("PATCH", rf"{_R}/issues/comments/(\d+)", edit_comment),
+    ("GET", rf"{_R}/git/refs?/(.+)", get_ref),
+    ("POST", rf"{_R}/git/refs", create_ref),
+    ("PATCH", rf"{_R}/git/refs/(.+)", update_ref),
+    ("POST", rf"{_R}/git/blobs", create_blob),
+    ("GET", rf"{_R}/git/blobs/([0-9a-f]+)", get_blob),
+    ("POST", rf"{_R}/git/trees", create_tree),
+    ("GET", rf"{_R}/git/trees/([0-9a-f]+)", get_tree),
+    ("POST", rf"{_R}/git/commits", create_commit),
+    ("GET", rf"{_R}/git/commits/([0-9a-f]+)", get_commit),
+    ("GET", rf"{_R}/contents/(.*)", get_contents),
+    ("GET", r"/user", get_user),
+    ("GET", r"/rate_limit", get_rate_limit),
 ]
 
 
-class _ReplyError(Exception):
-    def __init__(
-        self, status: int, body: Any, headers: dict[str, str] | None = None, delay: float = 0.0
-    ) -> None:
-        self.status, self.body, self.headers, self.delay = status, body, headers or {}, delay
-
-
-def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
+def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def log_message(self, format: str, *args: Any) -> None:
-            return
+            return  # quiet: requests are recorded in server.requests
 
         def do_GET(self) -> None:
             self._serve("GET")
@@ -159,174 +519,75 @@ def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
         def do_PATCH(self) -> None:
             self._serve("PATCH")
 
+        def do_PUT(self) -> None:
+            self._serve("PUT")
+
+        def do_DELETE(self) -> None:
+            self._serve("DELETE")
+
         def _serve(self, method: str) -> None:
-            parts = urlsplit(self.path)
+            split = urlsplit(self.path)
+            query = parse_qs(split.query)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            delay = 0.0
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                body = None
+            auth = self.headers.get("Authorization", "")
+            authorized = auth in (f"token {server.token}", f"Bearer {server.token}")
+            status, payload, headers = self._answer(method, split.path, query, body, authorized)
             with server.lock:
-                server.requests.append((method, parts.path))
-                try:
-                    status, body, headers = 200, self._route(method, parts, raw), {}
-                except _ReplyError as answer:
-                    status, body, headers = answer.status, answer.body, answer.headers
-                    delay = answer.delay
-            if delay:
-                time.sleep(delay)  # outside the lock: other requests are still served
-            data = json.dumps(body).replace("{base}", server.url).encode()
+                server.requests.append(
+                    Recorded(method, split.path, query, body, authorized, status)
+                )
+            data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
+            for key, value in headers.items():
+                self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
 
-        def _route(self, method: str, parts: Any, raw: bytes) -> Any:
-            for fault in list(server.faults):
-                if fault.method == method and re.search(fault.path, parts.path):
+        def _answer(
+            self, method: str, path: str, query: dict[str, list[str]], body: Any, ok: bool
+        ) -> tuple[int, Any, dict[str, str]]:
+            docs = {"documentation_url": "https://docs.github.com/rest"}
+            if not ok:
+                return 401, {"message": "Bad credentials", **docs}, {}
+            with server.lock:
+                fault = next((f for f in server.faults if f.matches(method, path)), None)
+                if fault is not None:
                     server.faults.remove(fault)
-                    raise _ReplyError(
-                        fault.status, {"message": fault.message}, fault.headers, fault.delay
-                    )
-            if self.headers.get("Authorization", "") not in (f"token {TOKEN}", f"Bearer {TOKEN}"):
-                raise _ReplyError(401, {"message": "Requires authentication"})
-            for verb, pattern, name in _ROUTES:
-                match = pattern.match(parts.path)
-                if verb == method and match:
-                    repo = server.repos.get(match["repo"])
-                    if repo is None:
-                        raise _ReplyError(404, {"message": "Not Found"})
-                    args = {k: v for k, v in match.groupdict().items() if k != "repo"}
-                    payload = json.loads(raw) if raw else {}
-                    query = parse_qs(parts.query)
-                    return getattr(self, name)(match["repo"], repo, payload, query, **args)
-            raise _ReplyError(404, {"message": "Not Found"})
-
-        # -- endpoints ---------------------------------------------------------------
-
-        def get_repo(self, name: str, repo: Repo, *_: Any) -> Any:
-            return {"full_name": name, "name": name.split("/")[1], "default_branch": "main",
-                    "url": f"{{base}}/repos/{name}"}  # fmt: skip
-
-        def get_ref(self, name: str, repo: Repo, _p: Any, _q: Any, ref: str) -> Any:
-            if ref not in repo.refs:
-                raise _ReplyError(404, {"message": "Not Found"})
-            return _ref_json(name, ref, repo.refs[ref])
-
-        def create_ref(self, name: str, repo: Repo, payload: Any, _q: Any) -> Any:
-            ref = payload["ref"].removeprefix("refs/")
-            if ref in repo.refs:
-                raise _ReplyError(422, {"message": "Reference already exists"})
-            repo.refs[ref] = payload["sha"]
-            raise _ReplyError(201, _ref_json(name, ref, payload["sha"]))
-
-        def update_ref(self, name: str, repo: Repo, payload: Any, _q: Any, ref: str) -> Any:
-            if ref not in repo.refs:
-                raise _ReplyError(422, {"message": "Reference does not exist"})
-            new = payload["sha"]
-            if not payload.get("force") and repo.refs[ref] not in repo.ancestors(new):
-                raise _ReplyError(422, {"message": "Update is not a fast forward"})
-            repo.refs[ref] = new
-            return _ref_json(name, ref, new)
-
-        def get_commit(self, name: str, repo: Repo, _p: Any, _q: Any, sha: str) -> Any:
-            if sha not in repo.commits:
-                raise _ReplyError(404, {"message": "Not Found"})
-            return _commit_json(name, sha, repo.commits[sha])
-
-        def create_commit(self, name: str, repo: Repo, payload: Any, _q: Any) -> Any:
-            if payload["tree"] not in repo.trees or not all(
-                p in repo.commits for p in payload["parents"]
-            ):
-                raise _ReplyError(422, {"message": "Tree or parent SHA does not exist"})
-            sha = repo.put_commit(payload["tree"], payload["parents"], payload["message"])
-            raise _ReplyError(201, _commit_json(name, sha, repo.commits[sha]))
-
-        def get_tree(self, name: str, repo: Repo, _p: Any, _q: Any, sha: str) -> Any:
-            if sha not in repo.trees:
-                raise _ReplyError(404, {"message": "Not Found"})
-            return _tree_json(name, sha, repo)
-
-        def create_tree(self, name: str, repo: Repo, payload: Any, _q: Any) -> Any:
-            base = payload.get("base_tree")
-            if base is not None and base not in repo.trees:
-                raise _ReplyError(422, {"message": "base_tree is not a valid tree"})
-            files = dict(repo.trees[base]) if base else {}
-            for item in payload["tree"]:
-                if "content" in item:
-                    data = item["content"].encode()
-                    sha = _sha("blob", data)
-                    repo.blobs[sha] = data
-                    files[item["path"]] = sha
-                elif item.get("sha") is None:
-                    files.pop(item["path"], None)
-                else:
-                    files[item["path"]] = item["sha"]
-            sha = repo.put_tree(files)
-            raise _ReplyError(201, _tree_json(name, sha, repo))
-
-        def get_blob(self, name: str, repo: Repo, _p: Any, _q: Any, sha: str) -> Any:
-            if sha not in repo.blobs:
-                raise _ReplyError(404, {"message": "Not Found"})
-            data = repo.blobs[sha]
-            return {"sha": sha, "size": len(data), "encoding": "base64",
-                    "content": base64.b64encode(data).decode(),
-                    "url": f"{{base}}/repos/{name}/git/blobs/{sha}"}  # fmt: skip
-
-        def create_blob(self, name: str, repo: Repo, payload: Any, _q: Any) -> Any:
-            content = payload["content"]
-            data = (
-                base64.b64decode(content)
-                if payload.get("encoding") == "base64"
-                else content.encode()
-            )
-            sha = _sha("blob", data)
-            repo.blobs[sha] = data
-            raise _ReplyError(201, {"sha": sha, "url": f"{{base}}/repos/{name}/git/blobs/{sha}"})
-
-        def create_issue(self, name: str, repo: Repo, payload: Any, _q: Any) -> Any:
-            number = len(repo.issues) + 1
-            issue = {"number": number, "title": payload["title"], "body": payload.get("body"),
-                     "state": "open", "url": f"{{base}}/repos/{name}/issues/{number}"}  # fmt: skip
-            repo.issues.append(issue)
-            raise _ReplyError(201, issue)
-
-        def list_issues(self, name: str, repo: Repo, _p: Any, query: Any) -> Any:
-            per_page = int(query.get("per_page", ["30"])[0])
-            page = int(query.get("page", ["1"])[0])
-            items = repo.issues[(page - 1) * per_page : page * per_page]
-            if page * per_page < len(repo.issues):
-                after = f"{server.url}/repos/{name}/issues?per_page={per_page}&page={page + 1}"
-                raise _ReplyError(200, items, {"Link": f'<{after}>; rel="next"'})
-            return items
+                    return fault.status, {"message": fault.message, **docs}, fault.headers
+                if body is None:
+                    return 400, {"message": "Problems parsing JSON", **docs}, {}
+                for verb, pattern, handler in ROUTES:
+                    m = re.fullmatch(pattern, path.rstrip("/"))
+                    if verb == method and m:
+                        request = {"method": method, "path": path, "query": query, "body": body}
+                        try:
+                            status, payload = handler(server, request, m.groups())
+                        except ApiError as exc:
+                            return exc.status, {"message": exc.message, **docs}, exc.headers
+                        return _paginate(server, path, query, status, payload)
+            return 404, {"message": "Not Found", **docs}, {}
 
     return Handler
 
 
-def _ref_json(name: str, ref: str, sha: str) -> Any:
-    return {"ref": f"refs/{ref}", "url": f"{{base}}/repos/{name}/git/refs/{ref}",
-            "object": {"type": "commit", "sha": sha,
-                       "url": f"{{base}}/repos/{name}/git/commits/{sha}"}}  # fmt: skip
-
-
-def _commit_json(name: str, sha: str, commit: dict[str, Any]) -> Any:
-    return {
-        "sha": sha,
-        "url": f"{{base}}/repos/{name}/git/commits/{sha}",
-        "message": commit["message"],
-        "tree": {"sha": commit["tree"], "url": f"{{base}}/repos/{name}/git/trees/{commit['tree']}"},
-        "parents": [
-            {"sha": p, "url": f"{{base}}/repos/{name}/git/commits/{p}"} for p in commit["parents"]
-        ],
-    }
-
-
-def _tree_json(name: str, sha: str, repo: Repo) -> Any:
-    entries = [
-        {"path": path, "mode": "100644", "type": "blob", "sha": blob,
-         "size": len(repo.blobs[blob]), "url": f"{{base}}/repos/{name}/git/blobs/{blob}"}
-        for path, blob in sorted(repo.trees[sha].items())
-    ]  # fmt: skip
-    return {"sha": sha, "url": f"{{base}}/repos/{name}/git/trees/{sha}", "tree": entries,
-            "truncated": False}  # fmt: skip
+def _paginate(
+    server: GitHubServer, path: str, query: dict[str, list[str]], status: int, payload: Any
+) -> tuple[int, Any, dict[str, str]]:
+    if not isinstance(payload, list) or status != 200:
+        return status, payload, {}
+    per_page = min(int(query.get("per_page", [server.per_page])[0]), 100)
+    page = max(int(query.get("page", ["1"])[0]), 1)
+    last = max((len(payload) + per_page - 1) // per_page, 1)
+    links = []
+    for rel, number in (("next", page + 1), ("last", last), ("prev", page - 1), ("first", 1)):
+        if (rel in ("next", "last") and page < last) or (rel in ("prev", "first") and page > 1):
+            links.append(f'<{server.url}{path}?per_page={per_page}&page={number}>; rel="{rel}"')
+    headers = {"Link": ", ".join(links)} if links else {}
+    return status, payload[(page - 1) * per_page : page * per_page], headers

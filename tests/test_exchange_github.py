@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.exchange_kit import directive, sealed_factory
-from tests.github_server import TOKEN, Fault, GitHubServer
+from tests.github_hub_server import TOKEN, Fault, GitHubServer
 from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.exchange.pull import pull

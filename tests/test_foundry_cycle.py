@@ -91,7 +91,8 @@ def test_two_runs_give_identical_bytes(factory: Path, tmp_path: Path) -> None:
         for stage in ("forge", "drill", "parade"):
             proc = run_cli(stage, *BATCH, cwd=repo, env=env)
             assert proc.returncode == 0, proc.stderr
-    folders = ("outbox", "exchange", "planning", ".toyfoundry")
+    # .toyfoundry/cache holds stat data (inodes, mtimes) and is never committed: left out.
+    folders = ("outbox", "exchange", "planning", ".toyfoundry/telemetry")
     first, second = snapshot(factory, *folders), snapshot(twin, *folders)
     assert first == second
     assert any(name.endswith(".quilt.svg") for name in first)

@@ -182,15 +182,13 @@ def test_traceability_turns_on_with_the_first_ledger_entry(factory: Path) -> Non
     assert "exports/ALFA-2026-0003.quilt.csv: sha256 differs from the ledger" in out
 
 
-def test_ledger_index_check_turns_on_when_the_index_module_exists(factory: Path) -> None:
-    import importlib.util
-
-    _, out = readiness(factory, "--format", "json", "--no-log")
-    [index] = [c for c in json.loads(out)["checks"] if c["id"] == "ledger-index"]
-    if importlib.util.find_spec("toyfoundry_ci.ledger.index") is None:
-        assert index["message"] == "not applicable (ledger index not available)"
-    else:
-        assert index["status"] == "fail"  # no index.json was built
+def test_stale_ledger_index_turns_the_gate_red(factory: Path) -> None:
+    assert statuses(factory)["ledger-index"] == "pass"
+    (factory / "exchange/ledger/index.json").unlink()
+    code, out = readiness(factory, "--no-log")
+    assert code == 1
+    assert "FAIL  ledger-index" in out
+    assert "run `toyfoundry ledger index` and commit the result" in out
 
 
 def test_staged_checks_read_the_index_and_the_hub_mirror(factory: Path) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.exchange_kit import sealed_factory
-from tests.github_server import TOKEN, GitHubServer
+from tests.github_hub_server import TOKEN, GitHubServer
 from tests.reliability_kit import snapshot, torn_json
 from tests.test_exchange_git import bare_hub
 from toyfoundry_ci.base.layout import Layout

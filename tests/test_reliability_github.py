@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.exchange_kit import sealed_factory
-from tests.github_server import TOKEN, Fault, GitHubServer
+from tests.github_hub_server import TOKEN, Fault, GitHubServer
 from toyfoundry_ci.base.layout import Layout
 
 HUB = "github://high-command/hub"

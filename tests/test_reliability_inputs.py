@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import git, init_repo, run_cli
 from tests.exchange_kit import directive, put_directives
-from tests.github_server import TOKEN, GitHubServer
+from tests.github_hub_server import TOKEN, GitHubServer
 from tests.reliability_kit import BAD_ID, BIG, BadInput, catalogue, snapshot, temp_files
 from toyfoundry_ci.base.errors import printable
 from toyfoundry_ci.base.layout import Layout

@@ -9,11 +9,9 @@ demo reviewer, recorded in the ledger with method ``demo``: no pull request exis
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any, Literal
+from typing import Literal
 
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import RefusedError
@@ -30,8 +28,9 @@ from toyfoundry_ci.foundry.parade import parade
 from toyfoundry_ci.foundry.purge import purge
 from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.folder import FolderHub
-from toyfoundry_ci.ledger.store import read_entry, write_entry
-from toyfoundry_ci.models.ledger import SignOff
+from toyfoundry_ci.ledger.signoff import seal_demo
+from toyfoundry_ci.ledger.store import read_entry
+from toyfoundry_ci.readiness import require_not_halted, run_readiness
 
 StepStatus = Literal["done", "nothing", "waiting", "skipped", "refused", "stopped"]
 Progress = Callable[[str], None]
@@ -153,10 +152,7 @@ def _sign_off(layout: Layout, demo: bool) -> Step:
         )
     # The demo signs off only what shifts paraded, never entries that predate it.
     ours = [e for e in pending if (e.lot or "").startswith("shift-")]
-    signoff = SignOff(state="sealed", method="demo", reviewer=DEMO_REVIEWER, at=now())
-    for entry in ours:
-        write_entry(layout, entry.model_copy(update={"signoff": signoff}))
-    _rebuild_index(layout)
+    seal_demo(layout, [e.order_id for e in ours], DEMO_REVIEWER)
     waiting = len(pending) - len(ours)
     if not ours:
         return Step("sign-off", "waiting", f"{waiting} order(s) from before the demo await review")
@@ -165,28 +161,11 @@ def _sign_off(layout: Layout, demo: bool) -> Step:
 
 
 def _gate(layout: Layout, out: ShiftResult, name: str) -> bool:
-    readiness = _optional("toyfoundry_ci.readiness")
-    if readiness is None:
-        out.steps.append(Step(name, "skipped", "readiness gate not installed"))
-        return True
-    readiness.require_not_halted(layout, "shift")
-    result: Any = readiness.run_readiness(layout)
-    if result.verdict == "green":
+    require_not_halted(layout, "shift")
+    result = run_readiness(layout)
+    if result.green:
         out.steps.append(Step(name, "nothing", "readiness green"))
         return True
     failed = "; ".join(f"{c.id}: {getattr(c, 'fix', None) or c.message}" for c in result.failed)
     out.steps.append(Step(name, "stopped", f"readiness red: {failed}", len(result.failed)))
     return False
-
-
-def _rebuild_index(layout: Layout) -> None:
-    index = _optional("toyfoundry_ci.ledger.index")
-    if index is not None:
-        index.rebuild_index(layout)
-
-
-def _optional(module: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError:
-        return None

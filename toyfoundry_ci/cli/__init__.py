@@ -32,6 +32,11 @@ COMMANDS: dict[str, str] = {
     "push": "toyfoundry_ci.cli.exchange:push",
     "promote": "toyfoundry_ci.cli.exchange:promote",
     "shift": "toyfoundry_ci.cli.shift:shift",
+    "ledger": "toyfoundry_ci.cli.ledger:ledger",
+    "pair": "toyfoundry_ci.cli.ledger:pair",
+    "signoff": "toyfoundry_ci.cli.ledger:signoff",
+    "audit": "toyfoundry_ci.cli.ledger:audit",
+    "ci": "toyfoundry_ci.cli.ci:ci",
 }
 
 

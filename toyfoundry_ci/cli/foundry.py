@@ -10,6 +10,7 @@ import orjson
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.cli.options import format_option, root_option
+from toyfoundry_ci.validation.shard import Shard, parse_shard
 
 ORDERS = click.argument("order_ids", nargs=-1, metavar="[ORDER]...")
 
@@ -48,23 +49,26 @@ def forge(order_ids: tuple[str, ...], root: str, fmt: str) -> None:
     _render(run(Layout(Path(root)), _ids(order_ids)), fmt)
 
 
-def _shard(
-    _ctx: click.Context, _param: click.Parameter, value: str | None
-) -> tuple[int, int] | None:
+def _shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Shard | None:
     if value is None:
         return None
-    index, sep, total = value.partition("/")
-    if not sep or not index.isdigit() or not total.isdigit() or not 1 <= int(index) <= int(total):
-        raise click.BadParameter("expected I/N with 1 <= I <= N, e.g. 1/2")
-    return int(index) - 1, int(total)
+    try:
+        return parse_shard(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()
 @ORDERS
 @root_option()
 @format_option("text", "json")
-@click.option("--shard", callback=_shard, help="Drill only the I-th of every N orders (I/N).")
-def drill(order_ids: tuple[str, ...], root: str, fmt: str, shard: tuple[int, int] | None) -> None:
+@click.option(
+    "--shard",
+    callback=_shard,
+    metavar="K/N",
+    help="Drill only shard K of N (split by the sha256 of each order ID), for a CI matrix.",
+)
+def drill(order_ids: tuple[str, ...], root: str, fmt: str, shard: Shard | None) -> None:
     """Simulate production; write the report draft and the quilt (no ORDER: every forged order)."""
     from toyfoundry_ci.foundry.drill import drill as run
 

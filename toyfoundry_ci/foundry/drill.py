@@ -26,8 +26,7 @@ from toyfoundry_ci.foundry.timing import next_shift_start, on_calendar, seed_of
 from toyfoundry_ci.models.common import Digest, FileRef
 from toyfoundry_ci.models.exchange import Acknowledgement, Order, Report, ReportLine, Verdict
 from toyfoundry_ci.models.telemetry import TelemetryExport
-
-Shard = tuple[int, int]
+from toyfoundry_ci.validation.shard import Shard
 
 
 def drill(
@@ -35,14 +34,13 @@ def drill(
 ) -> StageResult:
     """Simulate each forged order; write its report draft and quilt exports.
 
-    ``order_ids`` None means every forged order. ``shard`` ``(i, n)`` keeps the i-th of
-    every n orders (0-based), so n CI jobs can split a lot between them.
+    ``order_ids`` None means every forged order. ``shard`` keeps the orders whose ID hashes
+    to it (``validation.shard``), so n CI jobs split a lot without talking to each other.
     """
     result = StageResult("drill")
     chosen = select(layout, order_ids, {Stage.FORGED})
     if shard is not None:
-        index, total = shard
-        chosen = [oid for pos, oid in enumerate(chosen) if pos % total == index]
+        chosen = [oid for oid in chosen if shard.holds(oid)]
     if not chosen:
         return result
     catalogue = load_catalogue(layout)

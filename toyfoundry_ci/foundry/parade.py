@@ -21,11 +21,13 @@ from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.foundry.artifacts import load
 from toyfoundry_ci.foundry.cadence import Stage, StageResult, select, stage_of
 from toyfoundry_ci.foundry.storyboard import render_note
+from toyfoundry_ci.ledger.index import rebuild_index
 from toyfoundry_ci.ledger.store import write_entry
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.exchange import Acknowledgement, Order, Report
 from toyfoundry_ci.models.ledger import LedgerEntry, Role, StageRecord, Subject
 from toyfoundry_ci.models.telemetry import TelemetryExport
+from toyfoundry_ci.readiness import require_not_halted
 
 
 def parade(
@@ -36,12 +38,16 @@ def parade(
     ``order_ids`` None means every drilled order (and every forged order its ack rejects).
     ``lot`` names the shift's lot in the ledger entry.
     """
+    require_not_halted(layout, "parade")
     result = StageResult("parade")
     for order_id in select(layout, order_ids, {Stage.DRILLED, Stage.FORGED}):
         try:
             _parade_one(layout, order_id, lot, result, named=order_ids is not None)
         except ArtifactError as exc:
             result.add(order_id, "refused", exc.message)
+    if result.done:
+        # New entries change the index; keep it current so readiness stays green.
+        rebuild_index(layout)
     return result
 
 

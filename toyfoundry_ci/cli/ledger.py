@@ -1,0 +1,155 @@
+"""``toyfoundry ledger index|verify|merge-driver``, ``toyfoundry pair``, ``signoff``, ``audit``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from toyfoundry_ci.base.errors import ToyfoundryError
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.cli.options import format_option, root_option
+
+if TYPE_CHECKING:
+    from github import Github
+
+
+@click.group()
+def ledger() -> None:
+    """The ledger: one entry per order, its index, its verification."""
+
+
+@ledger.command("index")
+@root_option()
+@click.option("--full", is_flag=True, help="Re-hash every entry instead of trusting the cache.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the index is stale.")
+def index_cmd(root: str, full: bool, check: bool) -> None:
+    """Rebuild exchange/ledger/index.json from the entries (deterministic, Merkle root)."""
+    from toyfoundry_ci.ledger.index import fresh_index, rebuild_index
+
+    layout = Layout(Path(root))
+    if check:
+        current = layout.ledger_index.exists() and (
+            layout.ledger_index.read_bytes() == fresh_index(layout, full=full)
+        )
+        if not current:
+            click.echo(f"{layout.rel(layout.ledger_index)}: stale; run `toyfoundry ledger index`")
+            raise SystemExit(1)
+        click.echo("ok: index is current")
+        return
+    if rebuild_index(layout, full=full):
+        click.echo(f"wrote {layout.rel(layout.ledger_index)}")
+    else:
+        click.echo("index already current; nothing written")
+
+
+@ledger.command("verify")
+@root_option()
+@click.option("--base", metavar="REV", help="Also prove no entry changed since REV.")
+@click.option("--full", is_flag=True, help="Re-hash and re-validate every file.")
+@format_option("text", "json", "github")
+def verify_cmd(root: str, base: str | None, full: bool, fmt: str) -> None:
+    """Prove evidence, pairing, index and entries are intact; exit 1 on any problem."""
+    from toyfoundry_ci.ledger.render import PROBLEM_RENDERERS
+    from toyfoundry_ci.ledger.verify import verify
+
+    problems = verify(Layout(Path(root)), base=base, full=full)
+    click.echo(PROBLEM_RENDERERS[fmt](problems))
+    if problems:
+        raise SystemExit(1)
+
+
+@ledger.command("merge-driver")
+@click.argument("ancestor", type=click.Path(path_type=Path))
+@click.argument("current", type=click.Path(path_type=Path))
+@click.argument("other", type=click.Path(path_type=Path))
+def merge_driver_cmd(ancestor: Path, current: Path, other: Path) -> None:
+    """git merge driver for index.json (%O %A %B); registered by `toyfoundry hooks install`."""
+    from toyfoundry_ci.ledger.merge_driver import merge_indexes
+
+    conflicts = merge_indexes(ancestor, current, other)
+    if conflicts:
+        click.echo(
+            f"ledger index: both sides changed {', '.join(conflicts)}; resolve the entries,"
+            " then run `toyfoundry ledger index`",
+            err=True,
+        )
+        raise SystemExit(1)
+
+
+@click.command()
+@root_option()
+@format_option("text", "json", "github", "markdown")
+def pair(root: str, fmt: str) -> None:
+    """Pair each order with its ack and report; exit 1 on any unpaired evidence."""
+    from toyfoundry_ci.ledger.pairing import pair as pair_orders
+    from toyfoundry_ci.ledger.render import PAIRING_RENDERERS
+
+    report = pair_orders(Layout(Path(root)))
+    click.echo(PAIRING_RENDERERS[fmt](report))
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.argument("orders", nargs=-1)
+@root_option()
+@click.option("--reviewer", help="Who reviewed the evidence (local sign-off).")
+@click.option("--pull-request", "pr_number", type=int, help="Seal from this PR's reviews.")
+@click.option("--repo", help="owner/name on GitHub (default: $GITHUB_REPOSITORY).")
+def signoff(
+    orders: tuple[str, ...], root: str, reviewer: str | None, pr_number: int | None,
+    repo: str | None,
+) -> None:  # fmt: skip
+    """Seal pending ledger entries: locally by --reviewer, or from a GitHub PR's approval."""
+    from toyfoundry_ci.ledger import signoff as so
+
+    layout = Layout(Path(root))
+    if pr_number is not None:
+        results = so.seal_from_pull_request(layout, _repo(repo), pr_number, _github())
+    elif reviewer and orders:
+        results = so.seal_local(layout, list(orders), reviewer)
+    else:
+        raise click.UsageError("give ORDER... with --reviewer, or --pull-request N")
+    for r in results:
+        if r.sealed:
+            click.echo(f"{r.order_id}: sealed by {r.signoff.reviewer} ({r.signoff.method})")
+        else:
+            click.echo(f"{r.order_id}: already sealed by {r.signoff.reviewer}; nothing to do")
+
+
+def _repo(repo: str | None) -> str:
+    name = repo or os.environ.get("GITHUB_REPOSITORY")
+    if not name:
+        raise click.UsageError("--repo owner/name is needed (or $GITHUB_REPOSITORY)")
+    return name
+
+
+def _github() -> Github:
+    from github import Auth, Github
+
+    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("TOYFOUNDRY_HUB_TOKEN")
+    if not token:
+        raise ToyfoundryError("no GitHub token", hint="set GITHUB_TOKEN to read the PR's reviews")
+    base_url = os.environ.get("GITHUB_API_URL", "https://api.github.com")
+    return Github(base_url=base_url, auth=Auth.Token(token))
+
+
+@click.command()
+@click.argument("order_id")
+@root_option()
+@format_option("text", "json")
+def audit(order_id: str, root: str, fmt: str) -> None:
+    """The history of ORDER_ID from git alone: commits, digests, PRs, sign-off, pushes."""
+    import orjson
+
+    from toyfoundry_ci.ledger.audit import audit as audit_order
+    from toyfoundry_ci.ledger.audit import render_text
+
+    trail = audit_order(Layout(Path(root)), order_id)
+    if fmt == "json":
+        click.echo(orjson.dumps(trail.to_json(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(render_text(trail))

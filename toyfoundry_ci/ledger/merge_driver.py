@@ -1,0 +1,90 @@
+"""The git merge driver for ``exchange/ledger/index.json``: nobody merges the index by hand.
+
+git runs the driver before it writes the merged tree, so the entries on disk are still one
+side's; the driver therefore merges the two indexes row by row against their ancestor (a row
+is an entry's path, digest and state) and recomputes the Merkle root. Two sides that changed
+the same order's row differently conflict, exactly when their entry files conflict.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from toyfoundry_ci.base.atomic import write_bytes_atomic
+from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.ledger.index import render_index
+
+DRIVER = "toyfoundry-ledger"
+ATTRIBUTE_LINE = f"exchange/ledger/index.json merge={DRIVER}"
+
+
+def merge_indexes(ancestor: Path, current: Path, other: Path) -> list[str]:
+    """Merge into ``current`` (git's %A); return the conflicting order IDs (none: clean)."""
+    base, ours, theirs = _rows(ancestor), _rows(current), _rows(other)
+    merged: dict[str, dict[str, Any]] = {}
+    conflicts = []
+    for order_id in sorted(base.keys() | ours.keys() | theirs.keys()):
+        o, a, b = base.get(order_id), ours.get(order_id), theirs.get(order_id)
+        if b in (a, o):
+            chosen = a
+        elif a == o:
+            chosen = b
+        else:
+            conflicts.append(order_id)
+            chosen = a
+        if chosen is not None:
+            merged[order_id] = chosen
+    if not conflicts:
+        write_bytes_atomic(current, render_index(merged.values()))
+    return conflicts
+
+
+def _rows(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    if not data.strip():
+        return {}  # git passes an empty file for a side that has no index
+    try:
+        doc = orjson.loads(data)
+        return {row["order_id"]: row for row in doc["entries"]}
+    except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        raise RefusedError(
+            f"{path}: not a ledger index ({exc}); cannot merge it",
+            hint="resolve by running `toyfoundry ledger index` after the merge",
+        ) from exc
+
+
+def register_merge_driver(repo_root: Path, command: str = "toyfoundry") -> bool:
+    """Register the driver in the repository's git config and .gitattributes; idempotent.
+
+    Returns whether anything changed. ``command`` is how git should invoke toyfoundry.
+    """
+    changed = False
+    wanted = {
+        f"merge.{DRIVER}.name": "toyfoundry ledger index (rebuilt, never merged by hand)",
+        f"merge.{DRIVER}.driver": f"{command} ledger merge-driver %O %A %B",
+    }
+    for key, value in wanted.items():
+        have = subprocess.run(
+            ["git", "config", "--local", "--get", key],
+            cwd=repo_root,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if have != value:
+            subprocess.run(["git", "config", "--local", key, value], cwd=repo_root, check=True)
+            changed = True
+    attributes = repo_root / ".gitattributes"
+    text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+    if ATTRIBUTE_LINE not in text.splitlines():
+        prefix = text if not text or text.endswith("\n") else text + "\n"
+        write_bytes_atomic(attributes, (prefix + ATTRIBUTE_LINE + "\n").encode())
+        changed = True
+    return changed

@@ -1,0 +1,186 @@
+"""Pairing: each order with its acknowledgement and parade report, by the digests they cite.
+
+An ack is paired when it cites the order's ID and the sha256 of the order file's bytes; a
+report when it cites the order the same way and the ack by ID and digest. Anything citing an
+order that is not there is an orphan. Orders past their ``ack_due_by`` without an ack are
+overdue (reported, not a failure: nothing is unpaired yet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from toyfoundry_ci.base.clock import now
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import ParseError, parse_artifact
+from toyfoundry_ci.ledger.digest_cache import DigestCache, json_files
+
+NAMESPACE = "pairing"
+
+
+@dataclass(slots=True)
+class OrderPairing:
+    """One order and the evidence citing it; ``status`` is one word from STATUSES."""
+
+    order_id: str
+    order: str | None = None
+    ack: str | None = None
+    report: str | None = None
+    overdue: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.problems:
+            return "broken"
+        if self.report:
+            return "paired"
+        if self.ack:
+            return "acknowledged"
+        return "overdue" if self.overdue else "open"
+
+
+@dataclass(frozen=True, slots=True)
+class Orphan:
+    """Evidence that cites an order (or ack) that is not there."""
+
+    path: str
+    cites: str
+    reason: str
+
+
+@dataclass(slots=True)
+class PairingReport:
+    orders: list[OrderPairing] = field(default_factory=list)
+    orphans: list[Orphan] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No unpaired evidence: nothing broken, orphaned or unreadable."""
+        return not (self.orphans or self.unreadable) and all(not o.problems for o in self.orders)
+
+    @property
+    def overdue(self) -> list[OrderPairing]:
+        return [o for o in self.orders if o.status == "overdue"]
+
+
+def facts(data: bytes) -> dict[str, Any]:
+    """The citations pairing needs from an order, ack or report file."""
+    value = parse_artifact(data)
+    if isinstance(value, ParseError):
+        return {"error": f"{value.where}: {value.message}"}
+    try:
+        kind = value["kind"]
+        if kind == "order":
+            return {"kind": kind, "order_id": value["order_id"], "due": value.get("ack_due_by")}
+        found = {
+            "kind": kind,
+            "order_id": value["order"]["order_id"],
+            "order_sha256": value["order"]["digest"]["sha256"],
+        }
+        if kind == "acknowledgement":
+            return {**found, "ack_id": value["ack_id"]}
+        if kind == "report":
+            ack = value["ack"]
+            return {**found, "ack_id": ack["ack_id"], "ack_sha256": ack["digest"]["sha256"]}
+    except (KeyError, TypeError):
+        pass
+    return {"error": "$: not an order, acknowledgement or report with its citations"}
+
+
+def pair(
+    layout: Layout, *, cache: DigestCache | None = None, at: datetime | None = None
+) -> PairingReport:
+    """Pair every order in ``exchange/`` with its ack and report."""
+    own_cache = cache is None
+    cache = cache or DigestCache(layout)
+    report = PairingReport()
+    orders = _scan(layout, layout.orders, "order", cache, report)
+    acks = _scan(layout, layout.acknowledgements, "acknowledgement", cache, report)
+    reports = _scan(layout, layout.reports, "report", cache, report)
+    moment = at or now()
+    by_id: dict[str, OrderPairing] = {}
+    digests: dict[str, str] = {}
+    for rel, (sha, f) in orders.items():
+        entry = by_id.setdefault(f["order_id"], OrderPairing(f["order_id"]))
+        if entry.order is not None:
+            entry.problems.append(f"{rel}: a second file for the same order ({entry.order})")
+            continue
+        entry.order, digests[f["order_id"]] = rel, sha
+        entry.overdue = bool(f["due"]) and _parse(f["due"]) < moment
+    ack_digests: dict[str, tuple[str, str]] = {}
+    for rel, (sha, f) in acks.items():
+        target = by_id.get(f["order_id"])
+        if target is None:
+            report.orphans.append(Orphan(rel, f["order_id"], "cites an order that is not here"))
+            continue
+        _check_order_digest(target, rel, f, digests[f["order_id"]])
+        if target.ack is not None:
+            target.problems.append(f"{rel}: a second acknowledgement (first: {target.ack})")
+            continue
+        target.ack = rel
+        ack_digests[f["order_id"]] = (f["ack_id"], sha)
+    for rel, (_sha, f) in reports.items():
+        target = by_id.get(f["order_id"])
+        if target is None:
+            report.orphans.append(Orphan(rel, f["order_id"], "cites an order that is not here"))
+            continue
+        _check_order_digest(target, rel, f, digests[f["order_id"]])
+        if target.report is not None:
+            target.problems.append(f"{rel}: a second report (first: {target.report})")
+            continue
+        target.report = rel
+        _check_ack_citation(target, rel, f, ack_digests.get(f["order_id"]))
+    report.orders = [by_id[k] for k in sorted(by_id)]
+    if own_cache:
+        cache.save()
+    return report
+
+
+def _check_order_digest(target: OrderPairing, rel: str, f: dict[str, Any], sha: str) -> None:
+    if f["order_sha256"] != sha:
+        target.problems.append(
+            f"{rel}::$.order.digest.sha256: cites {f['order_sha256'][:12]}…, but"
+            f" {target.order} has sha256 {sha[:12]}…"
+        )
+
+
+def _check_ack_citation(
+    target: OrderPairing, rel: str, f: dict[str, Any], ack: tuple[str, str] | None
+) -> None:
+    if ack is None:
+        target.problems.append(f"{rel}::$.ack: the report cites {f['ack_id']}, which is not here")
+        return
+    ack_id, sha = ack
+    if f["ack_id"] != ack_id:
+        target.problems.append(f"{rel}::$.ack.ack_id: cites {f['ack_id']}, the ack is {ack_id}")
+    elif f["ack_sha256"] != sha:
+        target.problems.append(
+            f"{rel}::$.ack.digest.sha256: cites {f['ack_sha256'][:12]}…, but"
+            f" {target.ack} has sha256 {sha[:12]}…"
+        )
+
+
+def _scan(
+    layout: Layout, folder: Path, kind: str, cache: DigestCache, report: PairingReport
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for rel, item in json_files(layout, folder):
+        scan = cache.scan(item.path, NAMESPACE, facts, rel=rel, st=item.stat(follow_symlinks=False))
+        if scan is None:
+            continue
+        if "error" in scan.facts:
+            report.unreadable.append((rel, scan.facts["error"]))
+        elif scan.facts["kind"] != kind:
+            report.unreadable.append((rel, f"$.kind: a {scan.facts['kind']} in the {kind} folder"))
+        else:
+            found[rel] = (scan.sha256, scan.facts)
+    return found
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))

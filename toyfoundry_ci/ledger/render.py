@@ -1,0 +1,153 @@
+"""Renderings of pairing reports and ledger problems: text, json, github, markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+
+from toyfoundry_ci.ledger.pairing import PairingReport
+from toyfoundry_ci.ledger.verify import Problem
+
+
+def _pairing_doc(report: PairingReport) -> dict[str, Any]:
+    return {
+        "status": "ok" if report.ok else "fail",
+        "orders": [
+            {
+                "order_id": o.order_id,
+                "status": o.status,
+                "order": o.order,
+                "ack": o.ack,
+                "report": o.report,
+                "problems": o.problems,
+            }
+            for o in report.orders
+        ],
+        "orphans": [{"path": o.path, "cites": o.cites, "reason": o.reason} for o in report.orphans],
+        "unreadable": [{"path": p, "message": m} for p, m in report.unreadable],
+    }
+
+
+def _summary(report: PairingReport) -> str:
+    counts: dict[str, int] = {}
+    for o in report.orders:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    parts = [f"{n} {status}" for status, n in sorted(counts.items())]
+    if report.orphans:
+        parts.append(f"{len(report.orphans)} orphan(s)")
+    if report.unreadable:
+        parts.append(f"{len(report.unreadable)} unreadable")
+    verdict = "ok" if report.ok else "unpaired evidence"
+    return f"{verdict}: {len(report.orders)} order(s): {', '.join(parts) or 'none'}"
+
+
+def pairing_text(report: PairingReport) -> str:
+    lines = []
+    for o in report.orders:
+        lines.append(f"{o.order_id}: {o.status}")
+        lines.extend(f"  {p}" for p in o.problems)
+    lines.extend(f"{o.path}: orphan: {o.reason} ({o.cites})" for o in report.orphans)
+    lines.extend(f"{p}::{m}" for p, m in report.unreadable)
+    lines.append(_summary(report))
+    return "\n".join(lines)
+
+
+def pairing_json(report: PairingReport) -> str:
+    return orjson.dumps(_pairing_doc(report), option=orjson.OPT_INDENT_2).decode()
+
+
+def _mark(value: str | None) -> str:
+    return "✅" if value else "—"
+
+
+def _cell(text: str) -> str:
+    # File names and messages come from untrusted evidence: keep them inside their cell.
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def pairing_markdown(report: PairingReport) -> str:
+    """A table for a pull-request comment or a step summary."""
+    lines = ["| order | order file | ack | report | status |", "|---|---|---|---|---|"]
+    for o in report.orders:
+        status = o.status if not o.problems else "broken: " + "; ".join(o.problems)
+        lines.append(
+            f"| `{o.order_id}` | {_mark(o.order)} | {_mark(o.ack)} | {_mark(o.report)}"
+            f" | {_cell(status)} |"
+        )
+    for orphan in report.orphans:
+        lines.append(f"| `{_cell(orphan.cites)}` | — | — | — | orphan: `{_cell(orphan.path)}` |")
+    for path, message in report.unreadable:
+        lines.append(f"| — | — | — | — | unreadable: `{_cell(path)}`: {_cell(message)} |")
+    lines.append("")
+    lines.append(f"**{_cell(_summary(report))}**")
+    return "\n".join(lines)
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def pairing_github(report: PairingReport) -> str:
+    lines = []
+    for o in report.orders:
+        for p in o.problems:
+            file = p.split("::", 1)[0].split(":", 1)[0]
+            lines.append(f"::error file={_escape_property(file)},title=pairing::{_escape_data(p)}")
+        if o.status == "overdue":
+            lines.append(f"::warning title=pairing::{o.order_id} is overdue: no acknowledgement")
+    for orphan in report.orphans:
+        lines.append(
+            f"::error file={_escape_property(orphan.path)},title=pairing::"
+            f"{_escape_data(orphan.reason + ': ' + orphan.cites)}"
+        )
+    for path, message in report.unreadable:
+        lines.append(
+            f"::error file={_escape_property(path)},title=pairing::{_escape_data(message)}"
+        )
+    lines.append(_summary(report))
+    return "\n".join(lines)
+
+
+PAIRING_RENDERERS: dict[str, Callable[[PairingReport], str]] = {
+    "text": pairing_text,
+    "json": pairing_json,
+    "github": pairing_github,
+    "markdown": pairing_markdown,
+}
+
+
+def problems_text(problems: Sequence[Problem]) -> str:
+    lines = [f"{p.file}::{p.where}: {p.message}" for p in problems]
+    lines.append(f"{len(problems)} problem(s) in the ledger" if problems else "ok: ledger verified")
+    return "\n".join(lines)
+
+
+def problems_json(problems: Sequence[Problem]) -> str:
+    doc = {
+        "status": "fail" if problems else "ok",
+        "problems": [{"file": p.file, "path": p.where, "message": p.message} for p in problems],
+    }
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
+
+
+def problems_github(problems: Sequence[Problem]) -> str:
+    lines = [
+        f"::error file={_escape_property(p.file)},title=ledger verify::"
+        f"{_escape_data(p.where + ': ' + p.message)}"
+        for p in problems
+    ]
+    lines.append(f"{len(problems)} problem(s) in the ledger" if problems else "ok: ledger verified")
+    return "\n".join(lines)
+
+
+PROBLEM_RENDERERS: dict[str, Callable[[Sequence[Problem]], str]] = {
+    "text": problems_text,
+    "json": problems_json,
+    "github": problems_github,
+}

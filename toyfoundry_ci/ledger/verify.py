@@ -1,0 +1,253 @@
+"""``ledger verify``: prove the ledger and its evidence were not altered.
+
+Checks, each failure naming file and field: every artifact validates under its pivot; every
+evidence digest in an entry matches its file; pairing holds; the index equals a fresh rebuild;
+against a base revision no entry was removed or changed except pending -> sealed; every order
+a receipt or a push record names has a sealed entry.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toyfoundry_ci.base.errors import ArtifactError
+from toyfoundry_ci.base.kinds import kind_for_path
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
+from toyfoundry_ci.ledger import index as ledger_index
+from toyfoundry_ci.ledger._git import git
+from toyfoundry_ci.ledger.digest_cache import DigestCache, json_files
+from toyfoundry_ci.ledger.pairing import pair
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong: the file, the JSON path (or ``$``) and what to know."""
+
+    file: str
+    where: str
+    message: str
+
+
+def verify(layout: Layout, base: str | None = None, *, full: bool = False) -> list[Problem]:
+    """Every problem in the ledger; an empty list means verified."""
+    cache = DigestCache(layout, full=full)
+    problems: list[Problem] = []
+    entries = _entries(layout, cache, problems)
+    problems += _check_validity(layout, cache, entries)
+    problems += _check_evidence(layout, cache, entries)
+    problems += _check_pairing(layout, cache)
+    problems += _check_index(layout, cache)
+    if base is not None:
+        problems += check_against_base(layout, base)
+    problems += _check_receipts(layout, entries)
+    cache.save()
+    return problems
+
+
+def _entry_facts(data: bytes) -> dict[str, Any]:
+    value = parse_artifact(data)
+    if isinstance(value, ParseError):
+        return {"error": f"{value.where}: {value.message}"}
+    try:
+        subjects = [[s["name"], s["digest"]["sha256"]] for s in value["subjects"]]
+        return {"order_id": value["order_id"], "state": value["signoff"]["state"], "s": subjects}
+    except (KeyError, TypeError):
+        return {"error": "$: not a ledger entry (order_id, subjects or signoff missing)"}
+
+
+def _entries(
+    layout: Layout, cache: DigestCache, problems: list[Problem]
+) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for rel, item in json_files(layout, layout.ledger_entries):
+        st = item.stat(follow_symlinks=False)
+        scan = cache.scan(item.path, "entry-subjects", _entry_facts, rel=rel, st=st)
+        if scan is None:
+            continue
+        if "error" in scan.facts:
+            where, _, message = scan.facts["error"].partition(": ")
+            problems.append(Problem(rel, where, message))
+        elif rel.rpartition("/")[2] != f"{scan.facts['order_id']}.json":
+            problems.append(
+                Problem(rel, "$.order_id", f"names {scan.facts['order_id']}; rename the file")
+            )
+        else:
+            found[rel] = scan.facts
+    return found
+
+
+def _check_validity(
+    layout: Layout, cache: DigestCache, entries: dict[str, dict[str, Any]]
+) -> list[Problem]:
+    rels: set[str] = {layout.rel(layout.ledger_index), *entries}
+    for folder in (layout.orders, layout.acknowledgements, layout.reports):
+        rels.update(rel for rel, _ in json_files(layout, folder))
+    for facts in entries.values():
+        rels.update(
+            name
+            for name, _ in facts["s"]
+            if isinstance(name, str) and name.endswith(".json") and _SAFE_PATH.fullmatch(name)
+        )
+    root = str(layout.root) + os.sep
+    problems = []
+    for rel in sorted(rels):
+        if rel.rpartition("/")[0] not in _KNOWN_FOLDERS and kind_for_path(Path(rel)) is None:
+            continue
+        scan = cache.scan(root + rel, "valid", functools.partial(_validate, rel), rel=rel)
+        if scan is not None:
+            problems += [Problem(rel, where, message) for where, message in scan.facts]
+    return problems
+
+
+# The RelPath rule of the models, checked before an entry's subject name is opened.
+_SAFE_PATH = re.compile(r"^\.?[A-Za-z0-9_-][A-Za-z0-9._-]*(/\.?[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
+_KNOWN_FOLDERS = frozenset(
+    ("exchange/orders", "exchange/acknowledgements", "exchange/reports", "exchange/ledger/entries")
+)
+
+
+def _validate(rel: str, data: bytes) -> list[list[str]]:
+    from toyfoundry_ci.validation.checker import check_value
+
+    result = check_value(rel, parse_artifact(data))
+    return [[p.where, p.message] for p in result.problems]
+
+
+def _check_evidence(
+    layout: Layout, cache: DigestCache, entries: dict[str, dict[str, Any]]
+) -> list[Problem]:
+    problems = []
+    root = str(layout.root) + os.sep
+    for rel, facts in entries.items():
+        for i, (name, recorded) in enumerate(facts["s"]):
+            where = f"$.subjects[{i}].digest.sha256"
+            if not isinstance(name, str) or _SAFE_PATH.fullmatch(name) is None:
+                problems.append(Problem(rel, f"$.subjects[{i}].name", "not a safe relative path"))
+                continue
+            actual = cache.digest(root + name, rel=name)
+            if actual is None:
+                problems.append(Problem(rel, where, f"{name} is missing; restore it from git"))
+            elif actual != recorded:
+                problems.append(
+                    Problem(
+                        rel,
+                        where,
+                        f"{name} has sha256 {actual or '(not a regular file)'}, the entry"
+                        f" records {recorded}; the evidence was altered after parade",
+                    )
+                )
+    return problems
+
+
+def _check_pairing(layout: Layout, cache: DigestCache) -> list[Problem]:
+    report = pair(layout, cache=cache)
+    problems = []
+    for o in report.orders:
+        for text in o.problems:
+            file, _, rest = text.partition("::")
+            where, _, message = rest.partition(": ") if rest else ("$", "", text)
+            problems.append(Problem(file if rest else (o.order or o.order_id), where, message))
+    problems += [
+        Problem(o.path, "$.order.order_id", f"{o.reason}: {o.cites}") for o in report.orphans
+    ]
+    problems += [
+        Problem(path, *message.partition(": ")[::2]) for path, message in report.unreadable
+    ]
+    return problems
+
+
+def _check_index(layout: Layout, cache: DigestCache) -> list[Problem]:
+    rel = layout.rel(layout.ledger_index)
+    try:
+        expected = ledger_index.render_index(ledger_index.index_rows(layout, cache))
+    except ArtifactError as exc:
+        return [Problem(rel, "$", f"cannot be rebuilt: {exc.message}")]
+    try:
+        actual = layout.ledger_index.read_bytes()
+    except FileNotFoundError:
+        if b'"count": 0' in expected:
+            return []
+        return [Problem(rel, "$", "is missing; run `toyfoundry ledger index`")]
+    if actual != expected:
+        return [Problem(rel, "$", "differs from a fresh rebuild; run `toyfoundry ledger index`")]
+    return []
+
+
+def check_against_base(layout: Layout, base: str) -> list[Problem]:
+    """Entries removed, or changed other than pending -> sealed, since ``base``."""
+    folder = layout.rel(layout.ledger_entries)
+    out = git(layout.root, "diff", "--no-renames", "--name-status", base, "--", folder)
+    problems = []
+    for line in out.splitlines():
+        status, _, rel = line.partition("\t")
+        if not rel.endswith(".json") or status == "A":
+            continue
+        if status == "D":
+            problems.append(Problem(rel, "$", f"was removed since {base}; entries are permanent"))
+            continue
+        old = parse_artifact(git(layout.root, "show", f"{base}:{rel}").encode())
+        new = read_artifact(layout.root / rel)
+        problems += _transition_problems(rel, base, old, new)
+    return problems
+
+
+def _transition_problems(rel: str, base: str, old: Any, new: Any) -> list[Problem]:
+    if isinstance(old, ParseError) or isinstance(new, ParseError):
+        return []  # reported by the validity check
+    old_state = old.get("signoff", {}).get("state")
+    new_state = new.get("signoff", {}).get("state")
+    if old_state != "pending" or new_state != "sealed":
+        return [
+            Problem(
+                rel,
+                "$.signoff",
+                f"changed since {base} ({old_state} -> {new_state});"
+                " only pending -> sealed is allowed",
+            )
+        ]
+    changed = sorted(
+        k for k in old.keys() | new.keys() if k != "signoff" and old.get(k) != new.get(k)
+    )
+    return [
+        Problem(rel, f"$.{key}", f"changed since {base}; only the sign-off may change")
+        for key in changed
+    ]
+
+
+def _check_receipts(layout: Layout, entries: dict[str, dict[str, Any]]) -> list[Problem]:
+    state = {facts["order_id"]: facts["state"] for facts in entries.values()}
+    problems = []
+    for rel, where, order_id in _pushed_orders(layout):
+        if state.get(order_id) != "sealed":
+            have = state.get(order_id, "no entry")
+            problems.append(
+                Problem(rel, where, f"{order_id} was pushed, but its ledger entry is {have}")
+            )
+    return problems
+
+
+def _pushed_orders(layout: Layout) -> list[tuple[str, str, str]]:
+    found = []
+    receipts = layout.default_hub / "receipts"
+    for path in sorted(receipts.glob("*.json")) if receipts.is_dir() else []:
+        value = read_artifact(path)
+        for i, item in enumerate(_list(value, "items")):
+            found.append((layout.rel(path), f"$.items[{i}].order_id", str(item.get("order_id"))))
+    log = read_artifact(layout.exchange_log) if layout.exchange_log.exists() else None
+    for r, run in enumerate(_list(log, "runs")):
+        if run.get("direction") == "push" and run.get("result") in ("ok", "partial"):
+            for i, item in enumerate(_list(run, "orders")):
+                where = f"$.runs[{r}].orders[{i}].order_id"
+                found.append((layout.rel(layout.exchange_log), where, str(item.get("order_id"))))
+    return found
+
+
+def _list(value: Any, key: str) -> list[dict[str, Any]]:
+    items = value.get(key) if isinstance(value, dict) else None
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
