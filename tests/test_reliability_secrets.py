@@ -8,6 +8,7 @@ or issue holds the canary.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,3 +72,37 @@ def test_canary_token_is_never_shown_or_written(
     repo = gh.repos["high-command/hub"]
     assert all(CANARY.encode() not in data for data in repo.files().values())
     assert all(CANARY not in f"{i['title']}{i['body']}" for i in repo.issues)
+
+
+def test_ci_pr_keeps_the_canary_out_of_summary_comment_and_output(
+    factory: Path, tmp_path: Path
+) -> None:
+    """The runner's token: masked once with ``::add-mask::``, then nowhere, and shell
+    syntax in the title, branch names and body of the PR event executes nothing."""
+    from tests.github_server import GitHubServer as ApiServer
+    from tests.test_ci_pr import _checkout_with_pr, _runner_env
+
+    base, head = _checkout_with_pr(factory)
+    canary = tmp_path / "pwned"
+    with ApiServer(token=CANARY) as server:
+        repo = server.add_repo("Codertocat/Hello-World")
+        evil = f"$(touch {canary}) `touch {canary}`; touch {canary}"
+        server.add_pull(repo, 2, "Codertocat", head, ["exchange/orders/ALFA-2026-0950.json"],
+                        title=evil, head_ref=f"x;touch {canary}")  # fmt: skip
+        env = _runner_env(tmp_path, server, base, head)
+        event_path = Path(env["GITHUB_EVENT_PATH"])
+        event = json.loads(event_path.read_text())
+        event["pull_request"].update(title=evil, body=evil)
+        event["pull_request"]["head"].update(ref=f"x;touch {canary}", label=evil)
+        event_path.write_text(json.dumps(event))
+
+        result = run_cli("ci", "pr", cwd=factory, env={**env, "GITHUB_HEAD_REF": evil})
+
+    assert result.returncode == 1, result.stderr  # the hand-made order is invalid
+    masked = [ln for ln in result.stdout.splitlines() if CANARY in ln]
+    assert masked == [f"::add-mask::{CANARY}"]
+    assert CANARY not in result.stderr
+    assert CANARY not in (tmp_path / "summary.md").read_text()
+    assert all(CANARY not in c["body"] for c in repo.comments.get(2, []))
+    assert CANARY.encode() not in _everything_written(factory)
+    assert not canary.exists() and not (factory / "pwned").exists()
