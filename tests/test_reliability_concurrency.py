@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -30,8 +32,19 @@ def _start(*args: str, cwd: Path) -> subprocess.Popen[str]:
 
 @pytest.mark.slow  # two demo shifts at once
 def test_two_shifts_on_one_checkout_one_refuses_nothing_corrupted(factory: Path) -> None:
-    shifts = [_start("shift", "--demo", cwd=factory) for _ in range(2)]
-    done = [(p.wait(timeout=300), *p.communicate()) for p in shifts]
+    first = _start("shift", "--demo", cwd=factory)
+    lock = factory / ".toyfoundry" / "lock"
+    deadline = time.monotonic() + 60
+    while f"pid {first.pid}: shift" not in (lock.read_text() if lock.exists() else ""):
+        assert time.monotonic() < deadline and first.poll() is None, first.communicate()
+        time.sleep(0.01)
+    first.send_signal(signal.SIGSTOP)  # paused mid-shift, holding the lock: a sure overlap
+    try:
+        second = _start("shift", "--demo", cwd=factory)
+        second.wait(timeout=120)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    done = [(p.wait(timeout=300), *p.communicate()) for p in (first, second)]
 
     codes = sorted(code for code, _, _ in done)
     assert codes == [0, 1], done
