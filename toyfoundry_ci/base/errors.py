@@ -14,10 +14,21 @@ class ToyfoundryError(Exception):
         self.hint = hint
 
     def render(self) -> str:
-        text = f"error: {self.message}"
+        text = f"error: {printable(self.message, keep=chr(10))}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {printable(self.hint, keep=chr(10))}"
         return text
+
+
+def printable(text: str, *, keep: str = "") -> str:
+    """``text`` safe to show on a terminal: unprintable characters (except ``keep``) escaped.
+
+    Messages carry untrusted names (hub paths, file names); printed raw, an escape sequence
+    could rewrite the operator's terminal and a newline could forge a line of output.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
 
 
 class ArtifactError(ToyfoundryError):

@@ -6,6 +6,7 @@ by SIGKILL, so a crashed shift never leaves a stale lock behind.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
@@ -23,6 +24,7 @@ def repository_lock(root: Path, *, purpose: str, wait: float = 0.0) -> Iterator[
     """Hold the repository's lock for ``purpose``; wait up to ``wait`` seconds, then refuse."""
     path = root / LOCK_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
+    _ignore(path)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         deadline = time.monotonic() + wait
@@ -44,6 +46,14 @@ def repository_lock(root: Path, *, purpose: str, wait: float = 0.0) -> Iterator[
         yield
     finally:
         os.close(fd)
+
+
+def _ignore(path: Path) -> None:
+    """Keep the lock out of git even where no .gitignore names it: it changes every run."""
+    ignore = path.parent / ".gitignore"
+    if not ignore.exists() and not ignore.is_symlink():
+        with contextlib.suppress(OSError):
+            ignore.write_text(f"/{path.name}\n", encoding="utf-8")
 
 
 def _holder(fd: int) -> str:

@@ -28,6 +28,7 @@ def hub_option() -> Callable[[F], F]:
 @root_option()
 def pull(hub: str | None, root: str) -> None:
     """Mirror new and changed directives from the hub into exchange/orders/."""
+    from toyfoundry_ci.base.errors import printable
     from toyfoundry_ci.base.layout import Layout
     from toyfoundry_ci.base.lock import repository_lock
     from toyfoundry_ci.exchange.gate import require_ready
@@ -45,7 +46,7 @@ def pull(hub: str | None, root: str) -> None:
     for q in result.quarantined:
         fresh += not q.again
         state = "still quarantined" if q.again else "quarantined"
-        click.echo(f"  {state}: {q.hub_path}: {q.reason} (copy: {q.stored})")
+        click.echo(f"  {state}: {printable(q.hub_path)}: {printable(q.reason)} (copy: {q.stored})")
     if result.new or result.changed:
         click.echo(
             f"pulled from {result.hub}: {len(result.new)} new, {len(result.changed)} changed, "

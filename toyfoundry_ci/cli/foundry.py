@@ -9,6 +9,7 @@ import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.cli.options import format_option, root_option
 from toyfoundry_ci.validation.shard import Shard, parse_shard
 
@@ -46,7 +47,10 @@ def forge(order_ids: tuple[str, ...], root: str, fmt: str) -> None:
     """Draft the factory order and its ack in outbox/ (no ORDER: every new order)."""
     from toyfoundry_ci.foundry.forge import forge as run
 
-    _render(run(Layout(Path(root)), _ids(order_ids)), fmt)
+    layout = Layout(Path(root))
+    with repository_lock(layout.root, purpose="forge"):
+        result = run(layout, _ids(order_ids))
+    _render(result, fmt)
 
 
 def _shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Shard | None:
@@ -72,7 +76,10 @@ def drill(order_ids: tuple[str, ...], root: str, fmt: str, shard: Shard | None) 
     """Simulate production; write the report draft and the quilt (no ORDER: every forged order)."""
     from toyfoundry_ci.foundry.drill import drill as run
 
-    _render(run(Layout(Path(root)), _ids(order_ids), shard=shard), fmt)
+    layout = Layout(Path(root))
+    with repository_lock(layout.root, purpose="drill"):
+        result = run(layout, _ids(order_ids), shard=shard)
+    _render(result, fmt)
 
 
 @click.command()
@@ -84,7 +91,10 @@ def parade(order_ids: tuple[str, ...], root: str, fmt: str, lot: str | None) -> 
     """Move paired evidence into exchange/ and create ledger entries (sign-off pending)."""
     from toyfoundry_ci.foundry.parade import parade as run
 
-    _render(run(Layout(Path(root)), _ids(order_ids), lot=lot), fmt)
+    layout = Layout(Path(root))
+    with repository_lock(layout.root, purpose="parade"):
+        result = run(layout, _ids(order_ids), lot=lot)
+    _render(result, fmt)
 
 
 @click.command()
@@ -95,7 +105,10 @@ def purge(order_ids: tuple[str, ...], root: str, fmt: str) -> None:
     """Clear drafts and stale telemetry of paraded orders (never what the ledger cites)."""
     from toyfoundry_ci.foundry.purge import purge as run
 
-    _render(run(Layout(Path(root)), _ids(order_ids)), fmt)
+    layout = Layout(Path(root))
+    with repository_lock(layout.root, purpose="purge"):
+        result = run(layout, _ids(order_ids))
+    _render(result, fmt)
 
 
 @click.command()

@@ -104,15 +104,17 @@ def signoff(
     repo: str | None,
 ) -> None:  # fmt: skip
     """Seal pending ledger entries: locally by --reviewer, or from a GitHub PR's approval."""
+    from toyfoundry_ci.base.lock import repository_lock
     from toyfoundry_ci.ledger import signoff as so
 
     layout = Layout(Path(root))
-    if pr_number is not None:
-        results = so.seal_from_pull_request(layout, _repo(repo), pr_number, _github())
-    elif reviewer and orders:
-        results = so.seal_local(layout, list(orders), reviewer)
-    else:
+    if pr_number is None and not (reviewer and orders):
         raise click.UsageError("give ORDER... with --reviewer, or --pull-request N")
+    with repository_lock(layout.root, purpose="sign-off"):
+        if pr_number is not None:
+            results = so.seal_from_pull_request(layout, _repo(repo), pr_number, _github())
+        else:
+            results = so.seal_local(layout, list(orders), str(reviewer))
     for r in results:
         if r.sealed:
             click.echo(f"{r.order_id}: sealed by {r.signoff.reviewer} ({r.signoff.method})")

@@ -15,6 +15,7 @@ from typing import Any
 from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.clock import stamp
+from toyfoundry_ci.base.errors import printable
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
@@ -152,5 +153,5 @@ def _blob_of(path: Path) -> str:
 def _detail(out: PullResult) -> str | None:
     if not out.quarantined:
         return None
-    names = ", ".join(q.hub_path for q in out.quarantined[:10])
+    names = ", ".join(printable(q.hub_path) for q in out.quarantined[:10])
     return f"{len(out.quarantined)} directive(s) quarantined: {names}"

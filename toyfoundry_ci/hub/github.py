@@ -17,14 +17,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import requests
+import urllib3
 from github import Auth, Github, GithubException, GithubRetry, InputGitTreeElement
 from github.GitCommit import GitCommit
 from github.GitRef import GitRef
 from github.GitTree import GitTree
 from github.Repository import Repository
 
-from toyfoundry_ci.base.atomic import write_bytes_atomic
+from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.loader import read_artifact
 from toyfoundry_ci.hub.protocol import (
     HUB_FOLDERS,
     MAX_HUB_FILE,
@@ -38,6 +41,7 @@ DEFAULT_API = "https://api.github.com"
 ATTEMPTS = 5
 TOKEN_VARIABLES = ("TOYFOUNDRY_HUB_TOKEN", "GITHUB_TOKEN")
 API_VARIABLES = ("TOYFOUNDRY_GITHUB_API_URL", "GITHUB_API_URL")
+TIMEOUT_VARIABLE = "TOYFOUNDRY_GITHUB_TIMEOUT"  # seconds per request, default 30
 
 
 def api_url() -> str:
@@ -66,6 +70,13 @@ def _retry() -> GithubRetry:
     )
 
 
+def _timeout() -> int:
+    try:
+        return max(1, int(os.environ.get(TIMEOUT_VARIABLE, "30")))
+    except ValueError:
+        raise HubError(f"{TIMEOUT_VARIABLE} must be a whole number of seconds") from None
+
+
 class GitHubHub:
     """A hub that is a branch of a GitHub (or GitHub Enterprise) repository."""
 
@@ -78,6 +89,9 @@ class GitHubHub:
             self.display += f" via {self.base_url}"
         key = hashlib.sha256(f"{self.base_url}/{self.full_name}".encode()).hexdigest()[:16]
         self.blob_cache = cache_root / f"hub-github-{key}" / "blobs"
+        # The issue owed for a publication whose ref may have moved: a crash between the
+        # ref update and the issue leaves this behind, and the next fetch opens the issue.
+        self.owed_notice = cache_root / f"hub-github-{key}" / "notice-owed.json"
         self._token = hub_token()
         auth = Auth.Token(self._token) if self._token else None
         self._gh = Github(
@@ -86,7 +100,7 @@ class GitHubHub:
             retry=_retry(),
             seconds_between_requests=None,
             seconds_between_writes=None,
-            timeout=30,
+            timeout=_timeout(),
             lazy=True,
         )
         self._repo: Repository = self._gh.get_repo(self.full_name)
@@ -133,6 +147,8 @@ class GitHubHub:
         except GithubException as exc:
             if exc.status != 404:
                 raise self._error(exc, "read the hub branch") from exc
+        except requests.RequestException as exc:
+            raise self._error(exc, "read the hub branch") from exc
         else:
             self._head = self._call(lambda: self._repo.get_git_commit(head_sha), "read head")
             tree_sha = self._head.tree.sha
@@ -152,6 +168,22 @@ class GitHubHub:
                 ):
                     self._tree[element.path] = element.sha
         self._fetched = True
+        if self.owed_notice.exists():
+            self._settle_owed_notice()
+
+    def _settle_owed_notice(self) -> None:
+        """Open the issue a crashed push owed, once, if its receipt reached the hub."""
+        owed = read_artifact(self.owed_notice)
+        if not isinstance(owed, dict) or owed.get("receipt") not in self._tree:
+            self.owed_notice.unlink(missing_ok=True)  # the push never landed: nothing owed
+            return
+        if not self._token:
+            return
+        title, body = str(owed.get("title")), str(owed.get("body"))
+        issues = self._call(lambda: list(self._repo.get_issues(state="all")), "list issues")
+        if not any(i.title == title and i.body == body for i in issues):
+            self._call(lambda: self._repo.create_issue(title=title, body=body), "open the issue")
+        self.owed_notice.unlink(missing_ok=True)
 
     # -- publishing ----------------------------------------------------------------------
 
@@ -169,6 +201,13 @@ class GitHubHub:
             changes = [f for f in publication.all_files() if self._tree.get(f.path) != f.blob]
             if not changes:
                 return Published(publication=self._head.sha if self._head else "", changed=0)
+            if publication.notice_title:
+                owed = {
+                    "receipt": publication.receipt.path,
+                    "title": publication.notice_title,
+                    "body": publication.notice_body,
+                }
+                write_json_atomic(self.owed_notice, owed)
             commit = self._commit(changes, publication.message)
             if commit is not None:
                 self._head = commit
@@ -181,6 +220,7 @@ class GitHubHub:
                         ),
                         "open the notification issue",
                     )
+                    self.owed_notice.unlink(missing_ok=True)
                 return Published(publication=commit.sha, changed=len(changes))
             self._fetched = False  # the branch moved: refetch and commit again on its head
         raise HubError(
@@ -215,6 +255,8 @@ class GitHubHub:
             if exc.status in (409, 422):
                 return None
             raise self._error(exc, "move the hub branch") from exc
+        except requests.RequestException as exc:
+            raise self._error(exc, "move the hub branch") from exc
         return commit
 
     # -- errors --------------------------------------------------------------------------
@@ -222,10 +264,12 @@ class GitHubHub:
     def _call(self, fn: Any, what: str) -> Any:
         try:
             return fn()
-        except GithubException as exc:
+        except (GithubException, requests.RequestException) as exc:
             raise self._error(exc, what) from exc
 
-    def _error(self, exc: GithubException, what: str) -> HubError:
+    def _error(self, exc: GithubException | requests.RequestException, what: str) -> HubError:
+        if isinstance(exc, requests.RequestException):
+            return self._transport_error(exc, what)
         data = exc.data if isinstance(exc.data, dict) else {}
         detail = str(data.get("message", "")) or "no message"
         hint = None
@@ -236,3 +280,19 @@ class GitHubHub:
         elif exc.status == 409:
             hint = "an empty repository cannot be a hub yet: add a first commit (e.g. a README)"
         return HubError(f"{self.display}: cannot {what}: {exc.status} {detail}", hint=hint)
+
+    def _transport_error(self, exc: requests.RequestException, what: str) -> HubError:
+        """Retries exhausted, a timeout or no connection: say which, without the URL's query."""
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        if isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
+            why = f"no answer within {_timeout()} s, after retries"
+        elif isinstance(exc, requests.exceptions.RetryError):
+            why = f"gave up after retries ({reason or 'the server kept failing'})"
+        elif isinstance(exc, requests.ConnectionError):
+            why = "cannot connect to the API server"
+        else:
+            why = type(exc).__name__
+        return HubError(
+            f"{self.display}: cannot {what}: {why}",
+            hint="check the hub's status and run again; what already reached it is not sent twice",
+        )

@@ -1,0 +1,129 @@
+"""Concurrent runs: two writers on one checkout meet the lock; many clones share one git hub."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, run_cli
+from tests.exchange_kit import sealed_factory
+from tests.reliability_kit import snapshot, temp_files, torn_json
+from tests.test_exchange_git import bare_hub
+from tests.test_lock import _hold
+
+
+def _start(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "toyfoundry_ci", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+
+
+@pytest.mark.slow  # two demo shifts at once
+def test_two_shifts_on_one_checkout_one_refuses_nothing_corrupted(factory: Path) -> None:
+    first = _start("shift", "--demo", cwd=factory)
+    lock = factory / ".toyfoundry" / "lock"
+    deadline = time.monotonic() + 60
+    while f"pid {first.pid}: shift" not in (lock.read_text() if lock.exists() else ""):
+        assert time.monotonic() < deadline and first.poll() is None, first.communicate()
+        time.sleep(0.01)
+    first.send_signal(signal.SIGSTOP)  # paused mid-shift, holding the lock: a sure overlap
+    try:
+        second = _start("shift", "--demo", cwd=factory)
+        second.wait(timeout=120)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    done = [(p.wait(timeout=300), *p.communicate()) for p in (first, second)]
+
+    codes = sorted(code for code, _, _ in done)
+    assert codes == [0, 1], done
+    refused = next(err for code, _, err in done if code == 1)
+    assert "another toyfoundry run holds .toyfoundry/lock" in refused
+    assert ": shift); not starting shift" in refused
+    assert torn_json(factory) == [] and temp_files(factory) == []
+    assert run_cli("validate", cwd=factory).returncode == 0
+    verify = run_cli("ledger", "verify", cwd=factory)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    hub = factory / ".toyfoundry" / "hub"
+    assert len(list((hub / "receipts").glob("*.json"))) == 1
+
+    again = run_cli("shift", "--demo", cwd=factory)
+    assert again.returncode == 0 and "nothing new this shift" in again.stdout
+
+
+WRITERS = [
+    ("forge",),
+    ("drill",),
+    ("parade",),
+    ("purge",),
+    ("pull",),
+    ("push",),
+    ("shift",),
+    ("signoff", "ALFA-2026-0001", "--reviewer", "Quality Lead"),
+]
+
+
+@pytest.mark.parametrize("args", WRITERS, ids=[w[0] for w in WRITERS])
+def test_every_writer_refuses_while_another_run_holds_the_checkout(
+    factory: Path, args: tuple[str, ...]
+) -> None:
+    holder = _hold(factory, 60)
+    try:
+        before = snapshot(factory)
+        result = run_cli(*args, cwd=factory)
+    finally:
+        holder.kill()
+        holder.wait()
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"another toyfoundry run holds .toyfoundry/lock (pid {holder.pid}: shift)" in (
+        result.stderr
+    )
+    after = snapshot(factory)
+    after.pop(".toyfoundry/lock", None), before.pop(".toyfoundry/lock", None)
+    assert after == before
+
+
+def _slow_receive(bare: Path) -> None:
+    """Hold every push in pre-receive a moment, so concurrent pushes really overlap."""
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\ncat >/dev/null\nsleep 0.3\n")
+    hook.chmod(0o755)
+
+
+@pytest.mark.slow  # four factories push at once, each retrying on the moved branch
+def test_clones_pushing_to_one_git_hub_at_once_all_land(tmp_path: Path) -> None:
+    bare = bare_hub(tmp_path, [])
+    _slow_receive(bare)
+    factories = []
+    for n in range(4):
+        layout, ids = sealed_factory(tmp_path / f"factory-{n}", 2, start=10 * n + 1)
+        (layout.root / ".toyfoundry").mkdir(exist_ok=True)
+        (layout.root / ".toyfoundry" / "config.toml").write_text(f'factory = "factory-{n}"\n')
+        factories.append((layout.root, ids))
+
+    pushes = [_start("push", "--hub", str(bare), cwd=root) for root, _ in factories]
+    done = [(p.wait(timeout=120), *p.communicate()) for p in pushes]
+
+    assert all(code == 0 for code, _, _ in done), done
+    tree = git(bare, "ls-tree", "-r", "--name-only", "main").split()
+    for _root, ids in factories:
+        assert {f"reports/RPT-{i}.json" for i in ids} <= set(tree)
+    receipts = [p for p in tree if p.startswith("receipts/")]
+    assert len(receipts) == 4
+    factories_in_receipts = {
+        json.loads(git(bare, "show", f"main:{p}"))["factory"] for p in receipts
+    }
+    assert factories_in_receipts == {f"factory-{n}" for n in range(4)}
+    assert int(git(bare, "rev-list", "--count", "main").strip()) == 5  # initial + one each
