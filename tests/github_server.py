@@ -3,8 +3,9 @@
 In-memory state (repositories with refs, commits, trees and blobs; pull requests with reviews
 and files; issues with comments), GitHub-shaped JSON and status codes: 401 without a token,
 404 for what is not there, 422 on a non-fast-forward ref update, canned failures (rate limits
-403/429 with their headers, 409, 5xx) queued with ``fail_next``, pagination through ``Link``
-headers, every absolute URL pointing back at this server, every request recorded.
+403/429 with their headers, 409, 5xx, a hang past the client's timeout) queued with
+``fail_next`` or appended to ``faults``, pagination through ``Link`` headers, every absolute
+URL pointing back at this server, every request recorded.
 
     with GitHubServer() as server:
         repo = server.add_repo("hq/factory")
@@ -22,6 +23,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +50,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     method: str | None = None
     path: str | None = None  # a regex searched in the request path
+    delay: float = 0.0  # seconds to hang before answering (a server past the client's timeout)
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method in (None, method)) and (
@@ -660,42 +663,57 @@ def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                 body = None
             auth = self.headers.get("Authorization", "")
             authorized = auth in (f"token {server.token}", f"Bearer {server.token}")
-            status, payload, headers = self._answer(method, split.path, query, body, authorized)
+            status, payload, headers, delay = self._answer(
+                method, split.path, query, body, authorized
+            )
             with server.lock:
                 server.requests.append(
                     Recorded(method, split.path, query, body, authorized, status)
                 )
+            if delay:
+                time.sleep(delay)  # outside the lock: other requests are still answered
             data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up waiting (a hang fault)
 
         def _answer(
             self, method: str, path: str, query: dict[str, list[str]], body: Any, ok: bool
-        ) -> tuple[int, Any, dict[str, str]]:
+        ) -> tuple[int, Any, dict[str, str], float]:
+            """Status, JSON, headers, and seconds to hang first (only a fault hangs)."""
             docs = {"documentation_url": "https://docs.github.com/rest"}
             if not ok:
-                return 401, {"message": "Bad credentials", **docs}, {}
+                return 401, {"message": "Bad credentials", **docs}, {}, 0.0
             with server.lock:
                 fault = next((f for f in server.faults if f.matches(method, path)), None)
                 if fault is not None:
                     server.faults.remove(fault)
-                    return fault.status, {"message": fault.message, **docs}, fault.headers
-                if body is None:
-                    return 400, {"message": "Problems parsing JSON", **docs}, {}
-                for verb, pattern, handler in ROUTES:
-                    m = re.fullmatch(pattern, path.rstrip("/"))
-                    if verb == method and m:
-                        request = {"method": method, "path": path, "query": query, "body": body}
-                        try:
-                            status, payload = handler(server, request, m.groups())
-                        except ApiError as exc:
-                            return exc.status, {"message": exc.message, **docs}, exc.headers
-                        return _paginate(server, path, query, status, payload)
+                    message = {"message": fault.message, **docs}
+                    return fault.status, message, fault.headers, fault.delay
+                return (*self._route(method, path, query, body), 0.0)
+
+        def _route(
+            self, method: str, path: str, query: dict[str, list[str]], body: Any
+        ) -> tuple[int, Any, dict[str, str]]:
+            docs = {"documentation_url": "https://docs.github.com/rest"}
+            if body is None:
+                return 400, {"message": "Problems parsing JSON", **docs}, {}
+            for verb, pattern, handler in ROUTES:
+                m = re.fullmatch(pattern, path.rstrip("/"))
+                if verb == method and m:
+                    request = {"method": method, "path": path, "query": query, "body": body}
+                    try:
+                        status, payload = handler(server, request, m.groups())
+                    except ApiError as exc:
+                        return exc.status, {"message": exc.message, **docs}, exc.headers
+                    return _paginate(server, path, query, status, payload)
             return 404, {"message": "Not Found", **docs}, {}
 
     return Handler

@@ -15,13 +15,13 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.exchange_kit import sealed_factory
-from tests.github_hub_server import TOKEN, GitHubServer
+from tests.github_server import GitHubServer
 from tests.reliability_kit import snapshot, torn_json
 from tests.test_exchange_git import bare_hub
 from toyfoundry_ci.base.layout import Layout
@@ -176,12 +176,11 @@ def test_git_hub_push_survives_a_kill_at_every_git_command_and_write(
 
 
 @pytest.fixture
-def gh(monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubServer]:
-    with GitHubServer() as server:
-        monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", server.url)
-        monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", TOKEN)
-        monkeypatch.setenv("TOYFOUNDRY_GITHUB_BACKOFF", "0.01")
-        yield server
+def gh(github_server: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> GitHubServer:
+    monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", github_server.url)
+    monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", github_server.token)
+    monkeypatch.setenv("TOYFOUNDRY_GITHUB_BACKOFF", "0.01")
+    return github_server
 
 
 @pytest.mark.slow  # a crashed and a recovering push per request
@@ -194,13 +193,13 @@ def test_github_hub_push_survives_a_kill_at_every_request(
     )
 
     def fresh(_root: Path) -> None:
-        gh.create_repo("high-command/hub")
+        gh.add_repo("high-command/hub", files={"README.md": b"hub\n"})
 
     def files(_root: Path) -> dict[str, bytes]:
-        return gh.repos["high-command/hub"].files()
+        return gh.files_at(gh.repos["high-command/hub"], "main")
 
     def one_issue(_root: Path, nth: int) -> None:
-        titles = [i["title"] for i in gh.repos["high-command/hub"].issues]
+        titles = [i["title"] for i in gh.repos["high-command/hub"].issues.values()]
         assert len(titles) == 1, f"killed before request {nth}: issues {titles}"
 
     total = crash_and_recover(

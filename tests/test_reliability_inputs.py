@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import git, init_repo, run_cli
 from tests.exchange_kit import directive, put_directives
-from tests.github_hub_server import TOKEN, GitHubServer
+from tests.github_server import GitHubServer
 from tests.reliability_kit import BAD_ID, BIG, BadInput, catalogue, snapshot, temp_files
 from toyfoundry_ci.base.errors import printable
 from toyfoundry_ci.base.layout import Layout
@@ -107,25 +107,24 @@ def test_pull_refuses_an_oversized_directive_without_reading_it_whole(tmp_path: 
 
 
 def test_github_hub_paths_outside_the_layout_are_never_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_server: GitHubServer
 ) -> None:
     layout = Layout(tmp_path / "factory")
     layout.root.mkdir()
-    with GitHubServer() as gh:
-        gh.create_repo(
-            "high-command/hub",
-            {
-                "orders/ALFA-2027-0001.json": directive("ALFA-2027-0001"),
-                "orders/../../escaped.json": directive("ALFA-2027-0002"),
-                "orders/nested/ALFA-2027-0003.json": directive("ALFA-2027-0003"),
-                "/orders/ALFA-2027-0004.json": directive("ALFA-2027-0004"),
-                "orders/ALFA-2027-0005.json/x": directive("ALFA-2027-0005"),
-            },
-        )
-        monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", gh.url)
-        monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", TOKEN)
+    github_server.add_repo(
+        "high-command/hub",
+        files={
+            "orders/ALFA-2027-0001.json": directive("ALFA-2027-0001"),
+            "orders/../../escaped.json": directive("ALFA-2027-0002"),
+            "orders/nested/ALFA-2027-0003.json": directive("ALFA-2027-0003"),
+            "/orders/ALFA-2027-0004.json": directive("ALFA-2027-0004"),
+            "orders/ALFA-2027-0005.json/x": directive("ALFA-2027-0005"),
+        },
+    )
+    monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", github_server.url)
+    monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", github_server.token)
 
-        result = run_cli("pull", "--hub", "github://high-command/hub", cwd=layout.root)
+    result = run_cli("pull", "--hub", "github://high-command/hub", cwd=layout.root)
 
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in layout.orders.iterdir()) == ["ALFA-2027-0001.json"]

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.exchange_kit import directive, sealed_factory
-from tests.github_hub_server import Fault, GitHubServer
+from tests.github_server import Fault, GitHubServer
 
 CANARY = "ghp_CANARY0123456789abcdefCANARY"  # a canary, not a credential
 HUB = "github://high-command/hub"
@@ -24,11 +24,10 @@ HUB = "github://high-command/hub"
 
 @pytest.fixture
 def gh(monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubServer]:
-    with GitHubServer() as server:
-        server.create_repo(
-            "high-command/hub", {"orders/ALFA-2027-0001.json": directive("ALFA-2027-0001")}
+    with GitHubServer(token=CANARY) as server:  # the canary is the one token it accepts
+        server.add_repo(
+            "high-command/hub", files={"orders/ALFA-2027-0001.json": directive("ALFA-2027-0001")}
         )
-        monkeypatch.setattr("tests.github_hub_server.TOKEN", CANARY)
         monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", server.url)
         monkeypatch.setenv("TOYFOUNDRY_GITHUB_BACKOFF", "0.01")
         monkeypatch.setenv("TOYFOUNDRY_GITHUB_TIMEOUT", "2")
@@ -54,7 +53,7 @@ def test_canary_token_is_never_shown_or_written(
         run_cli("push", "--dry-run", cwd=layout.root, env=env),
         run_cli("push", cwd=layout.root, env=wrong),  # 401, whose message quotes no token
     ]
-    gh.faults += [Fault("GET", r"/git/ref/", 500)] * 10
+    gh.faults += [Fault(500, method="GET", path=r"/git/ref/")] * 10
     runs.append(run_cli("push", cwd=layout.root, env=env))  # 500 until the retries run out
     gh.faults.clear()
     runs += [
@@ -70,8 +69,9 @@ def test_canary_token_is_never_shown_or_written(
         assert CANARY not in run.stdout and CANARY not in run.stderr, run.args
     assert CANARY.encode() not in _everything_written(layout.root)
     repo = gh.repos["high-command/hub"]
-    assert all(CANARY.encode() not in data for data in repo.files().values())
-    assert all(CANARY not in f"{i['title']}{i['body']}" for i in repo.issues)
+    assert all(CANARY.encode() not in data for data in gh.files_at(repo, "main").values())
+    assert all(CANARY not in f"{i['title']}{i['body']}" for i in repo.issues.values())
+    assert all(CANARY not in c["body"] for cs in repo.comments.values() for c in cs)
 
 
 def test_ci_pr_keeps_the_canary_out_of_summary_comment_and_output(
@@ -79,12 +79,11 @@ def test_ci_pr_keeps_the_canary_out_of_summary_comment_and_output(
 ) -> None:
     """The runner's token: masked once with ``::add-mask::``, then nowhere, and shell
     syntax in the title, branch names and body of the PR event executes nothing."""
-    from tests.github_server import GitHubServer as ApiServer
     from tests.test_ci_pr import _checkout_with_pr, _runner_env
 
     base, head = _checkout_with_pr(factory)
     canary = tmp_path / "pwned"
-    with ApiServer(token=CANARY) as server:
+    with GitHubServer(token=CANARY) as server:
         repo = server.add_repo("Codertocat/Hello-World")
         evil = f"$(touch {canary}) `touch {canary}`; touch {canary}"
         server.add_pull(repo, 2, "Codertocat", head, ["exchange/orders/ALFA-2026-0950.json"],
