@@ -179,3 +179,29 @@ def run_cli_script(script: Path, *args: str, cwd: Path) -> subprocess.CompletedP
     return subprocess.run(
         [sys.executable, str(script), *args], cwd=cwd, capture_output=True, text=True, check=False
     )
+
+
+def test_halt_refuses_every_push_and_the_gate_guards_what_leaves(tmp_path: Path) -> None:
+    layout, _ = sealed_factory(tmp_path / "factory", 1)
+    assert run_cli("push", cwd=layout.root).returncode == 0
+    (layout.root / "RUNBOOK.md").unlink()
+
+    # Red, but nothing would leave: the gate guards publishing, so this says nothing new.
+    idle = run_cli("push", cwd=layout.root)
+    assert idle.returncode == 0, idle.stderr
+    assert "nothing new to push" in idle.stdout
+
+    # Something to send while red: refused, naming the failing checks; the hub is unchanged.
+    answer(layout, "ALFA-2027-0200", directive("ALFA-2027-0200"))
+    enter(layout, "ALFA-2027-0200")
+    red = run_cli("push", cwd=layout.root)
+    assert red.returncode == 1
+    assert "readiness is red (docs-present, docs-aligned); refusing to push" in red.stderr
+    assert "ACK-ALFA-2027-0200.json" not in hub_files(layout.default_hub, "acknowledgements")
+
+    # Two red runs halt production: then even an idle push is refused.
+    for _ in range(2):
+        assert run_cli("readiness", cwd=layout.root).returncode == 1
+    halted = run_cli("push", cwd=layout.root)
+    assert halted.returncode == 1
+    assert "push refused: production is halted" in halted.stderr

@@ -124,13 +124,13 @@ def test_runbook_v1_entry_point_validates() -> None:
 def test_validate_path_imports_no_heavy_modules() -> None:
     probe = (
         "import sys\n"
-        "from toyfoundry_ci.cli import main\n"
+        "from toyfoundry_ci._entry import main\n"
         "try:\n"
         f"    main(['validate', {str(GOOD)!r}])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = sorted(m for m in ('github', 'requests', 'pydantic', 'rich', 'jsonschema')"
-        " if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('github', 'requests', 'pydantic', 'rich', 'jsonschema',"
+        " 'click') if m in sys.modules)\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
     proc = subprocess.run(
@@ -159,3 +159,16 @@ def test_parallel_batch_gives_the_same_results(tmp_path: Path) -> None:
         checker.PARALLEL_THRESHOLD = old
     assert [r.problems for r in parallel] == [r.problems for r in serial]
     assert sum(not r.ok for r in serial) == 6
+
+
+def test_hook_fast_path_says_exactly_what_the_full_cli_says(tmp_path: Path) -> None:
+    """Filenames only skip the CLI framework; any option goes through it: same output."""
+    for files in ([str(GOOD)], [str(BAD_QTY), str(GOOD)], [str(tmp_path / "missing.json")]):
+        fast = run_cli("validate", *files)
+        full = run_cli("validate", "--format", "text", *files)
+        assert (fast.returncode, fast.stdout, fast.stderr) == (
+            full.returncode,
+            full.stdout,
+            full.stderr,
+        )
+    assert run_cli("validate", str(BAD_QTY)).returncode == 1

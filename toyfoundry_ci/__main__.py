@@ -1,4 +1,4 @@
-from toyfoundry_ci.cli import main
+from toyfoundry_ci._entry import main
 
 if __name__ == "__main__":
     main()

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from toyfoundry_ci.base.kinds import iter_repo_artifacts
 from toyfoundry_ci.cli.options import format_option, root_option
-from toyfoundry_ci.validation.checker import check_files
-from toyfoundry_ci.validation.reporting import REPORTERS
-from toyfoundry_ci.validation.shard import Shard, parse_shard, select
+from toyfoundry_ci.validation.run import run_validate
 
-
-def expand_paths(paths: tuple[str, ...], root: str) -> Iterator[str]:
-    """Files as given; folders expand to the JSON files below them; none means the repo."""
-    if not paths:
-        base = Path(root)
-        for path in iter_repo_artifacts(base):
-            yield os.path.relpath(path) if root == "." else str(path)
-        return
-    for raw in paths:
-        # A *.json argument is taken as a file without a stat: the loader says if it is not.
-        if not raw.endswith(".json") and Path(raw).is_dir() and not Path(raw).is_symlink():
-            yield from (str(p) for p in sorted(Path(raw).rglob("*.json")))
-        else:
-            yield raw
+if TYPE_CHECKING:
+    from toyfoundry_ci.validation.shard import Shard
 
 
 @click.command()
@@ -53,15 +36,17 @@ def validate(
     paths: tuple[str, ...], fmt: str, root: str, jobs: int | None, shard: Shard | None
 ) -> None:
     """Validate artifacts under their pivot's schema (no PATHS: every artifact in ROOT)."""
-    results = check_files(select(expand_paths(paths, root), shard), jobs=jobs)
-    click.echo(REPORTERS[fmt](results))
-    if any(not r.ok for r in results):
-        raise SystemExit(1)
+    report, code = run_validate(paths, fmt=fmt, root=root, jobs=jobs, shard=shard)
+    click.echo(report)
+    if code:
+        raise SystemExit(code)
 
 
 def _shard(value: str | None) -> Shard | None:
     if value is None:
         return None
+    from toyfoundry_ci.validation.shard import parse_shard
+
     try:
         return parse_shard(value)
     except ValueError as exc:

@@ -1,0 +1,32 @@
+"""The console-script entry point.
+
+A commit hook calls ``toyfoundry validate FILE...`` with filenames only, many times a day; that
+call goes straight to the validation run, without importing the CLI framework (a quarter of
+such a run). Every other call, including any option, goes through the ``toyfoundry`` CLI.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["validate"] and len(args) > 1 and not any(a.startswith("-") for a in args):
+        sys.exit(_validate_files(tuple(args[1:])))
+    from toyfoundry_ci.cli import main as cli_main
+
+    cli_main(args)
+
+
+def _validate_files(paths: tuple[str, ...]) -> int:
+    from toyfoundry_ci.base.errors import ToyfoundryError
+    from toyfoundry_ci.validation.run import run_validate
+
+    try:
+        report, code = run_validate(paths)
+    except ToyfoundryError as exc:
+        print(exc.render(), file=sys.stderr)  # noqa: T201 - the CLI's own error output
+        return exc.exit_code
+    print(report)  # noqa: T201 - the report is the command's output
+    return code
