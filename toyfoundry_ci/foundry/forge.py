@@ -109,29 +109,19 @@ def draft_ack(order: Order, order_digest: str, catalogue: Catalogue) -> Acknowle
         work[recipe.recipe_id] = booked
         ready = on_calendar(start, booked * PROMISE_MARGIN, recipe.shift_minutes).date()
         due = line.due_date or order.due_date
-        if ready <= due:
-            lines.append(
-                AckLine(
-                    line=line.line,
-                    sku=line.sku,
-                    qty_ordered=line.qty,
-                    qty_committed=line.qty,
-                    status="accepted",
-                    promised_date=due,
-                )
-            )
-            continue
-        reason = f"earliest date on {recipe.recipe_id} is {ready}, after the due date {due}"
-        reasons.append(f"line {line.line}: {reason}")
+        late: str | None = None
+        if ready > due:
+            late = f"earliest date on {recipe.recipe_id} is {ready}, after the due date {due}"
+            reasons.append(f"line {line.line}: {late}")
         lines.append(
             AckLine(
                 line=line.line,
                 sku=line.sku,
                 qty_ordered=line.qty,
                 qty_committed=line.qty,
-                status="changed",
-                promised_date=ready,
-                reason=reason,
+                status="accepted" if late is None else "changed",
+                promised_date=due if late is None else ready,
+                reason=late,
             )
         )
     return Acknowledgement.model_validate(
