@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from toyfoundry_ci.base.workflow_commands import workflow_command
 from toyfoundry_ci.readiness import ReadinessResult
 
 Level = Literal["error", "warning", "notice"]
@@ -24,8 +25,7 @@ def cell(text: str) -> str:
 
 def annotation(level: Level, message: str) -> str:
     """One workflow command; the message is escaped so it cannot start another command."""
-    data = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::{level} title=toyfoundry::{data}"
+    return workflow_command(level, message, title="toyfoundry")
 
 
 def readiness_md(result: ReadinessResult) -> str:

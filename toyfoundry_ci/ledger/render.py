@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from toyfoundry_ci.base.workflow_commands import workflow_command
 from toyfoundry_ci.ledger.pairing import PairingReport
 from toyfoundry_ci.ledger.verify import Problem
 
@@ -85,31 +86,20 @@ def pairing_markdown(report: PairingReport) -> str:
     return "\n".join(lines)
 
 
-def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(value: str) -> str:
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
 def pairing_github(report: PairingReport) -> str:
     lines = []
     for o in report.orders:
         for p in o.problems:
             file = p.split("::", 1)[0].split(":", 1)[0]
-            lines.append(f"::error file={_escape_property(file)},title=pairing::{_escape_data(p)}")
+            lines.append(workflow_command("error", p, file=file, title="pairing"))
         if o.status == "overdue":
-            lines.append(f"::warning title=pairing::{o.order_id} is overdue: no acknowledgement")
+            message = f"{o.order_id} is overdue: no acknowledgement"
+            lines.append(workflow_command("warning", message, title="pairing"))
     for orphan in report.orphans:
-        lines.append(
-            f"::error file={_escape_property(orphan.path)},title=pairing::"
-            f"{_escape_data(orphan.reason + ': ' + orphan.cites)}"
-        )
+        message = f"{orphan.reason}: {orphan.cites}"
+        lines.append(workflow_command("error", message, file=orphan.path, title="pairing"))
     for path, message in report.unreadable:
-        lines.append(
-            f"::error file={_escape_property(path)},title=pairing::{_escape_data(message)}"
-        )
+        lines.append(workflow_command("error", message, file=path, title="pairing"))
     lines.append(_summary(report))
     return "\n".join(lines)
 
@@ -138,8 +128,7 @@ def problems_json(problems: Sequence[Problem]) -> str:
 
 def problems_github(problems: Sequence[Problem]) -> str:
     lines = [
-        f"::error file={_escape_property(p.file)},title=ledger verify::"
-        f"{_escape_data(p.where + ': ' + p.message)}"
+        workflow_command("error", f"{p.where}: {p.message}", file=p.file, title="ledger verify")
         for p in problems
     ]
     lines.append(f"{len(problems)} problem(s) in the ledger" if problems else "ok: ledger verified")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import orjson
 
+from toyfoundry_ci.base.workflow_commands import workflow_command
 from toyfoundry_ci.readiness.gate import ReadinessResult
 from toyfoundry_ci.readiness.halt import RED_RUNS_TO_HALT, resume_hint
 
@@ -70,23 +71,14 @@ def report_json(result: ReadinessResult) -> str:
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
 
 
-def _escape(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(value: str) -> str:
-    return _escape(value).replace(":", "%3A").replace(",", "%2C")
-
-
 def report_github(result: ReadinessResult) -> str:
     """One ``::error`` annotation per failed check, then the text report for the log."""
     lines = []
     for check in result.failed:
-        title = _escape_property(f"readiness {check.id}")
         body = "\n".join((check.message, *check.details, f"fix: {check.fix}"))
-        lines.append(f"::error title={title}::{_escape(body)}")
+        lines.append(workflow_command("error", body, title=f"readiness {check.id}"))
     if result.halt.halted:
-        lines.append(f"::error title=production halted::{_escape(_halt_lines(result)[0])}")
+        lines.append(workflow_command("error", _halt_lines(result)[0], title="production halted"))
     lines.append(report_text(result))
     return "\n".join(lines)
 

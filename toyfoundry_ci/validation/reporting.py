@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 
+from toyfoundry_ci.base.workflow_commands import workflow_command
 from toyfoundry_ci.validation.checker import FileResult
 from toyfoundry_ci.validation.locate import line_of
 
@@ -50,23 +51,20 @@ def report_json(results: Sequence[FileResult]) -> str:
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
 
 
-def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(value: str) -> str:
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
 def report_github(results: Sequence[FileResult]) -> str:
     """Workflow commands: one ``::error`` annotation per problem, on its line."""
     lines = []
     for r in results:
         for p in r.problems:
-            file = _escape_property(r.path)
-            title = _escape_property(f"toyfoundry validate {p.where}")
-            message = _escape_data(f"{p.where}: {p.message}")
-            lines.append(f"::error file={file},line={_line(r.path, p)},title={title}::{message}")
+            lines.append(
+                workflow_command(
+                    "error",
+                    f"{p.where}: {p.message}",
+                    file=r.path,
+                    line=_line(r.path, p),
+                    title=f"toyfoundry validate {p.where}",
+                )
+            )
     failed, count = _summary(results)
     lines.append(
         f"{count} error(s) in {failed} of {len(results)} file(s)"
