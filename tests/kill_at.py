@@ -52,10 +52,10 @@ def _install(step: str, tick: Any) -> None:
 
         original_write = atomic.write_bytes_atomic
 
-        def write(path: Path, data: bytes) -> bool:
+        def write(path: Path, data: bytes, **options: bool) -> bool:
             if step == "write":
                 tick(str(path))
-            return original_write(path, data)
+            return original_write(path, data, **options)
 
         atomic.write_bytes_atomic = write  # type: ignore[assignment]
         if step == "replace":

@@ -1,8 +1,9 @@
 """The console-script entry point.
 
-A commit hook calls ``toyfoundry validate FILE...`` with filenames only, many times a day; that
-call goes straight to the validation run, without importing the CLI framework (a quarter of
-such a run). Every other call, including any option, goes through the ``toyfoundry`` CLI.
+Commit hooks call ``toyfoundry validate FILE...`` and ``toyfoundry ledger index ENTRY...`` with
+filenames only, many times a day; those calls go straight to their work, without importing
+the CLI framework (a quarter of such a run). Every other call, including any option, goes
+through the ``toyfoundry`` CLI.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["validate"] and len(args) > 1 and not any(a.startswith("-") for a in args):
         sys.exit(_validate_files(tuple(args[1:])))
+    if (
+        args[:2] == ["ledger", "index"]
+        and len(args) > 2
+        and not any(a.startswith("-") for a in args)
+    ):
+        sys.exit(_index_entries(tuple(args[2:])))
     from toyfoundry_ci.cli import main as cli_main
 
     cli_main(args)
@@ -30,3 +37,20 @@ def _validate_files(paths: tuple[str, ...]) -> int:
         return exc.exit_code
     print(report)  # noqa: T201 - the report is the command's output
     return code
+
+
+def _index_entries(paths: tuple[str, ...]) -> int:
+    from pathlib import Path
+
+    from toyfoundry_ci.base.errors import ToyfoundryError
+    from toyfoundry_ci.base.layout import Layout
+    from toyfoundry_ci.ledger.index import index_outcome, update_index
+
+    layout = Layout(Path())
+    try:
+        changed = update_index(layout, paths)
+    except ToyfoundryError as exc:
+        print(exc.render(), file=sys.stderr)  # noqa: T201 - the CLI's own error output
+        return exc.exit_code
+    print(index_outcome(layout, changed))  # noqa: T201 - the command's output
+    return 0

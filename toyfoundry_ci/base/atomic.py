@@ -11,14 +11,18 @@ from typing import Any
 from toyfoundry_ci.base.canonical import dumps
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> bool:
+def write_bytes_atomic(
+    path: Path, data: bytes | bytearray, *, durable: bool = True, compare: bool = True
+) -> bool:
     """Write ``data`` to ``path`` atomically; return False when the file already held it.
 
     The temporary file lives beside the target so ``os.replace`` stays on one file system;
     it is fsynced before the rename and the directory after, so a crash leaves either file.
+    ``durable=False`` skips the fsyncs, for caches that may be lost but never torn;
+    ``compare=False`` skips reading the old file, for callers that just compared it.
     """
     try:
-        if path.read_bytes() == data:
+        if compare and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
@@ -27,14 +31,16 @@ def write_bytes_atomic(path: Path, data: bytes) -> bool:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
     return True
 
 

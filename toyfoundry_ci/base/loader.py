@@ -25,6 +25,8 @@ import orjson
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 
+# The canonical artifact form (base.canonical.dumps); not imported, to keep this module a leaf.
+_CANONICAL = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _SPACED_COLON = re.compile(rb'"[ \t\r\n]+:')
 _BOMS = (
@@ -61,10 +63,7 @@ def read_artifact(
         if not stat.S_ISREG(info.st_mode):
             return ParseError("$", "not a regular file")
         if info.st_size > max_bytes:
-            return ParseError(
-                "$",
-                f"file is {info.st_size} bytes, above the {max_bytes}-byte bound for artifacts",
-            )
+            return too_big(info.st_size, max_bytes)
         chunks = []
         remaining = max_bytes + 1
         while remaining > 0 and (chunk := os.read(fd, min(remaining, info.st_size + 1))):
@@ -78,6 +77,11 @@ def read_artifact(
     if len(data) > max_bytes:
         return ParseError("$", f"file grew above the {max_bytes}-byte bound while being read")
     return parse_artifact(data, max_depth=max_depth)
+
+
+def too_big(size: int, max_bytes: int = MAX_BYTES) -> ParseError:
+    """The refusal of a file above the size bound."""
+    return ParseError("$", f"file is {size} bytes, above the {max_bytes}-byte bound for artifacts")
 
 
 def parse_artifact(data: bytes, *, max_depth: int = MAX_DEPTH) -> Any | ParseError:
@@ -94,7 +98,9 @@ def parse_artifact(data: bytes, *, max_depth: int = MAX_DEPTH) -> Any | ParseErr
     # Fewer brackets than the bound cannot nest deeper than it: most files skip the walk.
     if data.count(b"{") + data.count(b"[") > max_depth and _shape(value, max_depth)[1]:
         return ParseError("$", f"nesting is deeper than {max_depth} levels")
-    if _same_key_count(data, value):
+    # A file in canonical form (as every artifact this tool writes is) re-serialises to its
+    # own bytes, which a repeated key, a BOM or an escape would have made impossible.
+    if orjson.dumps(value, option=_CANONICAL) == data or _same_key_count(data, value):
         return value
     keys, _ = _shape(value, max_depth)
     if keys != len(b"".join(_STRING_OR_KEY.findall(data))):

@@ -25,11 +25,24 @@ def ledger() -> None:
 @root_option()
 @click.option("--full", is_flag=True, help="Re-hash every entry instead of trusting the cache.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when the index is stale.")
-def index_cmd(root: str, full: bool, check: bool) -> None:
-    """Rebuild exchange/ledger/index.json from the entries (deterministic, Merkle root)."""
-    from toyfoundry_ci.ledger.index import fresh_index, rebuild_index
+@click.argument("entries", nargs=-1, type=click.Path(path_type=Path))
+def index_cmd(root: str, full: bool, check: bool, entries: tuple[Path, ...]) -> None:
+    """Rebuild exchange/ledger/index.json from the entries (deterministic, Merkle root).
+
+    Given ENTRIES (entry files, relative to the root), only those are re-read and the rest
+    of the index on disk is kept: the cost does not grow with the ledger. Without them,
+    every entry is checked against the digest cache.
+    """
+    from toyfoundry_ci.ledger.index import (
+        fresh_index,
+        index_outcome,
+        rebuild_index,
+        update_index,
+    )
 
     layout = Layout(Path(root))
+    if entries and (full or check):
+        raise click.UsageError("ENTRIES cannot be combined with --full or --check")
     if check:
         current = layout.ledger_index.exists() and (
             layout.ledger_index.read_bytes() == fresh_index(layout, full=full)
@@ -39,10 +52,8 @@ def index_cmd(root: str, full: bool, check: bool) -> None:
             raise SystemExit(1)
         click.echo("ok: index is current")
         return
-    if rebuild_index(layout, full=full):
-        click.echo(f"wrote {layout.rel(layout.ledger_index)}")
-    else:
-        click.echo("index already current; nothing written")
+    changed = update_index(layout, entries) if entries else rebuild_index(layout, full=full)
+    click.echo(index_outcome(layout, changed))
 
 
 @ledger.command("verify")

@@ -8,18 +8,32 @@ node ``0x01`` prefixes), so one changed entry changes the root.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
+
+import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.errors import ArtifactError
-from toyfoundry_ci.base.ids import is_order_id
+from toyfoundry_ci.base.gcpause import gc_paused
+from toyfoundry_ci.base.ids import ORDER_ID
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import ParseError, parse_artifact
-from toyfoundry_ci.ledger.digest_cache import DigestCache
+from toyfoundry_ci.base.loader import ParseError
+from toyfoundry_ci.ledger.digest_cache import (
+    MISSING_KEY,
+    NOT_REGULAR_FACTS,
+    NOT_REGULAR_KEY,
+    DigestCache,
+    Wants,
+    read_files,
+)
 from toyfoundry_ci.validation.schemas import registry
 
 _LEAF = b"\x00"
@@ -27,29 +41,113 @@ _NODE = b"\x01"
 NAMESPACE = "entry"
 
 
-def merkle_root(leaf_digests: Sequence[str]) -> str:
+def merkle_root(leaf_digests: Sequence[str], cache: Path | None = None) -> str:
     """RFC 6962 Merkle Tree Hash over leaves whose data are the given hex sha256 digests.
 
     Pairing nodes level by level and promoting a lone last node unchanged builds the same
-    tree as RFC 6962's split at the largest power of two below n.
+    tree as RFC 6962's split at the largest power of two below n. With ``cache`` (a file
+    under ``.toyfoundry/cache/``) the levels of the last tree are kept, and only the nodes
+    above the first changed leaf are recomputed: an order appended at the end costs
+    log2(n) hashes instead of 2n.
     """
     if not leaf_digests:
         return hashlib.sha256(b"").hexdigest()
-    level = [hashlib.sha256(_LEAF + bytes.fromhex(d)).digest() for d in leaf_digests]
-    while len(level) > 1:
-        paired = [
-            hashlib.sha256(_NODE + level[i] + level[i + 1]).digest()
-            for i in range(0, len(level) - 1, 2)
+    leaves = bytes.fromhex("".join(leaf_digests))
+    old_leaves, old_levels = _load_tree(cache) if cache else (b"", [])
+    if leaves == old_leaves and old_levels:
+        return old_levels[-1].hex()
+    levels = _tree(leaves, old_levels, _first_difference(leaves, old_leaves))
+    if cache is not None:
+        _save_tree(cache, leaves, levels)
+    return levels[-1].hex()
+
+
+def _tree(leaves: bytes, old: list[bytes], start: int) -> list[bytes]:
+    """Every level of the tree, each as one blob of 32-byte nodes.
+
+    Nodes whose leaves all lie before leaf ``start`` are taken from ``old``.
+    """
+    sha = hashlib.sha256
+    count = len(leaves) // 32
+    kept = old[0][: start * 32] if old else b""
+    fresh = [sha(_LEAF + leaves[i : i + 32]).digest() for i in range(len(kept), len(leaves), 32)]
+    level = b"".join([kept, *fresh])
+    levels = [level]
+    while count > 1:
+        start //= 2  # a node is unchanged when both its children are
+        depth = len(levels)
+        kept = old[depth][: start * 32] if depth < len(old) else b""
+        # Node j hashes the 64 bytes of its two children, level[64j : 64j + 64].
+        parts = [kept]
+        parts += [
+            sha(_NODE + level[i : i + 64]).digest()
+            for i in range(2 * len(kept), (count // 2) * 64, 64)
         ]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level = paired
-    return level[0].hex()
+        if count % 2:
+            parts.append(level[-32:])
+        level = b"".join(parts)
+        count = (count + 1) // 2
+        levels.append(level)
+    return levels
 
 
-def entry_facts(data: bytes) -> dict[str, Any]:
+def _first_difference(new: bytes, old: bytes) -> int:
+    """The index of the first 32-byte leaf where ``new`` and ``old`` differ."""
+    n = min(len(new), len(old)) // 32
+    a, b = memoryview(new), memoryview(old)
+    if a[: n * 32] == b[: n * 32]:
+        return n
+    low, high = 0, n  # the first difference lies in leaves [low, high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if a[low * 32 : mid * 32] == b[low * 32 : mid * 32]:
+            low = mid
+        else:
+            high = mid
+    return low
+
+
+_TREE_MAGIC = b"toyfoundry-merkle-v2\n"
+
+
+def _load_tree(path: Path) -> tuple[bytes, list[bytes]]:
+    """The leaves and levels of the cached tree; empty when missing or not whole."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return b"", []
+    head = len(_TREE_MAGIC) + 8
+    if not data.startswith(_TREE_MAGIC) or len(data) < head:
+        return b"", []
+    count = int.from_bytes(data[len(_TREE_MAGIC) : head], "big")
+    sizes = [count]
+    while sizes[-1] > 1:
+        sizes.append((sizes[-1] + 1) // 2)
+    if count == 0 or len(data) != head + 32 * (count + sum(sizes)):
+        return b"", []
+    offset = head + 32 * count
+    levels = []
+    for size in sizes:
+        levels.append(data[offset : offset + 32 * size])
+        offset += 32 * size
+    return data[head : head + 32 * count], levels
+
+
+def _save_tree(path: Path, leaves: bytes, levels: list[bytes]) -> None:
+    count = (len(leaves) // 32).to_bytes(8, "big")
+    # Losing the cache only costs speed; a torn one is refused by its length check.
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, b"".join([_TREE_MAGIC, count, leaves, *levels]), durable=False)
+
+
+def tree_cache(layout: Layout) -> Path:
+    """Where the last index's Merkle levels are kept."""
+    return layout.root / ".toyfoundry" / "cache" / "ledger-merkle.bin"
+
+
+def entry_facts(_rel: str, value: Any) -> dict[str, Any]:
     """What the index needs from an entry file: its order ID and sign-off state, or why not."""
-    value = parse_artifact(data)
     if isinstance(value, ParseError):
         return {"error": f"{value.where}: {value.message}"}
     try:
@@ -60,48 +158,65 @@ def entry_facts(data: bytes) -> dict[str, Any]:
 
 def index_rows(layout: Layout, cache: DigestCache) -> list[dict[str, Any]]:
     """One row per entry file, sorted by order ID; a malformed entry is an ArtifactError."""
-    rows = []
-    prefix = layout.rel(layout.ledger_entries) + "/"
-    for item in _entry_files(layout):
-        rel = prefix + item.name
-        scan = cache.scan(
-            item.path, NAMESPACE, entry_facts, rel=rel, st=item.stat(follow_symlinks=False)
-        )
-        if scan is None:  # removed while we looked
-            continue
-        stem = item.name[:-5]
-        facts = scan.facts
-        if "error" in facts:
-            raise ArtifactError(f"{rel}::{facts['error']}", hint="fix or restore the entry")
-        if facts["order_id"] != stem:
-            raise ArtifactError(
-                f"{rel}::$.order_id: names {facts['order_id']!r} in a file named for {stem!r}",
-                hint="an entry file is named after its order ID",
-            )
-        if facts["state"] not in ("pending", "sealed"):
-            raise ArtifactError(f"{rel}::$.signoff.state: unknown state {facts['state']!r}")
-        digest = {"sha256": scan.sha256}
-        rows.append({"order_id": stem, "path": rel, "digest": digest, "state": facts["state"]})
-    return rows
+    folder = layout.rel(layout.ledger_entries)
+    with gc_paused():
+        found = cache.files(folder, entry_names(layout), _WANTS)
+        return [_row(folder, name, sha, facts[NAMESPACE]) for name, sha, facts in found]
 
 
-def render_index(rows: Iterable[dict[str, Any]]) -> bytes:
-    """The index file's bytes for the given rows (any order)."""
-    ordered = sorted(rows, key=lambda r: r["order_id"])
-    doc = {
-        "kind": "ledger-index",
-        "pivot": registry().current,
-        "count": len(ordered),
-        "root": {"sha256": merkle_root([r["digest"]["sha256"] for r in ordered])},
-        "entries": ordered,
+_WANTS: Wants = ((NAMESPACE, entry_facts),)
+
+
+def _row(folder: str, name: str, sha256: str, facts: dict[str, Any]) -> dict[str, Any]:
+    stem = name[:-5]
+    if "error" in facts or facts["order_id"] != stem or facts["state"] not in _STATES:
+        _refuse(f"{folder}/{name}", stem, facts)
+    return {
+        "order_id": stem,
+        "path": f"{folder}/{name}",
+        "digest": {"sha256": sha256},
+        "state": facts["state"],
     }
-    return dumps(doc)
+
+
+_STATES = frozenset(("pending", "sealed"))
+
+
+def _refuse(rel: str, stem: str, facts: dict[str, Any]) -> None:
+    if "error" in facts:
+        raise ArtifactError(f"{rel}::{facts['error']}", hint="fix or restore the entry")
+    if facts["order_id"] != stem:
+        raise ArtifactError(
+            f"{rel}::$.order_id: names {facts['order_id']!r} in a file named for {stem!r}",
+            hint="an entry file is named after its order ID",
+        )
+    raise ArtifactError(f"{rel}::$.signoff.state: unknown state {facts['state']!r}")
+
+
+def render_index(
+    rows: Iterable[dict[str, Any]], *, tree: Path | None = None, presorted: bool = False
+) -> bytes:
+    """The index file's bytes for the given rows (any order, or sorted when ``presorted``).
+
+    ``tree`` is where the Merkle levels of the last index are cached.
+    """
+    with gc_paused():
+        ordered = rows if presorted and isinstance(rows, list) else sorted(rows, key=_order_id)
+        root = merkle_root([r["digest"]["sha256"] for r in ordered], tree)
+        doc = {
+            "kind": "ledger-index",
+            "pivot": registry().current,
+            "count": len(ordered),
+            "root": {"sha256": root},
+            "entries": ordered,
+        }
+        return dumps(doc)
 
 
 def fresh_index(layout: Layout, *, full: bool = False) -> bytes:
     """The bytes a rebuild would write now."""
     cache = DigestCache(layout, full=full)
-    data = render_index(index_rows(layout, cache))
+    data = render_index(index_rows(layout, cache), tree=tree_cache(layout))
     cache.save()
     return data
 
@@ -111,26 +226,255 @@ def rebuild_index(layout: Layout, *, full: bool = False) -> bool:
     return write_bytes_atomic(layout.ledger_index, fresh_index(layout, full=full))
 
 
+def update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
+    """Re-index only the ``changed`` entry files, trusting the index on disk for the rest.
+
+    This is ``git update-index`` to ``rebuild_index``'s ``git add -A``: what parade and
+    sign-off use after writing entries they name, at a cost that does not grow with the
+    ledger's files (no directory scan, no stat of other entries). An entry file that no
+    longer exists leaves the index. When the index on disk is missing or not one this
+    version wrote, the whole index is rebuilt instead. ``ledger verify`` and readiness
+    still compare the index with a full rebuild.
+    """
+    with gc_paused():
+        return _update_index(layout, changed)
+
+
+def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
+    folder = layout.rel(layout.ledger_entries)
+    names = []
+    for path in changed:
+        rel = layout.rel(layout.root / path)
+        parent, _, name = rel.rpartition("/")
+        if parent != folder or not _ENTRY_NAME.fullmatch(name):
+            raise ArtifactError(
+                f"{rel}: not a ledger entry file",
+                hint=f"name files in {folder}/ after their order ID: <order ID>.json",
+            )
+        names.append(name)
+    changes: dict[str, dict[str, Any] | None] = {}
+    for name, key, sha, facts in read_files(
+        str(layout.ledger_entries), f"{folder}/", names, _WANTS
+    ):
+        if key == NOT_REGULAR_KEY:
+            raise ArtifactError(f"{folder}/{name}::{NOT_REGULAR_FACTS['error']}")
+        row = None if key == MISSING_KEY else _row(folder, name, sha, facts[NAMESPACE])
+        changes[name[:-5]] = row
+    try:
+        with layout.ledger_index.open("rb") as fh:
+            buf = bytearray(os.fstat(fh.fileno()).st_size)
+            fh.readinto(buf)  # one copy of a file that may be tens of megabytes
+    except FileNotFoundError:
+        return rebuild_index(layout)
+    edited = _splice(buf, changes, tree_cache(layout))
+    if edited is None:  # not an index this version wrote whole: take the long way
+        data = layout.ledger_index.read_bytes()
+        rows = _rows_on_disk(data)
+        if rows is None:
+            return rebuild_index(layout)
+        for stem, row in changes.items():
+            at = bisect.bisect_left(rows, stem, key=_order_id)
+            present = at < len(rows) and rows[at]["order_id"] == stem
+            rows[at : at + present] = [] if row is None else [row]
+        return write_bytes_atomic(
+            layout.ledger_index, render_index(rows, tree=tree_cache(layout), presorted=True)
+        )
+    return edited and write_bytes_atomic(layout.ledger_index, buf, compare=False)
+
+
+def index_outcome(layout: Layout, changed: bool) -> str:
+    """What ``ledger index`` says it did."""
+    if changed:
+        return f"wrote {layout.rel(layout.ledger_index)}"
+    return "index already current; nothing written"
+
+
+# The canonical index file around its rows, and the boundaries of one row. Rows are the
+# only objects indented by four spaces, so these markers cannot match inside a row.
+_INDEX_HEAD = re.compile(rb'\A\{\n  "count": ([0-9]+),\n  "entries": \[\n')
+_INDEX_TAIL = re.compile(
+    rb'\n  \],\n  "kind": "ledger-index",\n  "pivot": "([^"\n]*)",\n'
+    rb'  "root": \{\n    "sha256": "([0-9a-f]{64})"\n  \}\n\}\n\Z'
+)
+_ROW_START = b"\n    {\n"
+_ROW_END = b"\n    }"
+_ID_MARK = b'\n      "order_id": "'
+_SHA_IN_ROW = re.compile(rb'\n        "sha256": "([0-9a-f]{64})"\n')
+_ONE_ROW_HEAD = b'{\n  "entries": [\n'
+_ONE_ROW_TAIL = b"\n  ]\n}\n"
+
+
+def _splice(buf: bytearray, changes: dict[str, dict[str, Any] | None], tree: Path) -> bool | None:
+    """Apply ``changes`` (order ID -> row, None to remove) to the index bytes in ``buf``.
+
+    Each row is found by bisection over the sorted file and replaced in place, and the
+    Merkle levels are updated from the first changed leaf, so nothing costs a pass over
+    every row. Returns whether anything changed; None when the file is not a canonical
+    index with rows, or when the last row would go (the caller then parses the file).
+    """
+    head = _INDEX_HEAD.match(buf)
+    tail = _INDEX_TAIL.search(buf, max(0, len(buf) - 256))
+    if head is None or tail is None or tail.group(1) != registry().current.encode():
+        return None
+    count = int(head.group(1))
+    begin, tail_size = head.end() - 1, len(buf) - tail.start()
+    leaves, levels = _leaves(
+        buf, begin, tail.start(), count, root=tail.group(2).decode(), tree=tree
+    )
+    if len(leaves) != 32 * count:
+        return None
+    # Edited in place: a replaced row of the same size moves nothing, an added or removed
+    # one moves the rest of the file once.
+    leaf_buf = bytearray(leaves)
+    first = None
+    for stem, row in sorted(changes.items()):
+        end = len(buf) - tail_size
+        at, present = _find_row(buf, begin, end, stem)
+        if row is None and (not present or count == 1):
+            if present:
+                return None
+            continue
+        # The rows before ``at``, counted from whichever end of the file is nearer.
+        if at - begin < end - at:
+            index = buf.count(_ROW_START, begin, at)
+        else:
+            index = count - buf.count(_ROW_START, at, end)
+        if not _splice_row(buf, at, end, present, None if row is None else _row_bytes(row)):
+            continue
+        first = index if first is None else min(first, index)
+        leaf = b"" if row is None else bytes.fromhex(row["digest"]["sha256"])
+        leaf_buf[32 * index : 32 * (index + present)] = leaf
+        count += (row is not None) - present
+    if first is None:
+        return False
+    leaves = bytes(leaf_buf)
+    levels = _tree(leaves, levels, first)
+    _save_tree(tree, leaves, levels)
+    at = len(buf) - tail_size + (tail.start(2) - tail.start())
+    buf[at : at + 64] = levels[-1].hex().encode()
+    buf[: head.end(1)] = b'{\n  "count": %d' % count
+    return True
+
+
+def _leaves(
+    data: bytes | bytearray, begin: int, end: int, count: int, *, root: str, tree: Path
+) -> tuple[bytes, list[bytes]]:
+    """The leaves (and cached levels) of the index in ``data``, trusting the cache only
+    when its root is the file's."""
+    leaves, levels = _load_tree(tree)
+    if len(leaves) == 32 * count and levels and levels[-1].hex() == root:
+        return leaves, levels
+    found = _SHA_IN_ROW.findall(data, begin, end)
+    return bytes.fromhex(b"".join(found).decode()), []
+
+
+def _find_row(data: bytes | bytearray, low: int, high: int, stem: str) -> tuple[int, bool]:
+    """Where the row of ``stem`` starts (its leading newline) and whether it is there;
+    where it would go (``high`` when after the last row) when it is not.
+
+    Bisection over byte offsets: the first row starting at or after a midpoint names an
+    order ID, and the rows are sorted by it.
+    """
+    key = stem.encode()
+    answer, match = high, False
+    reach = len(_ROW_START) - 1  # a row starting just before ``high`` still counts
+    while low < high:
+        mid = (low + high) // 2
+        start = data.find(_ROW_START, mid, high + reach)
+        if start < 0:
+            high = mid
+            continue
+        id_at = data.index(_ID_MARK, start) + len(_ID_MARK)
+        found = data[id_at : data.index(b'"', id_at)]
+        if found >= key:
+            answer, match, high = start, found == key, mid
+        else:
+            low = start + 1
+    return answer, match
+
+
+def _splice_row(buf: bytearray, at: int, end: int, present: bool, block: bytes | None) -> bool:
+    """Replace or remove the row at ``at`` in ``buf``, or insert ``block`` there.
+
+    Rows are joined by ",\n"; ``at`` is the newline that precedes a row, ``end`` the end
+    of the last row. Returns False when the row was already ``block``.
+    """
+    if not present:
+        assert block is not None  # noqa: S101 - the caller skips removing what is absent
+        if at == end:
+            buf[end:end] = b",\n" + block
+        else:
+            buf[at + 1 : at + 1] = block + b",\n"
+        return True
+    stop = buf.index(_ROW_END, at + 1) + len(_ROW_END)
+    if block is not None:
+        if buf[at + 1 : stop] == block:
+            return False
+        buf[at + 1 : stop] = block
+    elif stop == end:  # the last row goes with the "," before it
+        del buf[at - 1 : stop]
+    else:
+        del buf[at + 1 : stop + 2]
+    return True
+
+
+def _row_bytes(row: dict[str, Any]) -> bytes:
+    """One row as it appears inside the canonical index (indented as a second-level item)."""
+    whole = dumps({"entries": [row]})
+    return whole[len(_ONE_ROW_HEAD) : -len(_ONE_ROW_TAIL)]
+
+
+def _order_id(row: dict[str, Any]) -> str:
+    return str(row["order_id"])
+
+
+def _rows_on_disk(data: bytes) -> list[dict[str, Any]] | None:
+    """The rows of an index file's bytes, or None when it is not a current index.
+
+    Only the shape is checked (the rows are the index's own output); ``ledger verify``
+    compares the whole file with a fresh rebuild.
+    """
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if (
+        not isinstance(doc, dict)
+        or doc.get("kind") != "ledger-index"
+        or doc.get("pivot") != registry().current
+        or not isinstance(doc.get("entries"), list)
+    ):
+        return None
+    rows: list[dict[str, Any]] = doc["entries"]
+    try:
+        ids = [row["order_id"] for row in rows]
+        digests_ok = all(type(row["digest"]["sha256"]) is str for row in rows)
+    except (KeyError, TypeError):
+        return None
+    if not digests_ok or ids != sorted(ids):
+        return None
+    return rows
+
+
 def index_is_current(layout: Layout) -> bool:
     """Whether the index on disk equals a fresh rebuild from the entries."""
     try:
         on_disk = layout.ledger_index.read_bytes()
     except FileNotFoundError:
-        return not _entry_files(layout)
+        return not entry_names(layout)
     return on_disk == fresh_index(layout)
 
 
-def _entry_files(layout: Layout) -> list[os.DirEntry[str]]:
+_ENTRY_NAME = re.compile(ORDER_ID.strip("^$") + r"\.json")
+
+
+def entry_names(layout: Layout) -> list[str]:
+    """The names of the entry files (``<order ID>.json``), sorted."""
+    match = _ENTRY_NAME.fullmatch
     try:
         with os.scandir(layout.ledger_entries) as it:
-            found = [
-                e
-                for e in it
-                if e.name.endswith(".json")
-                and is_order_id(e.name[:-5])
-                and e.is_file(follow_symlinks=False)
-            ]
+            found = [e.name for e in it if match(e.name) and e.is_file(follow_symlinks=False)]
     except FileNotFoundError:
         return []
-    found.sort(key=lambda e: e.name)
+    found.sort()
     return found

@@ -15,7 +15,7 @@ from typing import Any
 
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import ParseError, parse_artifact
+from toyfoundry_ci.base.loader import ParseError
 from toyfoundry_ci.ledger.digest_cache import DigestCache, json_files
 
 NAMESPACE = "pairing"
@@ -68,9 +68,8 @@ class PairingReport:
         return [o for o in self.orders if o.status == "overdue"]
 
 
-def facts(data: bytes) -> dict[str, Any]:
+def facts(_rel: str, value: Any) -> dict[str, Any]:
     """The citations pairing needs from an order, ack or report file."""
-    value = parse_artifact(data)
     if isinstance(value, ParseError):
         return {"error": f"{value.where}: {value.message}"}
     try:
@@ -169,17 +168,19 @@ def _scan(
     layout: Layout, folder: Path, kind: str, cache: DigestCache, report: PairingReport
 ) -> dict[str, tuple[str, dict[str, Any]]]:
     found: dict[str, tuple[str, dict[str, Any]]] = {}
-    for rel, item in json_files(layout, folder):
-        scan = cache.scan(item.path, NAMESPACE, facts, rel=rel, st=item.stat(follow_symlinks=False))
-        if scan is None:
-            continue
-        if "error" in scan.facts:
-            report.unreadable.append((rel, scan.facts["error"]))
-        elif scan.facts["kind"] != kind:
-            report.unreadable.append((rel, f"$.kind: a {scan.facts['kind']} in the {kind} folder"))
+    prefix = layout.rel(folder)
+    for name, sha, all_facts in cache.files(prefix, json_files(folder), _WANTS):
+        rel, f = f"{prefix}/{name}", all_facts[NAMESPACE]
+        if "error" in f:
+            report.unreadable.append((rel, f["error"]))
+        elif f["kind"] != kind:
+            report.unreadable.append((rel, f"$.kind: a {f['kind']} in the {kind} folder"))
         else:
-            found[rel] = (scan.sha256, scan.facts)
+            found[rel] = (sha, f)
     return found
+
+
+_WANTS = ((NAMESPACE, facts),)
 
 
 def _parse(stamp: str) -> datetime:

@@ -18,7 +18,7 @@ from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger._git import git
-from toyfoundry_ci.ledger.index import rebuild_index
+from toyfoundry_ci.ledger.index import update_index
 from toyfoundry_ci.ledger.store import read_entry, write_entry
 from toyfoundry_ci.models.ledger import SignOff
 
@@ -62,8 +62,9 @@ def seal_local(
         )
         write_entry(layout, entry.model_copy(update={"signoff": signoff}))
         results.append(SealResult(order_id, True, signoff))
-    if any(r.sealed for r in results):
-        rebuild_index(layout)
+    sealed = [layout.ledger_entry_file(r.order_id) for r in results if r.sealed]
+    if sealed:
+        update_index(layout, sealed)
     return results
 
 
@@ -137,8 +138,9 @@ def _seal(layout: Layout, order_ids: list[str], signoff: SignOff) -> list[SealRe
             continue
         write_entry(layout, entry.model_copy(update={"signoff": signoff}))
         results.append(SealResult(order_id, True, signoff))
-    if any(r.sealed for r in results):
-        rebuild_index(layout)
+    sealed = [layout.ledger_entry_file(r.order_id) for r in results if r.sealed]
+    if sealed:
+        update_index(layout, sealed)
     return results
 
 

@@ -8,21 +8,20 @@ a receipt or a push record names has a sealed entry.
 
 from __future__ import annotations
 
-import functools
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from toyfoundry_ci.base.errors import ArtifactError
+from toyfoundry_ci.base.gcpause import gc_paused
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.ledger import index as ledger_index
+from toyfoundry_ci.ledger import pairing
 from toyfoundry_ci.ledger._git import git
-from toyfoundry_ci.ledger.digest_cache import DigestCache, json_files
-from toyfoundry_ci.ledger.pairing import pair
+from toyfoundry_ci.ledger.digest_cache import DigestCache, Wants, json_files
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +37,22 @@ def verify(layout: Layout, base: str | None = None, *, full: bool = False) -> li
     """Every problem in the ledger; an empty list means verified."""
     cache = DigestCache(layout, full=full)
     problems: list[Problem] = []
-    entries = _entries(layout, cache, problems)
-    problems += _check_validity(layout, cache, entries)
-    problems += _check_evidence(layout, cache, entries)
-    problems += _check_pairing(layout, cache)
-    problems += _check_index(layout, cache)
+    with gc_paused():
+        # One read per file serves every check below; many files are read in parallel.
+        scanned = {
+            layout.rel(folder): cache.files(layout.rel(folder), json_files(folder), wants)
+            for folder, wants in (
+                (layout.ledger_entries, _ENTRY_WANTS),
+                (layout.orders, _EVIDENCE_WANTS),
+                (layout.acknowledgements, _EVIDENCE_WANTS),
+                (layout.reports, _EVIDENCE_WANTS),
+            )
+        }
+        entries = _entries(layout.rel(layout.ledger_entries), scanned, problems)
+        problems += _check_validity(layout, cache, scanned, entries)
+        problems += _check_evidence(cache, entries)
+        problems += _check_pairing(layout, cache)
+        problems += _check_index(layout, cache)
     if base is not None:
         problems += check_against_base(layout, base)
     problems += _check_receipts(layout, entries)
@@ -50,8 +60,10 @@ def verify(layout: Layout, base: str | None = None, *, full: bool = False) -> li
     return problems
 
 
-def _entry_facts(data: bytes) -> dict[str, Any]:
-    value = parse_artifact(data)
+Scanned = dict[str, list[tuple[str, str, dict[str, Any]]]]
+
+
+def _entry_facts(_rel: str, value: Any) -> dict[str, Any]:
     if isinstance(value, ParseError):
         return {"error": f"{value.where}: {value.message}"}
     try:
@@ -61,76 +73,79 @@ def _entry_facts(data: bytes) -> dict[str, Any]:
         return {"error": "$: not a ledger entry (order_id, subjects or signoff missing)"}
 
 
-def _entries(
-    layout: Layout, cache: DigestCache, problems: list[Problem]
-) -> dict[str, dict[str, Any]]:
+def _validate(rel: str, value: Any) -> list[list[str]]:
+    from toyfoundry_ci.validation.checker import check_value
+
+    result = check_value(rel, value)
+    return [[p.where, p.message] for p in result.problems]
+
+
+_VALID_WANTS: Wants = (("valid", _validate),)
+_ENTRY_WANTS: Wants = (
+    ("entry-subjects", _entry_facts),
+    (ledger_index.NAMESPACE, ledger_index.entry_facts),
+    *_VALID_WANTS,
+)
+_EVIDENCE_WANTS: Wants = (*_VALID_WANTS, (pairing.NAMESPACE, pairing.facts))
+
+
+def _entries(folder: str, scanned: Scanned, problems: list[Problem]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for rel, item in json_files(layout, layout.ledger_entries):
-        st = item.stat(follow_symlinks=False)
-        scan = cache.scan(item.path, "entry-subjects", _entry_facts, rel=rel, st=st)
-        if scan is None:
-            continue
-        if "error" in scan.facts:
-            where, _, message = scan.facts["error"].partition(": ")
+    for name, _sha, all_facts in scanned[folder]:
+        rel, facts = f"{folder}/{name}", all_facts["entry-subjects"]
+        if "error" in facts:
+            where, _, message = facts["error"].partition(": ")
             problems.append(Problem(rel, where, message))
-        elif rel.rpartition("/")[2] != f"{scan.facts['order_id']}.json":
+        elif name != f"{facts['order_id']}.json":
             problems.append(
-                Problem(rel, "$.order_id", f"names {scan.facts['order_id']}; rename the file")
+                Problem(rel, "$.order_id", f"names {facts['order_id']}; rename the file")
             )
         else:
-            found[rel] = scan.facts
+            found[rel] = facts
     return found
 
 
 def _check_validity(
-    layout: Layout, cache: DigestCache, entries: dict[str, dict[str, Any]]
+    layout: Layout, cache: DigestCache, scanned: Scanned, entries: dict[str, dict[str, Any]]
 ) -> list[Problem]:
-    rels: set[str] = {layout.rel(layout.ledger_index), *entries}
-    for folder in (layout.orders, layout.acknowledgements, layout.reports):
-        rels.update(rel for rel, _ in json_files(layout, folder))
-    for facts in entries.values():
-        rels.update(
-            name
-            for name, _ in facts["s"]
-            if isinstance(name, str) and name.endswith(".json") and _SAFE_PATH.fullmatch(name)
-        )
-    root = str(layout.root) + os.sep
-    problems = []
-    for rel in sorted(rels):
-        if rel.rpartition("/")[0] not in _KNOWN_FOLDERS and kind_for_path(Path(rel)) is None:
-            continue
-        scan = cache.scan(root + rel, "valid", functools.partial(_validate, rel), rel=rel)
-        if scan is not None:
-            problems += [Problem(rel, where, message) for where, message in scan.facts]
-    return problems
+    verdicts = {
+        f"{folder}/{name}": facts["valid"]
+        for folder, found in scanned.items()
+        for name, _sha, facts in found
+    }
+    others: dict[str, list[str]] = {}
+    subjects = (name for facts in entries.values() for name, _ in facts["s"])
+    for rel in {layout.rel(layout.ledger_index), *subjects}:
+        if (
+            isinstance(rel, str)
+            and rel not in verdicts
+            and rel.endswith(".json")
+            and _SAFE_PATH.fullmatch(rel)
+            and kind_for_path(Path(rel)) is not None
+        ):
+            folder, _, name = rel.rpartition("/")
+            others.setdefault(folder, []).append(name)
+    for folder, names in others.items():
+        for name, _sha, facts in cache.files(folder, sorted(names), _VALID_WANTS):
+            verdicts[f"{folder}/{name}" if folder else name] = facts["valid"]
+    return [
+        Problem(rel, where, message) for rel in sorted(verdicts) for where, message in verdicts[rel]
+    ]
 
 
 # The RelPath rule of the models, checked before an entry's subject name is opened.
 _SAFE_PATH = re.compile(r"^\.?[A-Za-z0-9_-][A-Za-z0-9._-]*(/\.?[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
-_KNOWN_FOLDERS = frozenset(
-    ("exchange/orders", "exchange/acknowledgements", "exchange/reports", "exchange/ledger/entries")
-)
 
 
-def _validate(rel: str, data: bytes) -> list[list[str]]:
-    from toyfoundry_ci.validation.checker import check_value
-
-    result = check_value(rel, parse_artifact(data))
-    return [[p.where, p.message] for p in result.problems]
-
-
-def _check_evidence(
-    layout: Layout, cache: DigestCache, entries: dict[str, dict[str, Any]]
-) -> list[Problem]:
+def _check_evidence(cache: DigestCache, entries: dict[str, dict[str, Any]]) -> list[Problem]:
     problems = []
-    root = str(layout.root) + os.sep
     for rel, facts in entries.items():
         for i, (name, recorded) in enumerate(facts["s"]):
             where = f"$.subjects[{i}].digest.sha256"
             if not isinstance(name, str) or _SAFE_PATH.fullmatch(name) is None:
                 problems.append(Problem(rel, f"$.subjects[{i}].name", "not a safe relative path"))
                 continue
-            actual = cache.digest(root + name, rel=name)
+            actual = cache.digest(name)
             if actual is None:
                 problems.append(Problem(rel, where, f"{name} is missing; restore it from git"))
             elif actual != recorded:
@@ -146,7 +161,7 @@ def _check_evidence(
 
 
 def _check_pairing(layout: Layout, cache: DigestCache) -> list[Problem]:
-    report = pair(layout, cache=cache)
+    report = pairing.pair(layout, cache=cache)
     problems = []
     for o in report.orders:
         for text in o.problems:

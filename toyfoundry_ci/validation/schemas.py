@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import orjson
 
 from toyfoundry_ci.base.errors import ToyfoundryError
@@ -56,4 +55,7 @@ def load_schema(pivot: str, kind: str) -> dict[str, Any]:
 @functools.cache
 def compiled_validator(pivot: str, kind: str) -> Any:
     """The compiled jsonschema-rs validator for one (pivot, kind); cached for the process."""
+    # Imported here: commands that only need the registry (the ledger index) skip its ~20 ms.
+    import jsonschema_rs
+
     return jsonschema_rs.Draft202012Validator(load_schema(pivot, kind))
