@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = 5 * 1024 * 1024  # per kind: kinds.max_bytes_for
 MAX_DEPTH = 64
 
 # The canonical artifact form (base.canonical.dumps); not imported, to keep this module a leaf.

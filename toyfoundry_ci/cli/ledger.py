@@ -23,10 +23,11 @@ def ledger() -> None:
 
 @ledger.command("index")
 @root_option()
-@click.option("--full", is_flag=True, help="Re-hash every entry instead of trusting the cache.")
+@click.option("--full", is_flag=True, help="Re-hash every entry; trust no file's stat.")
+@click.option("--no-cache", "cold", is_flag=True, help="Ignore the digest cache altogether.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when the index is stale.")
 @click.argument("entries", nargs=-1, type=click.Path(path_type=Path))
-def index_cmd(root: str, full: bool, check: bool, entries: tuple[Path, ...]) -> None:
+def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Path, ...]) -> None:
     """Rebuild exchange/ledger/index.json from the entries (deterministic, Merkle root).
 
     Given ENTRIES (entry files, relative to the root), only those are re-read and the rest
@@ -41,32 +42,40 @@ def index_cmd(root: str, full: bool, check: bool, entries: tuple[Path, ...]) -> 
     )
 
     layout = Layout(Path(root))
-    if entries and (full or check):
-        raise click.UsageError("ENTRIES cannot be combined with --full or --check")
+    if entries and (full or cold or check):
+        raise click.UsageError("ENTRIES cannot be combined with --full, --no-cache or --check")
     if check:
         current = layout.ledger_index.exists() and (
-            layout.ledger_index.read_bytes() == fresh_index(layout, full=full)
+            layout.ledger_index.read_bytes() == fresh_index(layout, full=full, cold=cold)
         )
         if not current:
             click.echo(f"{layout.rel(layout.ledger_index)}: stale; run `toyfoundry ledger index`")
             raise SystemExit(1)
         click.echo("ok: index is current")
         return
-    changed = update_index(layout, entries) if entries else rebuild_index(layout, full=full)
+    if entries:
+        changed = update_index(layout, entries)
+    else:
+        changed = rebuild_index(layout, full=full, cold=cold)
     click.echo(index_outcome(layout, changed))
 
 
 @ledger.command("verify")
 @root_option()
 @click.option("--base", metavar="REV", help="Also prove no entry changed since REV.")
-@click.option("--full", is_flag=True, help="Re-hash and re-validate every file.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Re-hash every file; trust no stat (verdicts of unchanged bytes stand).",
+)
+@click.option("--no-cache", "cold", is_flag=True, help="Re-hash and re-validate every file.")
 @format_option("text", "json", "github")
-def verify_cmd(root: str, base: str | None, full: bool, fmt: str) -> None:
+def verify_cmd(root: str, base: str | None, full: bool, cold: bool, fmt: str) -> None:
     """Prove evidence, pairing, index and entries are intact; exit 1 on any problem."""
     from toyfoundry_ci.ledger.render import PROBLEM_RENDERERS
     from toyfoundry_ci.ledger.verify import verify
 
-    problems = verify(Layout(Path(root)), base=base, full=full)
+    problems = verify(Layout(Path(root)), base=base, full=full, cold=cold)
     click.echo(PROBLEM_RENDERERS[fmt](problems))
     if problems:
         raise SystemExit(1)

@@ -4,8 +4,10 @@ The cache lives in ``.toyfoundry/cache/digests/``, one file per folder (git-igno
 command that reads only the ledger entries loads only their records. Next to each digest
 it keeps small *facts* derived from the parsed file (an entry's state, what an ack cites,
 the validation verdict), namespaced by who asked, so a warm run needs neither to hash nor to
-parse a file whose stat is unchanged. ``full=True`` ignores what is cached and re-reads
-everything.
+parse a file whose stat is unchanged. Facts are a function of a file's bytes, the
+release and the schemas (the cache's identity), so ``full=True`` re-reads and re-hashes
+every file, trusting no stat, and re-derives facts only where the bytes changed;
+``cold=True`` ignores the cache altogether.
 
 ``files`` is the bulk path: given a folder, the names in it and every fact wanted of them,
 it stats each file once (relative to an open folder, which spares the kernel the path
@@ -19,12 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
+import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import orjson
@@ -32,8 +36,12 @@ import orjson
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.gcpause import gc_paused
+from toyfoundry_ci.base.kinds import kind_for_path, max_bytes_for
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, parse_artifact, too_big
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 CACHE_VERSION = 2
 # What a reader derives from a file: called with its repository-relative path and its
@@ -60,6 +68,16 @@ NOT_REGULAR_FACTS = {"error": "$: not a regular file (symbolic link?); refused"}
 _LEGACY_CACHE = "ledger-digests.json"
 
 
+class _Refusal(dict[str, Any]):
+    """The facts of a file that is not a regular file: the refusal, whatever is asked."""
+
+    def __missing__(self, _namespace: str) -> dict[str, str]:
+        return NOT_REGULAR_FACTS
+
+
+_REFUSED = _Refusal()
+
+
 def cache_dir(layout: Layout) -> Path:
     return layout.root / ".toyfoundry" / "cache" / "digests"
 
@@ -73,15 +91,20 @@ class Scan:
 
 
 # One file as read by a worker: (name, stat key, sha256, {namespace: facts}).
-_Read = tuple[str, tuple[int, int, int], str, dict[str, Any]]
+_Read = tuple[str, tuple[int, int, int], str, dict[str, Any] | None]
+# One file as ``files`` answers: (name, sha256, {namespace: facts}).
+_Found = tuple[str, str, dict[str, Any]]
 
 
 class DigestCache:
     """Digest and facts per file, by folder; ``save`` persists the folders that changed."""
 
-    def __init__(self, layout: Layout, *, full: bool = False, jobs: int | None = None) -> None:
+    def __init__(
+        self, layout: Layout, *, full: bool = False, cold: bool = False, jobs: int | None = None
+    ) -> None:
         self.layout = layout
-        self.full = full
+        self.full = full or cold
+        self.cold = cold
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.hashed = 0
         self._root = str(layout.root) + os.sep
@@ -89,19 +112,69 @@ class DigestCache:
         self._dirty: set[str] = set()
         # The stat key each file had when this run first looked at it, by folder.
         self._seen: dict[str, dict[str, tuple[int, int, int]]] = {}
+        # Per folder: the names listed, and the last answer of ``files`` with what it covers.
+        self._listed: dict[str, list[str]] = {}
+        self._answers: dict[str, tuple[list[str], set[str], list[_Found]]] = {}
+        self._workers: ProcessPoolExecutor | None = None
 
-    def files(
-        self, folder: str, names: Iterable[str], wants: Wants
-    ) -> list[tuple[str, str, dict[str, Any]]]:
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._workers is not None:
+            self._workers.shutdown()
+            self._workers = None
+
+    def __enter__(self) -> DigestCache:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _pool(self) -> ProcessPoolExecutor | None:
+        """The worker processes, started on first need and kept for the run."""
+        if self.jobs <= 1:
+            return None
+        if self._workers is None:
+            # Imported here: multiprocessing costs ~20 ms, a third of a small hook run.
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._workers = ProcessPoolExecutor(max_workers=self.jobs)
+        return self._workers
+
+    def json_names(self, folder: str) -> list[str]:
+        """The sorted names of the ``*.json`` files directly in ``folder``, listed once a run."""
+        names = self._listed.get(folder)
+        if names is None:
+            try:
+                with os.scandir(self._root + folder) as it:
+                    names = [e.name for e in it if e.name.endswith(".json")]
+                names.sort()
+            except (FileNotFoundError, NotADirectoryError):
+                names = []
+            self._listed[folder] = names
+        return names
+
+    def files(self, folder: str, names: Iterable[str], wants: Wants) -> list[_Found]:
         """(name, sha256, facts) of each named file in ``folder`` (repository-relative).
 
         Files that are missing are left out; a file that is not a regular file has the
-        empty digest and the refusal as each wanted fact.
+        empty digest and the refusal as each wanted fact. Asking again in the same run
+        for the same names and no new facts costs nothing.
         """
         names = list(names)
+        needed = [ns for ns, _ in wants]
+        answer = self._answers.get(folder)
+        if answer is not None and answer[0] == names and answer[1].issuperset(needed):
+            return answer[2]
+        out = self._files(folder, names, wants, needed)
+        covered = set(needed) | (answer[1] if answer is not None and answer[0] == names else set())
+        self._answers[folder] = (names, covered, out)
+        return out
+
+    def _files(
+        self, folder: str, names: list[str], wants: Wants, needed: list[str]
+    ) -> list[_Found]:
         records = self._records(folder)
         seen = self._seen.setdefault(folder, {})
-        needed = [ns for ns, _ in wants]
         with gc_paused():
             unseen = [n for n in names if n not in seen]
             if self.full:  # read everything not yet read in this run, stat or not
@@ -125,7 +198,7 @@ class DigestCache:
                     todo.append(name)
             if todo:
                 self._read(folder, todo, wants, records, seen)
-            out: list[tuple[str, str, dict[str, Any]]] = []
+            out: list[_Found] = []
             append = out.append
             for name in names:
                 key = seen[name]
@@ -133,7 +206,7 @@ class DigestCache:
                     rec = records[name]
                     append((name, rec[3], rec[4]))
                 elif key is NOT_REGULAR_KEY:
-                    append((name, "", dict.fromkeys(needed, NOT_REGULAR_FACTS)))
+                    append((name, "", _REFUSED))
         return out
 
     def scan(self, rel: str, namespace: str, extract: Extract) -> Scan | None:
@@ -171,7 +244,7 @@ class DigestCache:
                 ignore.write_text("*\n", encoding="utf-8")
             (folder.parent / _LEGACY_CACHE).unlink(missing_ok=True)
             for name in sorted(self._dirty):
-                doc = {"version": CACHE_VERSION, "folder": name, "files": self._folders[name]}
+                doc = {"version": _identity(), "folder": name, "files": self._folders[name]}
                 write_bytes_atomic(_cache_file(folder, name), orjson.dumps(doc), durable=False)
         self._dirty.clear()
 
@@ -209,20 +282,25 @@ class DigestCache:
     ) -> None:
         base = self._root + folder if folder else self._root.rstrip(os.sep)
         prefix = folder + "/" if folder else ""
-        for name, key, sha, facts in read_files(base, prefix, names, wants, jobs=self.jobs):
+        pool = self._pool() if len(names) >= PARALLEL_THRESHOLD else None
+        known: list[str] = []
+        if self.full:  # re-hash everything, but re-derive facts only of changed bytes
+            needed = [ns for ns, _ in wants]
+            for name in names:
+                rec = records.get(name)
+                ok = rec is not None and all(ns in rec[4] for ns in needed)
+                known.append(rec[3] if ok else "")  # type: ignore[index]
+        found = read_files(base, prefix, names, wants, known=known, pool=pool)
+        for name, key, sha, facts in found:
             if key[0] < 0:  # a sentinel, perhaps a copy made by a worker process
                 seen[name] = MISSING_KEY if key == MISSING_KEY else NOT_REGULAR_KEY
                 continue
             seen[name] = key
             self.hashed += 1
             rec = records.get(name)
-            if (
-                rec is None
-                or rec[0] != key[0]
-                or rec[1] != key[1]
-                or rec[2] != key[2]
-                or rec[3] != sha
-            ):
+            if facts is None:  # bytes as cached: only the stat changed, if anything
+                records[name] = [*key, sha, rec[4]]  # type: ignore[index]
+            elif rec is None or rec[0:3] != list(key) or rec[3] != sha:
                 records[name] = [*key, sha, facts]
             else:
                 rec[4].update(facts)
@@ -232,7 +310,7 @@ class DigestCache:
         records = self._folders.get(folder)
         if records is None:
             path = _cache_file(cache_dir(self.layout), folder)
-            records = {} if self.full else _load(path, folder)
+            records = {} if self.cold else _load(path, folder)
             self._folders[folder] = records
         return records
 
@@ -242,27 +320,40 @@ def _nothing(_rel: str, _value: Any) -> None:
 
 
 def read_files(
-    folder: str, prefix: str, names: Sequence[str], wants: Wants, *, jobs: int = 1
+    folder: str,
+    prefix: str,
+    names: Sequence[str],
+    wants: Wants,
+    *,
+    known: Sequence[str] = (),
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[_Read]:
     """Open, stat, read, hash and parse each named file in ``folder`` once; derive each fact.
 
     ``prefix`` + name is the path extractors are given. The stat key of a missing file is
     ``MISSING_KEY``, of anything but a regular file (a link, a directory) ``NOT_REGULAR_KEY``.
-    Many files are spread over ``jobs`` worker processes.
+    ``known`` (aligned with ``names``) are digests whose facts are cached: a file that still
+    has that digest is hashed but not parsed, and comes back with facts None. Given a
+    ``pool``, many files are spread over its worker processes.
     """
-    if jobs <= 1 or len(names) < PARALLEL_THRESHOLD:
-        return _read_chunk(folder, prefix, names, wants)
-    # Imported here: multiprocessing costs ~20 ms, a third of a small hook run.
-    from concurrent.futures import ProcessPoolExecutor
+    if pool is None or len(names) < PARALLEL_THRESHOLD:
+        return _read_chunk(folder, prefix, names, wants, known)
+    starts = range(0, len(names), _CHUNK)
+    n = len(starts)
+    results = pool.map(
+        _read_chunk,
+        [folder] * n,
+        [prefix] * n,
+        [names[i : i + _CHUNK] for i in starts],
+        [wants] * n,
+        [known[i : i + _CHUNK] for i in starts] if known else [()] * n,
+    )
+    return [read for chunk in results for read in chunk]
 
-    chunks = [names[i : i + _CHUNK] for i in range(0, len(names), _CHUNK)]
-    n = len(chunks)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        results = pool.map(_read_chunk, [folder] * n, [prefix] * n, chunks, [wants] * n)
-        return [read for chunk in results for read in chunk]
 
-
-def _read_chunk(folder: str, prefix: str, names: Sequence[str], wants: Wants) -> list[_Read]:
+def _read_chunk(
+    folder: str, prefix: str, names: Sequence[str], wants: Wants, known: Sequence[str] = ()
+) -> list[_Read]:
     out: list[_Read] = []
     parse = any(extract is not _nothing for _, extract in wants)
     with gc_paused():
@@ -271,22 +362,29 @@ def _read_chunk(folder: str, prefix: str, names: Sequence[str], wants: Wants) ->
         except (FileNotFoundError, NotADirectoryError):
             return [(name, MISSING_KEY, "", {}) for name in names]
         try:
-            for name in names:
+            for i, name in enumerate(names):
                 read = _read_one(dir_fd, name)
                 if len(read) == 3:  # MISSING_KEY or NOT_REGULAR_KEY
                     out.append((name, read, "", {}))
                     continue
                 st, data = read
-                value: Any = None
-                if parse:
-                    value = too_big(len(data)) if len(data) > MAX_BYTES else parse_artifact(data)
-                rel = prefix + name
-                facts = {ns: extract(rel, value) for ns, extract in wants}
                 key = (st.st_size, st.st_mtime_ns, st.st_ino)
-                out.append((name, key, sha256_bytes(data), facts))
+                sha = sha256_bytes(data)
+                if known and known[i] == sha:  # the same bytes: the facts cached stand
+                    out.append((name, key, sha, None))
+                    continue
+                rel = prefix + name
+                value = _parse(rel, data) if parse else None
+                out.append((name, key, sha, {ns: extract(rel, value) for ns, extract in wants}))
         finally:
             os.close(dir_fd)
     return out
+
+
+def _parse(rel: str, data: bytes) -> Any:
+    if len(data) > MAX_BYTES and len(data) > (limit := max_bytes_for(kind_for_path(rel))):
+        return too_big(len(data), limit)
+    return parse_artifact(data)
 
 
 def _read_one(dir_fd: int, name: str) -> tuple[os.stat_result, bytes] | tuple[int, int, int]:
@@ -315,6 +413,24 @@ def _read_one(dir_fd: int, name: str) -> tuple[os.stat_result, bytes] | tuple[in
     return st, data
 
 
+@functools.cache
+def _identity() -> str:
+    """What cached facts were derived with: this format, this release and these schemas.
+
+    Facts are verdicts (valid or not, what a file cites); a new release or a changed
+    schema may judge the same bytes differently, so either makes the cache start afresh.
+    """
+    from toyfoundry_ci import __version__
+    from toyfoundry_ci.validation.schemas import registry
+
+    root = registry().root
+    schemas = sorted(root.rglob("*.json"))
+    digest = hashlib.sha256()
+    for path in schemas:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return f"{CACHE_VERSION}/{__version__}/{digest.hexdigest()[:16]}"
+
+
 def _cache_file(folder: Path, name: str) -> Path:
     return folder / f"{quote(name, safe='') or '_root'}.json"
 
@@ -325,7 +441,7 @@ def _load(path: Path, folder: str) -> dict[str, Record]:
             doc = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return {}
-    if not isinstance(doc, dict) or doc.get("version") != CACHE_VERSION:
+    if not isinstance(doc, dict) or doc.get("version") != _identity():
         return {}
     files = doc.get("files")
     if doc.get("folder") != folder or not isinstance(files, dict):
@@ -334,14 +450,3 @@ def _load(path: Path, folder: str) -> dict[str, Record]:
         return {
             k: v for k, v in files.items() if type(v) is list and len(v) == 5 and type(v[4]) is dict
         }
-
-
-def json_files(folder: Path) -> list[str]:
-    """The names of the ``*.json`` files directly in ``folder``, sorted."""
-    try:
-        with os.scandir(folder) as it:
-            found = [e.name for e in it if e.name.endswith(".json")]
-    except FileNotFoundError:
-        return []
-    found.sort()
-    return found

@@ -160,7 +160,8 @@ def index_rows(layout: Layout, cache: DigestCache) -> list[dict[str, Any]]:
     """One row per entry file, sorted by order ID; a malformed entry is an ArtifactError."""
     folder = layout.rel(layout.ledger_entries)
     with gc_paused():
-        found = cache.files(folder, entry_names(layout), _WANTS)
+        names = [n for n in cache.json_names(folder) if _ENTRY_NAME.fullmatch(n)]
+        found = cache.files(folder, names, _WANTS)
         return [_row(folder, name, sha, facts[NAMESPACE]) for name, sha, facts in found]
 
 
@@ -213,17 +214,17 @@ def render_index(
         return dumps(doc)
 
 
-def fresh_index(layout: Layout, *, full: bool = False) -> bytes:
+def fresh_index(layout: Layout, *, full: bool = False, cold: bool = False) -> bytes:
     """The bytes a rebuild would write now."""
-    cache = DigestCache(layout, full=full)
-    data = render_index(index_rows(layout, cache), tree=tree_cache(layout))
-    cache.save()
+    with DigestCache(layout, full=full, cold=cold) as cache:
+        data = render_index(index_rows(layout, cache), tree=tree_cache(layout))
+        cache.save()
     return data
 
 
-def rebuild_index(layout: Layout, *, full: bool = False) -> bool:
+def rebuild_index(layout: Layout, *, full: bool = False, cold: bool = False) -> bool:
     """Write ``exchange/ledger/index.json`` from the entries; return whether it changed."""
-    return write_bytes_atomic(layout.ledger_index, fresh_index(layout, full=full))
+    return write_bytes_atomic(layout.ledger_index, fresh_index(layout, full=full, cold=cold))
 
 
 def update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
@@ -258,8 +259,10 @@ def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
     ):
         if key == NOT_REGULAR_KEY:
             raise ArtifactError(f"{folder}/{name}::{NOT_REGULAR_FACTS['error']}")
-        row = None if key == MISSING_KEY else _row(folder, name, sha, facts[NAMESPACE])
-        changes[name[:-5]] = row
+        if key == MISSING_KEY or facts is None:  # facts are None only for known bytes
+            changes[name[:-5]] = None
+        else:
+            changes[name[:-5]] = _row(folder, name, sha, facts[NAMESPACE])
     try:
         with layout.ledger_index.open("rb") as fh:
             buf = bytearray(os.fstat(fh.fileno()).st_size)
@@ -470,11 +473,6 @@ _ENTRY_NAME = re.compile(ORDER_ID.strip("^$") + r"\.json")
 
 def entry_names(layout: Layout) -> list[str]:
     """The names of the entry files (``<order ID>.json``), sorted."""
-    match = _ENTRY_NAME.fullmatch
-    try:
-        with os.scandir(layout.ledger_entries) as it:
-            found = [e.name for e in it if match(e.name) and e.is_file(follow_symlinks=False)]
-    except FileNotFoundError:
+    if not layout.ledger_entries.is_dir():
         return []
-    found.sort()
-    return found
+    return sorted(p.name for p in layout.ledger_entries.iterdir() if _ENTRY_NAME.fullmatch(p.name))

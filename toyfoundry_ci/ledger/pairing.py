@@ -16,7 +16,7 @@ from typing import Any
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError
-from toyfoundry_ci.ledger.digest_cache import DigestCache, json_files
+from toyfoundry_ci.ledger.digest_cache import DigestCache
 
 NAMESPACE = "pairing"
 
@@ -137,6 +137,7 @@ def pair(
     report.orders = [by_id[k] for k in sorted(by_id)]
     if own_cache:
         cache.save()
+        cache.close()
     return report
 
 
@@ -169,7 +170,7 @@ def _scan(
 ) -> dict[str, tuple[str, dict[str, Any]]]:
     found: dict[str, tuple[str, dict[str, Any]]] = {}
     prefix = layout.rel(folder)
-    for name, sha, all_facts in cache.files(prefix, json_files(folder), _WANTS):
+    for name, sha, all_facts in cache.files(prefix, cache.json_names(prefix), _WANTS):
         rel, f = f"{prefix}/{name}", all_facts[NAMESPACE]
         if "error" in f:
             report.unreadable.append((rel, f["error"]))

@@ -21,7 +21,7 @@ from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.ledger import index as ledger_index
 from toyfoundry_ci.ledger import pairing
 from toyfoundry_ci.ledger._git import git
-from toyfoundry_ci.ledger.digest_cache import DigestCache, Wants, json_files
+from toyfoundry_ci.ledger.digest_cache import DigestCache, Wants
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,30 +33,35 @@ class Problem:
     message: str
 
 
-def verify(layout: Layout, base: str | None = None, *, full: bool = False) -> list[Problem]:
-    """Every problem in the ledger; an empty list means verified."""
-    cache = DigestCache(layout, full=full)
+def verify(
+    layout: Layout, base: str | None = None, *, full: bool = False, cold: bool = False
+) -> list[Problem]:
+    """Every problem in the ledger; an empty list means verified.
+
+    ``full`` re-hashes every file (no stat is trusted); ``cold`` also ignores every cached
+    verdict and re-validates every file.
+    """
     problems: list[Problem] = []
-    with gc_paused():
+    with DigestCache(layout, full=full, cold=cold) as cache, gc_paused():
         # One read per file serves every check below; many files are read in parallel.
-        scanned = {
-            layout.rel(folder): cache.files(layout.rel(folder), json_files(folder), wants)
-            for folder, wants in (
-                (layout.ledger_entries, _ENTRY_WANTS),
-                (layout.orders, _EVIDENCE_WANTS),
-                (layout.acknowledgements, _EVIDENCE_WANTS),
-                (layout.reports, _EVIDENCE_WANTS),
-            )
-        }
+        scanned: Scanned = {}
+        for folder, wants in (
+            (layout.ledger_entries, _ENTRY_WANTS),
+            (layout.orders, _EVIDENCE_WANTS),
+            (layout.acknowledgements, _EVIDENCE_WANTS),
+            (layout.reports, _EVIDENCE_WANTS),
+        ):
+            rel = layout.rel(folder)
+            scanned[rel] = cache.files(rel, cache.json_names(rel), wants)
         entries = _entries(layout.rel(layout.ledger_entries), scanned, problems)
         problems += _check_validity(layout, cache, scanned, entries)
-        problems += _check_evidence(cache, entries)
+        problems += _check_evidence(cache, scanned, entries)
         problems += _check_pairing(layout, cache)
         problems += _check_index(layout, cache)
-    if base is not None:
-        problems += check_against_base(layout, base)
-    problems += _check_receipts(layout, entries)
-    cache.save()
+        if base is not None:
+            problems += check_against_base(layout, base)
+        problems += _check_receipts(layout, entries)
+        cache.save()
     return problems
 
 
@@ -74,10 +79,11 @@ def _entry_facts(_rel: str, value: Any) -> dict[str, Any]:
 
 
 def _validate(rel: str, value: Any) -> list[list[str]]:
-    from toyfoundry_ci.validation.checker import check_value
+    from toyfoundry_ci.validation.checker import check_value, is_clean
 
-    result = check_value(rel, value)
-    return [[p.where, p.message] for p in result.problems]
+    if is_clean(rel, value):
+        return []
+    return [[p.where, p.message] for p in check_value(rel, value).problems]
 
 
 _VALID_WANTS: Wants = (("valid", _validate),)
@@ -108,47 +114,60 @@ def _entries(folder: str, scanned: Scanned, problems: list[Problem]) -> dict[str
 def _check_validity(
     layout: Layout, cache: DigestCache, scanned: Scanned, entries: dict[str, dict[str, Any]]
 ) -> list[Problem]:
-    verdicts = {
-        f"{folder}/{name}": facts["valid"]
+    problems = [
+        Problem(f"{folder}/{name}", where, message)
         for folder, found in scanned.items()
         for name, _sha, facts in found
-    }
-    others: dict[str, list[str]] = {}
-    subjects = (name for facts in entries.values() for name, _ in facts["s"])
-    for rel in {layout.rel(layout.ledger_index), *subjects}:
+        if facts["valid"]
+        for where, message in facts["valid"]
+    ]
+    # Evidence named by entries outside the folders above (quilt exports). The index is
+    # checked against a fresh rebuild instead, and validated only when it differs.
+    listed = {folder: {name for name, _, _ in found} for folder, found in scanned.items()}
+    others: dict[str, set[str]] = {}
+    for rel in {name for facts in entries.values() for name, _ in facts["s"]}:
+        if not isinstance(rel, str):
+            continue
+        folder, _, name = rel.rpartition("/")
         if (
-            isinstance(rel, str)
-            and rel not in verdicts
-            and rel.endswith(".json")
+            name not in listed.get(folder, ())
+            and name.endswith(".json")
             and _SAFE_PATH.fullmatch(rel)
             and kind_for_path(Path(rel)) is not None
         ):
-            folder, _, name = rel.rpartition("/")
-            others.setdefault(folder, []).append(name)
+            others.setdefault(folder, set()).add(name)
     for folder, names in others.items():
         for name, _sha, facts in cache.files(folder, sorted(names), _VALID_WANTS):
-            verdicts[f"{folder}/{name}" if folder else name] = facts["valid"]
-    return [
-        Problem(rel, where, message) for rel in sorted(verdicts) for where, message in verdicts[rel]
-    ]
+            rel = f"{folder}/{name}" if folder else name
+            problems += [Problem(rel, where, message) for where, message in facts["valid"]]
+    problems.sort(key=lambda p: p.file)
+    return problems
 
 
 # The RelPath rule of the models, checked before an entry's subject name is opened.
 _SAFE_PATH = re.compile(r"^\.?[A-Za-z0-9_-][A-Za-z0-9._-]*(/\.?[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
 
 
-def _check_evidence(cache: DigestCache, entries: dict[str, dict[str, Any]]) -> list[Problem]:
+def _check_evidence(
+    cache: DigestCache, scanned: Scanned, entries: dict[str, dict[str, Any]]
+) -> list[Problem]:
+    digests = {folder: {name: sha for name, sha, _ in found} for folder, found in scanned.items()}
     problems = []
     for rel, facts in entries.items():
         for i, (name, recorded) in enumerate(facts["s"]):
-            where = f"$.subjects[{i}].digest.sha256"
             if not isinstance(name, str) or _SAFE_PATH.fullmatch(name) is None:
                 problems.append(Problem(rel, f"$.subjects[{i}].name", "not a safe relative path"))
                 continue
-            actual = cache.digest(name)
+            folder, _, base = name.rpartition("/")
+            actual = digests.get(folder, {}).get(base)
+            if actual is None:
+                actual = cache.digest(name)
+            if actual == recorded:
+                continue
+            where = f"$.subjects[{i}].digest.sha256"
             if actual is None:
                 problems.append(Problem(rel, where, f"{name} is missing; restore it from git"))
-            elif actual != recorded:
+            else:
                 problems.append(
                     Problem(
                         rel,
@@ -189,9 +208,14 @@ def _check_index(layout: Layout, cache: DigestCache) -> list[Problem]:
         if b'"count": 0' in expected:
             return []
         return [Problem(rel, "$", "is missing; run `toyfoundry ledger index`")]
-    if actual != expected:
-        return [Problem(rel, "$", "differs from a fresh rebuild; run `toyfoundry ledger index`")]
-    return []
+    if actual == expected:
+        return []
+    folder, _, name = rel.rpartition("/")
+    (found,) = cache.files(folder, [name], _VALID_WANTS)
+    return [
+        Problem(rel, "$", "differs from a fresh rebuild; run `toyfoundry ledger index`"),
+        *(Problem(rel, where, message) for where, message in found[2]["valid"]),
+    ]
 
 
 def check_against_base(layout: Layout, base: str) -> list[Problem]:

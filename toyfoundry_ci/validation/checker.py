@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from toyfoundry_ci.base.kinds import KINDS, kind_for_path
+from toyfoundry_ci.base.kinds import KINDS, kind_for_path, max_bytes_for
 from toyfoundry_ci.base.loader import ParseError, json_path, read_artifact
 from toyfoundry_ci.validation.schemas import compiled_validator, registry
 
@@ -80,6 +80,21 @@ def check_value(path: str, value: Any, expected_kind: str | None = None) -> File
     return result
 
 
+def is_clean(path: str, value: Any) -> bool:
+    """Whether ``check_value`` would find nothing wrong, without building its result.
+
+    Most files are clean; a large run asks this first and builds the full result (with
+    its messages) only for the rest.
+    """
+    if type(value) is not dict:
+        return False
+    kind, pivot = value.get("kind"), value.get("pivot")
+    if kind not in KINDS or kind_for_path(path) not in (None, kind) or type(pivot) is not str:
+        return False
+    kinds = registry().pivots.get(pivot)
+    return kinds is not None and kind in kinds and compiled_validator(pivot, kind).is_valid(value)
+
+
 def _resolve_kind(result: FileResult, folder_kind: str | None, own_kind: object) -> str | None:
     if own_kind not in KINDS:
         hint = f"; this folder holds {folder_kind!r} artifacts" if folder_kind else ""
@@ -102,7 +117,7 @@ def _resolve_kind(result: FileResult, folder_kind: str | None, own_kind: object)
 
 def check_file(path: str) -> FileResult:
     """Load and validate one artifact file."""
-    return check_value(path, read_artifact(path))
+    return check_value(path, read_artifact(path, max_bytes=max_bytes_for(kind_for_path(path))))
 
 
 def _check_chunk(paths: Sequence[str]) -> list[FileResult]:
