@@ -291,6 +291,7 @@ class DigestCache:
                 ok = rec is not None and all(ns in rec[4] for ns in needed)
                 known.append(rec[3] if ok else "")  # type: ignore[index]
         found = read_files(base, prefix, names, wants, known=known, pool=pool)
+        changed = False
         for name, key, sha, facts in found:
             if key[0] < 0:  # a sentinel, perhaps a copy made by a worker process
                 seen[name] = MISSING_KEY if key == MISSING_KEY else NOT_REGULAR_KEY
@@ -299,12 +300,17 @@ class DigestCache:
             self.hashed += 1
             rec = records.get(name)
             if facts is None:  # bytes as cached: only the stat changed, if anything
-                records[name] = [*key, sha, rec[4]]  # type: ignore[index]
-            elif rec is None or rec[0:3] != list(key) or rec[3] != sha:
+                if rec[0] != key[0] or rec[1] != key[1] or rec[2] != key[2]:  # type: ignore[index]
+                    records[name] = [*key, sha, rec[4]]  # type: ignore[index]
+                    changed = True
+                continue
+            changed = True
+            if rec is None or rec[0:3] != list(key) or rec[3] != sha:
                 records[name] = [*key, sha, facts]
             else:
                 rec[4].update(facts)
-        self._dirty.add(folder)
+        if changed:
+            self._dirty.add(folder)
 
     def _records(self, folder: str) -> dict[str, Record]:
         records = self._folders.get(folder)

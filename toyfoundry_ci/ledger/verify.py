@@ -199,7 +199,8 @@ def _check_pairing(layout: Layout, cache: DigestCache) -> list[Problem]:
 def _check_index(layout: Layout, cache: DigestCache) -> list[Problem]:
     rel = layout.rel(layout.ledger_index)
     try:
-        expected = ledger_index.render_index(ledger_index.index_rows(layout, cache))
+        rows = ledger_index.index_rows(layout, cache)
+        expected = ledger_index.render_index(rows, tree=ledger_index.tree_cache(layout))
     except ArtifactError as exc:
         return [Problem(rel, "$", f"cannot be rebuilt: {exc.message}")]
     try:
