@@ -275,10 +275,46 @@ def test_a_cache_from_another_release_or_schema_set_is_ignored(factory: Path) ->
         _kinds(cache)
         cache.save()
     assert not legacy.exists()  # the old single-file cache is cleared away
-    (stored,) = (factory / ".toyfoundry/cache/digests").glob("exchange%2Forders.json")
+    (stored,) = (factory / ".toyfoundry/cache/digests").glob("exchange%2Forders@kind.json")
     doc = orjson.loads(stored.read_bytes())
     doc["version"] = "2/0.0.0/0000000000000000"
     stored.write_bytes(orjson.dumps(doc))
     with DigestCache(layout) as stale:
         _kinds(stale)
         assert stale.hashed == len(list(layout.orders.iterdir()))
+
+
+def test_the_quick_clean_check_agrees_with_the_full_check(factory: Path) -> None:
+    from toyfoundry_ci.base.loader import read_artifact
+    from toyfoundry_ci.validation.checker import check_value, is_clean
+
+    examples = Path(__file__).parent / "examples" / "invalid"
+    cases = [(p, p.relative_to(case).as_posix()) for case in examples.iterdir()
+             for p in case.rglob("*.json")]  # fmt: skip
+    cases += [(p, p.relative_to(factory).as_posix()) for p in factory.glob("exchange/**/*.json")]
+    assert len(cases) > 20
+    for path, rel in cases:
+        value = read_artifact(path)
+        assert is_clean(rel, value) == check_value(rel, value).ok, rel
+    assert any(not check_value(rel, read_artifact(path)).ok for path, rel in cases)
+
+
+def test_each_kind_of_fact_is_its_own_cache_file(factory: Path) -> None:
+    layout = Layout(factory)
+    for order_id in ("ALFA-2026-0001", "ALFA-2026-0002"):
+        parade_entry(layout, order_id)
+    rebuild_index(layout)
+    assert verify(layout) == []
+    stored = factory / ".toyfoundry/cache/digests"
+    subjects = stored / "exchange%2Fledger%2Fentries@entry-subjects.json"
+    assert subjects.exists()
+    subjects.write_bytes(b"torn")  # the index never reads the subject lists
+    with DigestCache(layout) as cache:
+        ledger_index.index_rows(layout, cache)
+        assert cache.hashed == 0
+    with DigestCache(layout) as cache:
+        names = cache.json_names("exchange/ledger/entries")
+        found = cache.files("exchange/ledger/entries", names, (("kind", counted_kind),))
+        assert cache.hashed == len(found) == 2  # a fact never asked for is derived
+    assert verify(layout) == []
+    assert orjson.loads(subjects.read_bytes())["namespace"] == "entry-subjects"

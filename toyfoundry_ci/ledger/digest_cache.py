@@ -1,7 +1,8 @@
 """Digests of files, cached by (size, mtime_ns, inode) as DVC does, so re-runs hash only news.
 
-The cache lives in ``.toyfoundry/cache/digests/``, one file per folder (git-ignored), so a
-command that reads only the ledger entries loads only their records. Next to each digest
+The cache lives in ``.toyfoundry/cache/digests/``, one file per folder and kind of fact
+(git-ignored), so a command loads only the records of the folders it reads and the facts
+it asks for. Next to each digest
 it keeps small *facts* derived from the parsed file (an entry's state, what an ack cites,
 the validation verdict), namespaced by who asked, so a warm run needs neither to hash nor to
 parse a file whose stat is unchanged. Facts are a function of a file's bytes, the
@@ -43,7 +44,7 @@ from toyfoundry_ci.base.loader import MAX_BYTES, parse_artifact, too_big
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 # What a reader derives from a file: called with its repository-relative path and its
 # parsed value (or the loader's ParseError); must return a JSON value. Extractors run in
 # worker processes, so they must be module-level functions.
@@ -110,6 +111,7 @@ class DigestCache:
         self._root = str(layout.root) + os.sep
         self._folders: dict[str, dict[str, Record]] = {}
         self._dirty: set[str] = set()
+        self._loaded: dict[str, set[str]] = {}
         # The stat key each file had when this run first looked at it, by folder.
         self._seen: dict[str, dict[str, tuple[int, int, int]]] = {}
         # Per folder: the names listed, and the last answer of ``files`` with what it covers.
@@ -173,7 +175,7 @@ class DigestCache:
     def _files(
         self, folder: str, names: list[str], wants: Wants, needed: list[str]
     ) -> list[_Found]:
-        records = self._records(folder)
+        records = self._records(folder, needed)
         seen = self._seen.setdefault(folder, {})
         with gc_paused():
             unseen = [n for n in names if n not in seen]
@@ -244,8 +246,14 @@ class DigestCache:
                 ignore.write_text("*\n", encoding="utf-8")
             (folder.parent / _LEGACY_CACHE).unlink(missing_ok=True)
             for name in sorted(self._dirty):
-                doc = {"version": _identity(), "folder": name, "files": self._folders[name]}
-                write_bytes_atomic(_cache_file(folder, name), orjson.dumps(doc), durable=False)
+                for namespace, files in _by_namespace(self._folders[name]).items():
+                    if not files:
+                        continue
+                    doc = {"version": _identity(), "folder": name, "namespace": namespace,
+                           "files": files}  # fmt: skip
+                    data = orjson.dumps(doc)
+                    path = _cache_file(folder, name, namespace)
+                    write_bytes_atomic(path, data, durable=False)
         self._dirty.clear()
 
     def _stat_all(
@@ -312,12 +320,21 @@ class DigestCache:
         if changed:
             self._dirty.add(folder)
 
-    def _records(self, folder: str) -> dict[str, Record]:
-        records = self._folders.get(folder)
-        if records is None:
-            path = _cache_file(cache_dir(self.layout), folder)
-            records = {} if self.cold else _load(path, folder)
-            self._folders[folder] = records
+    def _records(self, folder: str, needed: Sequence[str] = ()) -> dict[str, Record]:
+        """The folder's records, with the facts of each ``needed`` namespace loaded.
+
+        Each namespace is its own cache file, so a command that needs only small facts (the
+        index: an entry's state) does not load large ones (verify: its subject list).
+        """
+        records = self._folders.setdefault(folder, {})
+        loaded = self._loaded.setdefault(folder, set())
+        for namespace in needed or ("",):
+            if namespace in loaded:
+                continue
+            loaded.add(namespace)
+            if not self.cold:
+                path = _cache_file(cache_dir(self.layout), folder, namespace)
+                _merge(records, _load(path, folder, namespace), namespace)
         return records
 
 
@@ -437,11 +454,11 @@ def _identity() -> str:
     return f"{CACHE_VERSION}/{__version__}/{digest.hexdigest()[:16]}"
 
 
-def _cache_file(folder: Path, name: str) -> Path:
-    return folder / f"{quote(name, safe='') or '_root'}.json"
+def _cache_file(folder: Path, name: str, namespace: str) -> Path:
+    return folder / f"{quote(name, safe='') or '_root'}@{quote(namespace, safe='')}.json"
 
 
-def _load(path: Path, folder: str) -> dict[str, Record]:
+def _load(path: Path, folder: str, namespace: str) -> dict[str, list[Any]]:
     try:
         with gc_paused():
             doc = orjson.loads(path.read_bytes())
@@ -450,9 +467,42 @@ def _load(path: Path, folder: str) -> dict[str, Record]:
     if not isinstance(doc, dict) or doc.get("version") != _identity():
         return {}
     files = doc.get("files")
-    if doc.get("folder") != folder or not isinstance(files, dict):
+    if doc.get("folder") != folder or doc.get("namespace") != namespace:
         return {}
+    return files if isinstance(files, dict) else {}
+
+
+def _merge(records: dict[str, Record], stored: dict[str, list[Any]], namespace: str) -> None:
+    """Add one namespace's stored facts to the records of the same file version.
+
+    A stored row is [size, mtime_ns, inode, sha256, facts] (facts absent for the digest-only
+    file ""). A row for another version of a file than the one already known is dropped:
+    whichever is stale, the current stat decides, and the facts are derived again.
+    """
     with gc_paused():
-        return {
-            k: v for k, v in files.items() if type(v) is list and len(v) == 5 and type(v[4]) is dict
-        }
+        for name, row in stored.items():
+            if type(row) is not list or len(row) != (5 if namespace else 4):
+                continue
+            rec = records.get(name)
+            if rec is None:
+                rec = records[name] = [row[0], row[1], row[2], row[3], {}]
+            elif rec[0] != row[0] or rec[1] != row[1] or rec[2] != row[2] or rec[3] != row[3]:
+                continue
+            if namespace:
+                rec[4][namespace] = row[4]
+
+
+def _by_namespace(records: dict[str, Record]) -> dict[str, dict[str, list[Any]]]:
+    """The rows of each namespace's cache file; files with no facts go to the "" file."""
+    out: dict[str, dict[str, list[Any]]] = {"": {}}
+    with gc_paused():
+        for name, rec in records.items():
+            facts = rec[4]
+            if not facts:
+                out[""][name] = rec[:4]
+            for namespace, value in facts.items():
+                rows = out.get(namespace)
+                if rows is None:
+                    rows = out[namespace] = {}
+                rows[name] = [rec[0], rec[1], rec[2], rec[3], value]
+    return out
