@@ -318,3 +318,30 @@ def test_each_kind_of_fact_is_its_own_cache_file(factory: Path) -> None:
         assert cache.hashed == len(found) == 2  # a fact never asked for is derived
     assert verify(layout) == []
     assert orjson.loads(subjects.read_bytes())["namespace"] == "entry-subjects"
+
+
+def test_ledger_index_entry_waits_for_the_repository_lock(factory: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from toyfoundry_ci.base.lock import repository_lock
+
+    layout = Layout(factory)
+    parade_entry(layout, "ALFA-2026-0001")
+    rebuild_index(layout)
+    copy_order(layout, "ALFA-2026-0001", "ALFA-2026-0009")
+    parade_entry(layout, "ALFA-2026-0009")
+    with repository_lock(factory, purpose="shift"):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "toyfoundry_ci", "ledger", "index",
+             "exchange/ledger/entries/ALFA-2026-0009.json"],
+            cwd=factory, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(1.5)
+        assert proc.poll() is None  # waiting, not writing under the holder's feet
+        assert b"ALFA-2026-0009" not in layout.ledger_index.read_bytes()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "wrote exchange/ledger/index.json" in out
+    assert layout.ledger_index.read_bytes() == fresh_index(layout, cold=True)

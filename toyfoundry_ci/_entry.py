@@ -44,11 +44,11 @@ def _index_entries(paths: tuple[str, ...]) -> int:
 
     from toyfoundry_ci.base.errors import ToyfoundryError
     from toyfoundry_ci.base.layout import Layout
-    from toyfoundry_ci.ledger.index import index_outcome, update_index
+    from toyfoundry_ci.ledger.index import index_entries, index_outcome
 
     layout = Layout(Path())
     try:
-        changed = update_index(layout, paths)
+        changed = index_entries(layout, paths)
     except ToyfoundryError as exc:
         print(exc.render(), file=sys.stderr)  # noqa: T201 - the CLI's own error output
         return exc.exit_code

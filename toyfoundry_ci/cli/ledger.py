@@ -36,9 +36,9 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
     """
     from toyfoundry_ci.ledger.index import (
         fresh_index,
+        index_entries,
         index_outcome,
         rebuild_index,
-        update_index,
     )
 
     layout = Layout(Path(root))
@@ -54,7 +54,7 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
         click.echo("ok: index is current")
         return
     if entries:
-        changed = update_index(layout, entries)
+        changed = index_entries(layout, entries)
     else:
         changed = rebuild_index(layout, full=full, cold=cold)
     click.echo(index_outcome(layout, changed))

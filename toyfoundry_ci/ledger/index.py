@@ -259,10 +259,11 @@ def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
     ):
         if key == NOT_REGULAR_KEY:
             raise ArtifactError(f"{folder}/{name}::{NOT_REGULAR_FACTS['error']}")
-        if key == MISSING_KEY or facts is None:  # facts are None only for known bytes
+        if key == MISSING_KEY:
             changes[name[:-5]] = None
-        else:
-            changes[name[:-5]] = _row(folder, name, sha, facts[NAMESPACE])
+            continue
+        assert facts is not None  # noqa: S101 - no digest is passed as known: all are parsed
+        changes[name[:-5]] = _row(folder, name, sha, facts[NAMESPACE])
     try:
         with layout.ledger_index.open("rb") as fh:
             buf = bytearray(os.fstat(fh.fileno()).st_size)
@@ -283,6 +284,19 @@ def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
             layout.ledger_index, render_index(rows, tree=tree_cache(layout), presorted=True)
         )
     return edited and write_bytes_atomic(layout.ledger_index, buf, compare=False)
+
+
+def index_entries(layout: Layout, changed: Iterable[Path | str]) -> bool:
+    """``update_index`` for a command: under the repository lock, which it waits for.
+
+    The in-place update reads the index and writes it back, so two at once could lose a
+    row; a shift or a parade holding the lock is waited for (up to 30 s). Code that already
+    holds the lock (parade, sign-off) calls ``update_index`` itself.
+    """
+    from toyfoundry_ci.base.lock import repository_lock
+
+    with repository_lock(layout.root, purpose="ledger index", wait=30.0):
+        return update_index(layout, changed)
 
 
 def index_outcome(layout: Layout, changed: bool) -> str:
