@@ -299,14 +299,14 @@ def test_the_quick_clean_check_agrees_with_the_full_check(factory: Path) -> None
     assert any(not check_value(rel, read_artifact(path)).ok for path, rel in cases)
 
 
-def test_each_kind_of_fact_is_its_own_cache_file(factory: Path) -> None:
+def test_each_set_of_facts_asked_together_is_its_own_cache_file(factory: Path) -> None:
     layout = Layout(factory)
     for order_id in ("ALFA-2026-0001", "ALFA-2026-0002"):
         parade_entry(layout, order_id)
     rebuild_index(layout)
     assert verify(layout) == []
     stored = factory / ".toyfoundry/cache/digests"
-    subjects = stored / "exchange%2Fledger%2Fentries@entry-subjects.json"
+    subjects = stored / "exchange%2Fledger%2Fentries@entry+entry-subjects+valid.json"
     assert subjects.exists()
     subjects.write_bytes(b"torn")  # the index never reads the subject lists
     with DigestCache(layout) as cache:
@@ -317,7 +317,8 @@ def test_each_kind_of_fact_is_its_own_cache_file(factory: Path) -> None:
         found = cache.files("exchange/ledger/entries", names, (("kind", counted_kind),))
         assert cache.hashed == len(found) == 2  # a fact never asked for is derived
     assert verify(layout) == []
-    assert orjson.loads(subjects.read_bytes())["namespace"] == "entry-subjects"
+    assert orjson.loads(subjects.read_bytes())["facts"] == ["entry", "entry-subjects", "valid"]
+    assert (stored / "exchange%2Fledger%2Fentries@entry.json").exists()
 
 
 def test_ledger_index_entry_waits_for_the_repository_lock(factory: Path) -> None:

@@ -1,8 +1,8 @@
 """Digests of files, cached by (size, mtime_ns, inode) as DVC does, so re-runs hash only news.
 
-The cache lives in ``.toyfoundry/cache/digests/``, one file per folder and kind of fact
-(git-ignored), so a command loads only the records of the folders it reads and the facts
-it asks for. Next to each digest
+The cache lives in ``.toyfoundry/cache/digests/`` (git-ignored), one file per folder and
+set of facts asked for together, so a command loads one file per folder it reads, holding
+only the facts it asks for. Next to each digest
 it keeps small *facts* derived from the parsed file (an entry's state, what an ack cites,
 the validation verdict), namespaced by who asked, so a warm run needs neither to hash nor to
 parse a file whose stat is unchanged. Facts are a function of a file's bytes, the
@@ -44,7 +44,7 @@ from toyfoundry_ci.base.loader import MAX_BYTES, parse_artifact, too_big
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 # What a reader derives from a file: called with its repository-relative path and its
 # parsed value (or the loader's ParseError); must return a JSON value. Extractors run in
 # worker processes, so they must be module-level functions.
@@ -93,6 +93,8 @@ class Scan:
 
 # One file as read by a worker: (name, stat key, sha256, {namespace: facts}).
 _Read = tuple[str, tuple[int, int, int], str, dict[str, Any] | None]
+# What is cached of a file: (sha256, size, mtime_ns, inode).
+Known = tuple[str, int, int, int] | None
 # One file as ``files`` answers: (name, sha256, {namespace: facts}).
 _Found = tuple[str, str, dict[str, Any]]
 
@@ -111,7 +113,7 @@ class DigestCache:
         self._root = str(layout.root) + os.sep
         self._folders: dict[str, dict[str, Record]] = {}
         self._dirty: set[str] = set()
-        self._loaded: dict[str, set[str]] = {}
+        self._loaded: dict[str, set[tuple[str, ...]]] = {}
         # The stat key each file had when this run first looked at it, by folder.
         self._seen: dict[str, dict[str, tuple[int, int, int]]] = {}
         # Per folder: the names listed, and the last answer of ``files`` with what it covers.
@@ -246,14 +248,13 @@ class DigestCache:
                 ignore.write_text("*\n", encoding="utf-8")
             (folder.parent / _LEGACY_CACHE).unlink(missing_ok=True)
             for name in sorted(self._dirty):
-                for namespace, files in _by_namespace(self._folders[name]).items():
-                    if not files:
-                        continue
-                    doc = {"version": _identity(), "folder": name, "namespace": namespace,
+                records = self._folders[name]
+                for group in sorted(self._loaded.get(name, ())):
+                    files = _group_rows(records, group, self._seen.get(name, {}))
+                    doc = {"version": _identity(), "folder": name, "facts": list(group),
                            "files": files}  # fmt: skip
-                    data = orjson.dumps(doc)
-                    path = _cache_file(folder, name, namespace)
-                    write_bytes_atomic(path, data, durable=False)
+                    path = _cache_file(folder, name, group)
+                    write_bytes_atomic(path, orjson.dumps(doc), durable=False)
         self._dirty.clear()
 
     def _stat_all(
@@ -291,50 +292,55 @@ class DigestCache:
         base = self._root + folder if folder else self._root.rstrip(os.sep)
         prefix = folder + "/" if folder else ""
         pool = self._pool() if len(names) >= PARALLEL_THRESHOLD else None
-        known: list[str] = []
+        known: list[Known] = []
         if self.full:  # re-hash everything, but re-derive facts only of changed bytes
             needed = [ns for ns, _ in wants]
             for name in names:
                 rec = records.get(name)
                 ok = rec is not None and all(ns in rec[4] for ns in needed)
-                known.append(rec[3] if ok else "")  # type: ignore[index]
+                known.append((rec[3], rec[0], rec[1], rec[2]) if ok else None)  # type: ignore[index]
         found = read_files(base, prefix, names, wants, known=known, pool=pool)
         changed = False
+        returned = set()
         for name, key, sha, facts in found:
+            returned.add(name)
             if key[0] < 0:  # a sentinel, perhaps a copy made by a worker process
                 seen[name] = MISSING_KEY if key == MISSING_KEY else NOT_REGULAR_KEY
                 continue
             seen[name] = key
             self.hashed += 1
             rec = records.get(name)
-            if facts is None:  # bytes as cached: only the stat changed, if anything
-                if rec[0] != key[0] or rec[1] != key[1] or rec[2] != key[2]:  # type: ignore[index]
-                    records[name] = [*key, sha, rec[4]]  # type: ignore[index]
-                    changed = True
-                continue
             changed = True
-            if rec is None or rec[0:3] != list(key) or rec[3] != sha:
+            if facts is None:  # the bytes as cached, under a new stat
+                records[name] = [*key, sha, rec[4]]  # type: ignore[index]
+            elif rec is None or rec[0:3] != list(key) or rec[3] != sha:
                 records[name] = [*key, sha, facts]
             else:
                 rec[4].update(facts)
+        if len(returned) < len(names):  # files found exactly as cached: same stat, same bytes
+            for name in names:
+                if name not in returned:
+                    rec = records[name]
+                    seen[name] = (rec[0], rec[1], rec[2])
+                    self.hashed += 1
         if changed:
             self._dirty.add(folder)
 
     def _records(self, folder: str, needed: Sequence[str] = ()) -> dict[str, Record]:
-        """The folder's records, with the facts of each ``needed`` namespace loaded.
+        """The folder's records, with the facts ``needed`` loaded from their cache file.
 
-        Each namespace is its own cache file, so a command that needs only small facts (the
-        index: an entry's state) does not load large ones (verify: its subject list).
+        Each set of facts asked for together has its own cache file: a command loads one
+        file per folder, and one that needs only small facts (the index: an entry's state)
+        never loads large ones (verify: the subject lists).
         """
         records = self._folders.setdefault(folder, {})
+        group = tuple(sorted(needed))
         loaded = self._loaded.setdefault(folder, set())
-        for namespace in needed or ("",):
-            if namespace in loaded:
-                continue
-            loaded.add(namespace)
+        if group not in loaded:
+            loaded.add(group)
             if not self.cold:
-                path = _cache_file(cache_dir(self.layout), folder, namespace)
-                _merge(records, _load(path, folder, namespace), namespace)
+                stored = _load(_cache_file(cache_dir(self.layout), folder, group), folder, group)
+                _merge(records, stored)
         return records
 
 
@@ -348,16 +354,17 @@ def read_files(
     names: Sequence[str],
     wants: Wants,
     *,
-    known: Sequence[str] = (),
+    known: Sequence[Known] = (),
     pool: ProcessPoolExecutor | None = None,
 ) -> list[_Read]:
     """Open, stat, read, hash and parse each named file in ``folder`` once; derive each fact.
 
     ``prefix`` + name is the path extractors are given. The stat key of a missing file is
     ``MISSING_KEY``, of anything but a regular file (a link, a directory) ``NOT_REGULAR_KEY``.
-    ``known`` (aligned with ``names``) are digests whose facts are cached: a file that still
-    has that digest is hashed but not parsed, and comes back with facts None. Given a
-    ``pool``, many files are spread over its worker processes.
+    ``known`` (aligned with ``names``) holds, per file, the (sha256, size, mtime_ns, inode)
+    whose facts are cached, or None: a file that still has that digest is hashed but not
+    parsed; it comes back with facts None when its stat changed, and not at all when it did
+    not. Given a ``pool``, many files are spread over its worker processes.
     """
     if pool is None or len(names) < PARALLEL_THRESHOLD:
         return _read_chunk(folder, prefix, names, wants, known)
@@ -375,7 +382,7 @@ def read_files(
 
 
 def _read_chunk(
-    folder: str, prefix: str, names: Sequence[str], wants: Wants, known: Sequence[str] = ()
+    folder: str, prefix: str, names: Sequence[str], wants: Wants, known: Sequence[Known] = ()
 ) -> list[_Read]:
     out: list[_Read] = []
     parse = any(extract is not _nothing for _, extract in wants)
@@ -393,8 +400,10 @@ def _read_chunk(
                 st, data = read
                 key = (st.st_size, st.st_mtime_ns, st.st_ino)
                 sha = sha256_bytes(data)
-                if known and known[i] == sha:  # the same bytes: the facts cached stand
-                    out.append((name, key, sha, None))
+                cached = known[i] if known else None
+                if cached is not None and cached[0] == sha:  # the same bytes: the facts stand
+                    if cached[1:] != key:  # only the stat changed: say so, without facts
+                        out.append((name, key, sha, None))
                     continue
                 rel = prefix + name
                 value = _parse(rel, data) if parse else None
@@ -454,11 +463,12 @@ def _identity() -> str:
     return f"{CACHE_VERSION}/{__version__}/{digest.hexdigest()[:16]}"
 
 
-def _cache_file(folder: Path, name: str, namespace: str) -> Path:
-    return folder / f"{quote(name, safe='') or '_root'}@{quote(namespace, safe='')}.json"
+def _cache_file(folder: Path, name: str, group: tuple[str, ...]) -> Path:
+    facts = "+".join(quote(ns, safe="") for ns in group)
+    return folder / f"{quote(name, safe='') or '_root'}@{facts}.json"
 
 
-def _load(path: Path, folder: str, namespace: str) -> dict[str, list[Any]]:
+def _load(path: Path, folder: str, group: tuple[str, ...]) -> dict[str, list[Any]]:
     try:
         with gc_paused():
             doc = orjson.loads(path.read_bytes())
@@ -467,42 +477,43 @@ def _load(path: Path, folder: str, namespace: str) -> dict[str, list[Any]]:
     if not isinstance(doc, dict) or doc.get("version") != _identity():
         return {}
     files = doc.get("files")
-    if doc.get("folder") != folder or doc.get("namespace") != namespace:
+    if doc.get("folder") != folder or doc.get("facts") != list(group):
         return {}
     return files if isinstance(files, dict) else {}
 
 
-def _merge(records: dict[str, Record], stored: dict[str, list[Any]], namespace: str) -> None:
-    """Add one namespace's stored facts to the records of the same file version.
+def _merge(records: dict[str, Record], stored: dict[str, list[Any]]) -> None:
+    """Add stored rows ([size, mtime_ns, inode, sha256, facts]) to the records.
 
-    A stored row is [size, mtime_ns, inode, sha256, facts] (facts absent for the digest-only
-    file ""). A row for another version of a file than the one already known is dropped:
-    whichever is stale, the current stat decides, and the facts are derived again.
+    A row for another version of a file than the one already known is dropped: whichever
+    is stale, the current stat decides, and the facts are derived again.
     """
     with gc_paused():
+        if not records:  # the common case: one file per folder, taken as it is
+            records.update((k, v) for k, v in stored.items() if type(v) is list and len(v) == 5)
+            return
         for name, row in stored.items():
-            if type(row) is not list or len(row) != (5 if namespace else 4):
+            if type(row) is not list or len(row) != 5:
                 continue
             rec = records.get(name)
             if rec is None:
-                rec = records[name] = [row[0], row[1], row[2], row[3], {}]
-            elif rec[0] != row[0] or rec[1] != row[1] or rec[2] != row[2] or rec[3] != row[3]:
-                continue
-            if namespace:
-                rec[4][namespace] = row[4]
+                records[name] = row
+            elif rec[0] == row[0] and rec[1] == row[1] and rec[2] == row[2] and rec[3] == row[3]:
+                rec[4].update(row[4])
 
 
-def _by_namespace(records: dict[str, Record]) -> dict[str, dict[str, list[Any]]]:
-    """The rows of each namespace's cache file; files with no facts go to the "" file."""
-    out: dict[str, dict[str, list[Any]]] = {"": {}}
+def _group_rows(
+    records: dict[str, Record], group: tuple[str, ...], seen: dict[str, tuple[int, int, int]]
+) -> dict[str, list[Any]]:
+    """The rows of one cache file: each record with the facts of ``group`` it has.
+
+    Files this run found gone are left out, so the cache does not keep what was deleted.
+    """
     with gc_paused():
+        out = {}
         for name, rec in records.items():
             facts = rec[4]
-            if not facts:
-                out[""][name] = rec[:4]
-            for namespace, value in facts.items():
-                rows = out.get(namespace)
-                if rows is None:
-                    rows = out[namespace] = {}
-                rows[name] = [rec[0], rec[1], rec[2], rec[3], value]
-    return out
+            if seen.get(name, rec) is MISSING_KEY or not all(ns in facts for ns in group):
+                continue
+            out[name] = [*rec[:4], {ns: facts[ns] for ns in group}]
+        return out
