@@ -143,12 +143,18 @@ def test_update_index_of_a_hand_formatted_index_takes_the_long_way(factory: Path
     assert layout.ledger_index.read_bytes() == fresh_index(layout, cold=True)
 
 
-def test_ledger_index_entry_cli_and_its_refusals(factory: Path) -> None:
+def _indexed_then_one_more(factory: Path) -> Layout:
+    """A factory whose index holds ALFA-2026-0001, with ALFA-2026-0009 paraded since."""
     layout = Layout(factory)
     parade_entry(layout, "ALFA-2026-0001")
     rebuild_index(layout)
     copy_order(layout, "ALFA-2026-0001", "ALFA-2026-0009")
     parade_entry(layout, "ALFA-2026-0009")
+    return layout
+
+
+def test_ledger_index_entry_cli_and_its_refusals(factory: Path) -> None:
+    layout = _indexed_then_one_more(factory)
     entry = "exchange/ledger/entries/ALFA-2026-0009.json"
     proc = run_cli("ledger", "index", entry, cwd=factory)  # the hook's fast path
     assert proc.returncode == 0, proc.stderr
@@ -328,11 +334,7 @@ def test_ledger_index_entry_waits_for_the_repository_lock(factory: Path) -> None
 
     from toyfoundry_ci.base.lock import repository_lock
 
-    layout = Layout(factory)
-    parade_entry(layout, "ALFA-2026-0001")
-    rebuild_index(layout)
-    copy_order(layout, "ALFA-2026-0001", "ALFA-2026-0009")
-    parade_entry(layout, "ALFA-2026-0009")
+    layout = _indexed_then_one_more(factory)
     with repository_lock(factory, purpose="shift"):
         proc = subprocess.Popen(
             [sys.executable, "-m", "toyfoundry_ci", "ledger", "index",
