@@ -141,3 +141,24 @@ def test_credentials_in_a_hub_url_never_reach_output_or_log(tmp_path: Path) -> N
     (run,) = json.loads(log.read_text())["runs"]
     assert (run["hub"], run["result"]) == ("https://127.0.0.1:9/hub.git", "failed")
     assert "s3cret" not in log.read_text()
+
+
+def test_an_oversized_directive_is_quarantined_and_the_rest_pulled(tmp_path: Path) -> None:
+    bare = bare_hub(tmp_path, ["ALFA-2027-0001"])
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(bare), str(other))
+    big = directive("ALFA-2027-0002", notes="x" * (6 * 1024 * 1024))
+    (other / "orders" / "ALFA-2027-0002.json").write_bytes(big)
+    git(other, "add", "-A")
+    git(other, "commit", "-q", "-m", "High Command: a directive too large")
+    git(other, "push", "-q", "origin", "main")
+    layout = Layout(tmp_path / "factory")
+    layout.root.mkdir()
+
+    result = pull(layout, open_hub(layout, str(bare)))
+
+    assert [o for o, _ in result.new] == ["ALFA-2027-0001"]
+    (held,) = result.quarantined
+    assert held.hub_path == "orders/ALFA-2027-0002.json"
+    assert "5242880-byte bound" in held.reason
+    assert not layout.order_file("ALFA-2027-0002").exists()

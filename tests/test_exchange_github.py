@@ -123,3 +123,27 @@ def test_unknown_repository_is_a_clear_error(tmp_path: Path, gh: GitHubServer) -
 
     assert result.returncode == 1
     assert "github://nobody/missing@main" in result.stderr and "404" in result.stderr
+
+
+def test_an_oversized_directive_is_quarantined_and_the_rest_pulled(
+    tmp_path: Path, github_server: GitHubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    github_server.add_repo(
+        "high-command/big-hub",
+        files={
+            "orders/ALFA-2027-0001.json": directive("ALFA-2027-0001"),
+            "orders/ALFA-2027-0002.json": directive("ALFA-2027-0002", notes="x" * 6_000_000),
+        },
+    )
+    monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", github_server.url)
+    monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", github_server.token)
+    layout = Layout(tmp_path / "factory")
+    layout.root.mkdir()
+
+    result = pull(layout, open_hub(layout, "github://high-command/big-hub"))
+
+    assert [o for o, _ in result.new] == ["ALFA-2027-0001"]
+    (held,) = result.quarantined
+    assert held.hub_path == "orders/ALFA-2027-0002.json"
+    assert "5242880-byte bound" in held.reason
+    assert not layout.order_file("ALFA-2027-0002").exists()

@@ -90,7 +90,9 @@ def test_pull_quarantines_each_bad_directive_and_leaves_the_mirror(tmp_path: Pat
     assert log["runs"][-1]["result"] == "partial" and log["runs"][-1]["orders"] == []
 
 
-def test_pull_refuses_an_oversized_directive_without_reading_it_whole(tmp_path: Path) -> None:
+def test_pull_quarantines_an_oversized_directive_without_reading_it_whole(
+    tmp_path: Path,
+) -> None:
     layout = Layout(tmp_path / "factory")
     put_directives(layout.default_hub, ["ALFA-2027-0001"])
     (layout.default_hub / "orders" / "ALFA-2027-0002.json").write_bytes(
@@ -103,6 +105,13 @@ def test_pull_refuses_an_oversized_directive_without_reading_it_whole(tmp_path: 
     assert "ALFA-2027-0002.json" in result.stderr + result.stdout
     assert "5242880-byte bound" in result.stderr + result.stdout
     assert not layout.order_file("ALFA-2027-0002").exists()
+    assert layout.order_file("ALFA-2027-0001").is_file()  # one bad file stops nothing else
+    report = json.loads((layout.root / ".toyfoundry/quarantine/report.json").read_bytes())
+    (entry,) = report["quarantined"].values()
+    assert entry["hub_path"] == "orders/ALFA-2027-0002.json"
+    assert "5242880-byte bound" in entry["reason"]
+    (kept,) = (layout.root / ".toyfoundry/quarantine/orders").iterdir()
+    assert kept.stat().st_size == 5 * 1024 * 1024 + 1  # the prefix read, not 50 MB
     assert temp_files(layout.root) == []
 
 

@@ -20,7 +20,7 @@ from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.exchange.log import append_run, failures_logged
-from toyfoundry_ci.hub.protocol import Hub, blob_id
+from toyfoundry_ci.hub.protocol import MAX_HUB_FILE, Hub, blob_id, oversized
 from toyfoundry_ci.validation.checker import check_value
 
 
@@ -97,6 +97,11 @@ def _take(layout: Layout, out: PullResult, path: str, data: bytes) -> None:
 
 def _refusal(layout: Layout, stem: str, data: bytes) -> str | None:
     """Why this directive may not enter the mirror, or None when it may."""
+    if oversized(data):
+        return (
+            f"above the {MAX_HUB_FILE}-byte bound for hub files (only the first"
+            f" {MAX_HUB_FILE + 1} bytes are kept here); High Command must send a smaller one"
+        )
     if not is_order_id(stem):
         return f"{stem!r} is not an order ID safe to use as a file name"
     value = parse_artifact(data)

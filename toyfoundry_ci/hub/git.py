@@ -196,8 +196,8 @@ def _cat_blobs(cache: Path, blobs: Mapping[str, str], display: str) -> dict[str,
         if len(header) != 3:
             raise HubError(f"{display}: {path} is missing from the fetched hub")
         size = int(header[2])
-        if size > MAX_HUB_FILE:
-            raise HubError(f"{display}: {path} is above the {MAX_HUB_FILE}-byte bound")
-        found[path] = out[end + 1 : end + 1 + size]
+        # Above the bound only the first MAX_HUB_FILE + 1 bytes are kept, for the caller
+        # to refuse.
+        found[path] = out[end + 1 : end + 1 + min(size, MAX_HUB_FILE + 1)]
         pos = end + 1 + size + 1
     return found

@@ -129,10 +129,10 @@ class GitHubHub:
         if cached.is_file():
             return cached.read_bytes()
         blob = self._call(lambda: self._repo.get_git_blob(sha), f"read {path}")
-        if blob.size > MAX_HUB_FILE:
-            raise HubError(f"{self.display}: {path} is above the {MAX_HUB_FILE}-byte bound")
         data = base64.b64decode(blob.content) if blob.encoding == "base64" else blob.content
         data = data if isinstance(data, bytes) else data.encode()
+        if blob.size > MAX_HUB_FILE or len(data) > MAX_HUB_FILE:
+            return data[: MAX_HUB_FILE + 1]  # for the caller to refuse; never cached
         if blob_id(data) != sha:
             raise HubError(f"{self.display}: {path} does not match its blob id {sha}")
         write_bytes_atomic(cached, data)

@@ -30,6 +30,11 @@ HUB_FOLDERS: tuple[str, ...] = (
 MAX_HUB_FILE = 5 * 1024 * 1024
 
 
+def oversized(data: bytes) -> bool:
+    """Whether ``Hub.read`` gave the cut-off prefix of a file above the bound."""
+    return len(data) > MAX_HUB_FILE
+
+
 def blob_id(data: bytes) -> str:
     """The git blob id of ``data``: how every backend names file contents."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
@@ -94,7 +99,11 @@ class Hub(Protocol):
         ...
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
-        """The bytes of the given hub paths (each bounded by MAX_HUB_FILE)."""
+        """The bytes of the given hub paths.
+
+        A file above MAX_HUB_FILE comes back as its first MAX_HUB_FILE + 1 bytes, for the
+        caller to refuse (``oversized``): one bad file must not stop a whole pull.
+        """
         ...
 
     def publish(self, publication: Publication) -> Published:
@@ -119,6 +128,8 @@ def inventory(hub: Hub, listing: Mapping[str, str] | None = None) -> Inventory:
     receipts = sorted(p for p in listing if p.startswith("receipts/") and p.endswith(".json"))
     found = Inventory()
     for path, data in sorted(hub.read(receipts).items()):
+        if oversized(data):
+            raise HubError(f"{hub.display}: {path} is above the {MAX_HUB_FILE}-byte bound")
         value = parse_artifact(data)
         if isinstance(value, ParseError) or not isinstance(value, dict):
             raise HubError(
