@@ -27,7 +27,6 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -81,14 +80,6 @@ _REFUSED = _Refusal()
 
 def cache_dir(layout: Layout) -> Path:
     return layout.root / ".toyfoundry" / "cache" / "digests"
-
-
-@dataclass(frozen=True, slots=True)
-class Scan:
-    """One file as seen now: its digest and the facts asked for."""
-
-    sha256: str
-    facts: Any
 
 
 # One file as read by a worker: (name, stat key, sha256, {namespace: facts}).
@@ -212,12 +203,6 @@ class DigestCache:
                 elif key is NOT_REGULAR_KEY:
                     append((name, "", _REFUSED))
         return out
-
-    def scan(self, rel: str, namespace: str, extract: Extract) -> Scan | None:
-        """The digest and ``namespace`` facts of the file at ``rel``; None when it is missing."""
-        folder, _, name = rel.rpartition("/")
-        found = self.files(folder, [name], ((namespace, extract),))
-        return Scan(found[0][1], found[0][2][namespace]) if found else None
 
     def digest(self, rel: str) -> str | None:
         """The file's sha256 (from the cache when its stat is unchanged); None when missing.

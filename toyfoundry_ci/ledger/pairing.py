@@ -113,32 +113,48 @@ def pair(
         entry.overdue = bool(f["due"]) and _parse(f["due"]) < moment
     ack_digests: dict[str, tuple[str, str]] = {}
     for rel, (sha, f) in acks.items():
-        target = by_id.get(f["order_id"])
-        if target is None:
-            report.orphans.append(Orphan(rel, f["order_id"], "cites an order that is not here"))
-            continue
-        _check_order_digest(target, rel, f, digests[f["order_id"]])
-        if target.ack is not None:
-            target.problems.append(f"{rel}: a second acknowledgement (first: {target.ack})")
-            continue
-        target.ack = rel
-        ack_digests[f["order_id"]] = (f["ack_id"], sha)
+        target = _claim(by_id, digests, report, rel, f, role="ack")
+        if target is not None:
+            ack_digests[f["order_id"]] = (f["ack_id"], sha)
     for rel, (_sha, f) in reports.items():
-        target = by_id.get(f["order_id"])
-        if target is None:
-            report.orphans.append(Orphan(rel, f["order_id"], "cites an order that is not here"))
-            continue
-        _check_order_digest(target, rel, f, digests[f["order_id"]])
-        if target.report is not None:
-            target.problems.append(f"{rel}: a second report (first: {target.report})")
-            continue
-        target.report = rel
-        _check_ack_citation(target, rel, f, ack_digests.get(f["order_id"]))
+        target = _claim(by_id, digests, report, rel, f, role="report")
+        if target is not None:
+            _check_ack_citation(target, rel, f, ack_digests.get(f["order_id"]))
     report.orders = [by_id[k] for k in sorted(by_id)]
     if own_cache:
         cache.save()
         cache.close()
     return report
+
+
+_SECOND = {"ack": "a second acknowledgement", "report": "a second report"}
+
+
+def _claim(
+    by_id: dict[str, OrderPairing],
+    digests: dict[str, str],
+    report: PairingReport,
+    rel: str,
+    f: dict[str, Any],
+    *,
+    role: str,
+) -> OrderPairing | None:
+    """Attach the ack or report at ``rel`` to the order it cites, checking the order's digest.
+
+    Returns the order, or None when it cites no order here (an orphan) or the order
+    already has one (a problem on the order).
+    """
+    target = by_id.get(f["order_id"])
+    if target is None:
+        report.orphans.append(Orphan(rel, f["order_id"], "cites an order that is not here"))
+        return None
+    _check_order_digest(target, rel, f, digests[f["order_id"]])
+    first = getattr(target, role)
+    if first is not None:
+        target.problems.append(f"{rel}: {_SECOND[role]} (first: {first})")
+        return None
+    setattr(target, role, rel)
+    return target
 
 
 def _check_order_digest(target: OrderPairing, rel: str, f: dict[str, Any], sha: str) -> None:

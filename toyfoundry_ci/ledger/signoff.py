@@ -9,6 +9,7 @@ act by a reviewer who is not the author of the commit that added the evidence.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -44,12 +45,8 @@ def seal_local(
 ) -> list[SealResult]:
     """Seal the orders' entries as reviewed by ``reviewer`` at ``commit`` (default HEAD)."""
     reviewed = commit or git(layout.root, "rev-parse", "HEAD").strip()
-    results = []
-    for order_id in order_ids:
-        entry = _pending_entry(layout, order_id)
-        if entry is None:
-            results.append(_already(layout, order_id))
-            continue
+
+    def not_the_author(order_id: str) -> None:
         author = _evidence_author(layout, order_id)
         if reviewer.casefold() in {a.casefold() for a in author}:
             raise RefusedError(
@@ -57,15 +54,9 @@ def seal_local(
                 " sign it off",
                 hint="ask someone who did not write the evidence to review and sign off",
             )
-        signoff = SignOff(
-            state="sealed", method="local", reviewer=reviewer, at=now(), commit=reviewed
-        )
-        write_entry(layout, entry.model_copy(update={"signoff": signoff}))
-        results.append(SealResult(order_id, True, signoff))
-    sealed = [layout.ledger_entry_file(r.order_id) for r in results if r.sealed]
-    if sealed:
-        update_index(layout, sealed)
-    return results
+
+    signoff = SignOff(state="sealed", method="local", reviewer=reviewer, at=now(), commit=reviewed)
+    return _seal(layout, order_ids, signoff, check=not_the_author)
 
 
 def seal_demo(layout: Layout, order_ids: list[str], reviewer: str) -> list[SealResult]:
@@ -128,14 +119,25 @@ def seal_from_pull_request(
     return _seal(layout, order_ids, signoff)
 
 
-def _seal(layout: Layout, order_ids: list[str], signoff: SignOff) -> list[SealResult]:
-    """Seal each order's pending entry with ``signoff``; rebuild the index if any changed."""
+def _seal(
+    layout: Layout,
+    order_ids: list[str],
+    signoff: SignOff,
+    *,
+    check: Callable[[str], None] | None = None,
+) -> list[SealResult]:
+    """Seal each order's pending entry with ``signoff``; re-index the entries sealed.
+
+    ``check`` runs before each pending entry is sealed and refuses by raising.
+    """
     results = []
     for order_id in order_ids:
         entry = _pending_entry(layout, order_id)
         if entry is None:
             results.append(_already(layout, order_id))
             continue
+        if check is not None:
+            check(order_id)
         write_entry(layout, entry.model_copy(update={"signoff": signoff}))
         results.append(SealResult(order_id, True, signoff))
     sealed = [layout.ledger_entry_file(r.order_id) for r in results if r.sealed]
