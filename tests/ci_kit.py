@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import FIXTURES, REPO_ROOT, git
+from tests.conftest import FIXTURES, committed, git
 from tests.github_server import GitHubServer, Repo
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import rebuild_index
@@ -95,7 +95,7 @@ def merge_pr(
     for order_id in orders:  # the sample's own pending entries, as its parade wrote them
         entry = f"exchange/ledger/entries/{order_id}.json"
         (factory / entry).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO_ROOT / entry, factory / entry)
+        shutil.copy2(committed() / entry, factory / entry)
     rebuild_index(layout)
     git(factory, "add", "-A")
     git(factory, "commit", "-qm", f"Parade {', '.join(orders)}")

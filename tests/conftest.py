@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import io
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +23,7 @@ settings.load_profile("toyfoundry")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path(__file__).resolve().parent / "examples"
-FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # Folders of a factory repository that the sample content lives in.
 SAMPLE_FOLDERS = (
@@ -67,19 +72,41 @@ def init_repo(path: Path) -> Path:
     return path
 
 
+@functools.cache
+def committed() -> Path:
+    """This repository's committed tree (``git archive HEAD``), extracted once per process.
+
+    Tests build factories from what is committed, never from a working tree that a user (or a
+    demo run) may have changed. Outside a git checkout (an unpacked sdist) the tree is used.
+    """
+    proc = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "archive", "--format=tar", "HEAD"],
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return REPO_ROOT
+    root = Path(tempfile.mkdtemp(prefix="toyfoundry-committed-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        tar.extractall(root, filter="data")
+    return root
+
+
 def make_factory(repo: Path, *, ledger: bool = True) -> Path:
     """A git repository at ``repo`` holding this repository's sample factory, committed.
 
     ``ledger=False`` leaves out the ledger: the evidence is there, nothing is entered yet.
     """
     init_repo(repo)
+    sample = committed()
     for folder in SAMPLE_FOLDERS:
-        src = REPO_ROOT / folder
+        src = sample / folder
         if src.exists():
             shutil.copytree(src, repo / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for name in SAMPLE_FILES:
-        if (REPO_ROOT / name).exists():
-            shutil.copy2(REPO_ROOT / name, repo / name)
+        if (sample / name).exists():
+            shutil.copy2(sample / name, repo / name)
     if not ledger:
         shutil.rmtree(repo / "exchange" / "ledger")
     git(repo, "add", "-A")

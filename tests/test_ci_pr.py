@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from tests.ci_kit import mirror
-from tests.conftest import FIXTURES, REPO_ROOT, git, run_cli
+from tests.conftest import FIXTURES, committed, git, run_cli
 from tests.github_server import GitHubServer
 from toyfoundry_ci.actions.comment import MARKER
 from toyfoundry_ci.actions.pr import BOT_MESSAGE
@@ -110,7 +110,7 @@ def _pr_with_stale_index(factory: Path) -> tuple[str, str]:
     base = git(factory, "rev-parse", "HEAD").strip()
     git(factory, "checkout", "-q", "-b", "changes")
     entries = factory / "exchange" / "ledger" / "entries"
-    shutil.copytree(REPO_ROOT / "exchange" / "ledger" / "entries", entries)
+    shutil.copytree(committed() / "exchange" / "ledger" / "entries", entries)
     git(factory, "add", "-A")
     git(factory, "commit", "-q", "-m", "Enter the orders")
     return base, git(factory, "rev-parse", "HEAD").strip()

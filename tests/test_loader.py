@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, REPO_ROOT
+from tests.conftest import EXAMPLES, committed
 from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.validation.checker import check_file
 from toyfoundry_ci.validation.reporting import report_text
@@ -31,7 +31,7 @@ def test_each_invalid_example_reports_its_error_line(case: Path) -> None:
 
 
 def test_sample_batch_loads() -> None:
-    for path in sorted((REPO_ROOT / "exchange").rglob("*.json")):
+    for path in sorted((committed() / "exchange").rglob("*.json")):
         assert not isinstance(read_artifact(path), ParseError), path
 
 

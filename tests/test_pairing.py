@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import committed, run_cli
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.pairing import pair
 from toyfoundry_ci.ledger.render import pairing_json
@@ -67,12 +67,13 @@ def test_pairing_does_not_depend_on_the_order_files_appear_in(
     tmp_path_factory: object, order: list[str]
 ) -> None:
     root = Path(tmp_path_factory.mktemp("perm"))  # type: ignore[attr-defined]
+    sample = committed() / "exchange"
     for folder, prefix in (("orders", ""), ("acknowledgements", "ACK-"), ("reports", "RPT-")):
         (root / "exchange" / folder).mkdir(parents=True)
         for order_id in order:  # creation order changes inode and directory order
             name = f"{prefix}{order_id}.json"
-            shutil.copy2(REPO_ROOT / "exchange" / folder / name, root / "exchange" / folder / name)
+            shutil.copy2(sample / folder / name, root / "exchange" / folder / name)
     report = pair(Layout(root))
     assert report.ok
-    baseline = pair(Layout(REPO_ROOT))
+    baseline = pair(Layout(committed()))
     assert pairing_json(report) == pairing_json(baseline)

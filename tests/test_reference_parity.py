@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.conftest import EXAMPLES, REPO_ROOT
+from tests.conftest import EXAMPLES, REPO_ROOT, committed
 from toyfoundry_ci.base.kinds import iter_repo_artifacts, kind_for_path
 from toyfoundry_ci.validation.schemas import compiled_validator, load_schema
 
@@ -38,8 +38,8 @@ def _mutations(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _corpus() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path in iter_repo_artifacts(REPO_ROOT):
-        kind = kind_for_path(path.relative_to(REPO_ROOT))
+    for path in iter_repo_artifacts(committed()):
+        kind = kind_for_path(path.relative_to(committed()))
         assert kind is not None
         doc = json.loads(path.read_text(encoding="utf-8"))
         for i, variant in enumerate(_mutations(doc)):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import REPO_ROOT, committed, run_cli
 from toyfoundry_ci.base.kinds import KINDS, iter_repo_artifacts, kind_for_path
 from toyfoundry_ci.models import ARTIFACT_MODELS
 
@@ -60,8 +60,8 @@ def test_older_pivots_stay_in_the_registry(tmp_path: Path) -> None:
 
 
 def test_sample_artifacts_round_trip_through_the_models() -> None:
-    for path in iter_repo_artifacts(REPO_ROOT):
-        kind = kind_for_path(path.relative_to(REPO_ROOT))
+    for path in iter_repo_artifacts(committed()):
+        kind = kind_for_path(path.relative_to(committed()))
         assert kind is not None
         doc = json.loads(path.read_text(encoding="utf-8"))
         model = ARTIFACT_MODELS[kind].model_validate(doc)
@@ -110,7 +110,7 @@ def test_wheel_validates_outside_the_checkout(tmp_path: Path) -> None:
     )
     elsewhere = tmp_path / "elsewhere" / "exchange" / "orders"
     elsewhere.mkdir(parents=True)
-    shutil.copy2(REPO_ROOT / "exchange" / "orders" / "ALFA-2026-0001.json", elsewhere)
+    shutil.copy2(committed() / "exchange" / "orders" / "ALFA-2026-0001.json", elsewhere)
     probe = (
         "import sys, toyfoundry_ci\n"
         "print(toyfoundry_ci.__file__)\n"
