@@ -32,7 +32,8 @@ def _start(*args: str, cwd: Path) -> subprocess.Popen[str]:
 
 @pytest.mark.slow  # two demo shifts at once
 def test_two_shifts_on_one_checkout_one_refuses_nothing_corrupted(factory: Path) -> None:
-    first = _start("shift", "--demo", cwd=factory)
+    outer, factory = factory, factory / ".toyfoundry" / "demo" / "factory"
+    first = _start("shift", "--demo", cwd=outer)
     lock = factory / ".toyfoundry" / "lock"
     deadline = time.monotonic() + 60
     while f"pid {first.pid}: shift" not in (lock.read_text() if lock.exists() else ""):
@@ -40,7 +41,7 @@ def test_two_shifts_on_one_checkout_one_refuses_nothing_corrupted(factory: Path)
         time.sleep(0.01)
     first.send_signal(signal.SIGSTOP)  # paused mid-shift, holding the lock: a sure overlap
     try:
-        second = _start("shift", "--demo", cwd=factory)
+        second = _start("shift", "--demo", cwd=outer)
         second.wait(timeout=120)
     finally:
         first.send_signal(signal.SIGCONT)
@@ -58,7 +59,7 @@ def test_two_shifts_on_one_checkout_one_refuses_nothing_corrupted(factory: Path)
     hub = factory / ".toyfoundry" / "hub"
     assert len(list((hub / "receipts").glob("*.json"))) == 1
 
-    again = run_cli("shift", "--demo", cwd=factory)
+    again = run_cli("shift", "--demo", cwd=outer)
     assert again.returncode == 0 and "nothing new this shift" in again.stdout
 
 

@@ -1,4 +1,4 @@
-"""`toyfoundry shift --demo` end to end on the embedded hub, twice."""
+"""`toyfoundry shift --demo` end to end on the embedded hub of its scratch factory, twice."""
 
 from __future__ import annotations
 
@@ -7,16 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import git, run_cli
 
 
 @pytest.mark.slow
 def test_demo_shift_graduates_a_lot_then_finds_nothing_new(factory: Path) -> None:
+    (factory / "README.md").write_text("# edited, not committed\n", encoding="utf-8")
+    before = git(factory, "status", "--porcelain")
     first = run_cli("shift", "--demo", cwd=factory)
 
     assert first.returncode == 0, first.stdout + first.stderr
     assert "demo batch       done         3" in first.stdout
     assert "promote (push)   done         3" in first.stdout
+    assert "demo factory: .toyfoundry/demo/factory" in first.stdout
+    # The factory it was run from is exactly as it was; the demo's copy is of the last commit.
+    assert git(factory, "status", "--porcelain", "--ignored=no") == before
+    assert not (factory / ".toyfoundry" / "hub").exists()
+    factory = factory / ".toyfoundry" / "demo" / "factory"
+    assert (factory / "README.md").read_text(encoding="utf-8") != "# edited, not committed\n"
     hub = factory / ".toyfoundry" / "hub"
     (receipt,) = (hub / "receipts").glob("*.json")
     assert len(json.loads(receipt.read_text())["items"]) == 9
@@ -27,7 +35,7 @@ def test_demo_shift_graduates_a_lot_then_finds_nothing_new(factory: Path) -> Non
     assert all(e["signoff"]["reviewer"].startswith("Demo Reviewer") for e in demo)
     assert run_cli("validate", cwd=factory).returncode == 0
 
-    second = run_cli("shift", "--demo", cwd=factory)
+    second = run_cli("shift", "--demo", cwd=factory.parent.parent.parent)
 
     assert second.returncode == 0, second.stdout + second.stderr
     assert "nothing new this shift" in second.stdout
@@ -37,3 +45,16 @@ def test_demo_shift_graduates_a_lot_then_finds_nothing_new(factory: Path) -> Non
         ("pull", "nothing-new"),
         ("push", "nothing-new"),
     ]
+
+
+def test_demo_needs_a_commit_to_copy_and_refuses_another_hub(tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    git(bare, "init", "-q")
+    no_commit = run_cli("shift", "--demo", cwd=bare)
+    assert no_commit.returncode == 1
+    assert "has none" in no_commit.stderr and "git commit" in no_commit.stderr
+    assert not (bare / ".toyfoundry").exists()
+
+    other = run_cli("shift", "--demo", "--hub", str(tmp_path / "hub"), cwd=bare)
+    assert other.returncode == 1 and "drop --hub" in other.stderr

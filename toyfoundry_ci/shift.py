@@ -5,6 +5,7 @@ final gate -> promote (push). Each step is the same function its own command run
 shift that finds nothing new changes nothing and says so. ``demo`` seeds the embedded hub
 with a demo Alfa batch when it is empty and signs off what the shift paraded as an explicit
 demo reviewer, recorded in the ledger with method ``demo``: no pull request exists there.
+The demo runs in a scratch copy of the factory (``exchange/demo.py``), never in the factory.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.lock import repository_lock
-from toyfoundry_ci.exchange.demo import DEMO_REVIEWER, seed_demo_batch
+from toyfoundry_ci.exchange.demo import DEMO_HUB, DEMO_REVIEWER, demo_factory, seed_demo_batch
 from toyfoundry_ci.exchange.pull import pull
 from toyfoundry_ci.exchange.push import push
 from toyfoundry_ci.foundry.cadence import StageResult
@@ -48,6 +49,7 @@ class Step:
 class ShiftResult:
     hub: str
     lot: str
+    factory: Layout
     steps: list[Step] = field(default_factory=list)
 
     @property
@@ -70,22 +72,28 @@ def run_shift(
     demo: bool = False,
     progress: Progress | None = None,
 ) -> ShiftResult:
-    """Run one shift; every step's outcome lands in the result, a stop ends it early."""
+    """Run one shift; every step's outcome lands in the result, a stop ends it early.
+
+    With ``demo`` the shift runs in the scratch demo factory (``result.factory``) instead.
+    """
+    if demo:
+        if hub is not None:
+            raise RefusedError(
+                "--demo runs on the embedded hub of its scratch factory, not on --hub",
+                hint="drop --hub, or drop --demo to run a real shift on that hub",
+            )
+        layout, hub = demo_factory(layout), DEMO_HUB
     config = settings(layout, hub)
     backend = open_hub(layout, config.spec)
     lot = "shift-" + now().strftime("%Y%m%dT%H%M%SZ")
-    out = ShiftResult(hub=backend.display, lot=lot)
+    out = ShiftResult(hub=backend.display, lot=lot, factory=layout)
     say = progress or (lambda _step: None)
     with repository_lock(layout.root, purpose="shift"):
         say("warm start")
         if not _gate(layout, out, "warm start"):
             return out
         if demo:
-            if not isinstance(backend, FolderHub):
-                raise RefusedError(
-                    "--demo seeds the embedded folder hub only",
-                    hint="drop --hub (or point it at a folder) to run the demo",
-                )
+            assert isinstance(backend, FolderHub)  # noqa: S101 - DEMO_HUB is a folder
             seeded = seed_demo_batch(layout, backend)
             if seeded:
                 out.steps.append(Step("demo batch", "done", "seeded the embedded hub", len(seeded)))

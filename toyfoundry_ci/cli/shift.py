@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -26,7 +27,10 @@ _MARK = {
 @click.option(
     "--demo",
     is_flag=True,
-    help="Seed the embedded hub with a demo Alfa batch when empty; sign off as a demo reviewer.",
+    help=(
+        "Run in a scratch copy of this factory (.toyfoundry/demo/factory, git-ignored): seed "
+        "its embedded hub with a demo Alfa batch, sign off as a demo reviewer."
+    ),
 )
 def shift(hub: str | None, root: str, demo: bool) -> None:
     """Warm start, pull, forge, drill, parade, purge, sign-off, final gate, promote."""
@@ -49,6 +53,12 @@ def shift(hub: str | None, root: str, demo: bool) -> None:
         click.echo(f"shift {result.lot} on {result.hub}")
         for step in result.steps:
             click.echo(f"  {step.name:<16} {_MARK[step.status]:<8} {step.count:>5}  {step.detail}")
+    if demo:
+        where = os.path.relpath(result.factory.root)
+        click.echo(
+            f"demo factory: {where} (a git-ignored scratch copy of the last commit; "
+            "this factory is unchanged; delete .toyfoundry/demo to start over)"
+        )
     if result.stopped:
         click.echo(f"shift stopped at {result.stopped.name}: {result.stopped.detail}", err=True)
     elif result.nothing_new:

@@ -1,18 +1,63 @@
-"""The demo Alfa batch: directives High Command would send, for a hub that is still empty."""
+"""The demo: a scratch copy of the factory, and the Alfa batch High Command would send it.
+
+``toyfoundry shift --demo`` never touches the factory it is run from: it clones the factory's
+last commit into ``.toyfoundry/demo/factory`` (git-ignored by a ``.gitignore`` of its own one
+level up, so the nested repository is invisible to the outer one) and runs the shift there,
+on that copy's embedded hub. A second run reuses the copy and finds nothing new; deleting
+``.toyfoundry/demo`` starts over.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import timedelta
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.clock import now
+from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.hub.folder import FolderHub
+from toyfoundry_ci.ledger._git import git
 from toyfoundry_ci.models.exchange import Order
 
 DEMO_SKUS = ("TOY-ROBOT-01", "TOY-TRAIN-02", "TOY-KITE-03")
 DEMO_REVIEWER = "Demo Reviewer (toyfoundry shift --demo)"
+DEMO_HOME = (".toyfoundry", "demo")
+DEMO_HUB = ".toyfoundry/hub"
+
+
+def demo_factory(layout: Layout) -> Layout:
+    """The scratch factory the demo runs in, cloned from ``layout``'s last commit on first use."""
+    home = layout.root.resolve().joinpath(*DEMO_HOME)
+    scratch = home / "factory"
+    if (scratch / ".git").is_dir():
+        return Layout(scratch)
+    try:
+        git(layout.root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    except RefusedError:
+        raise RefusedError(
+            f"the demo runs on a copy of this factory's last commit, and {layout.root} has none",
+            hint="commit the factory first: git init && git add -A && git commit -m 'Scaffold'",
+        ) from None
+    home.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(
+        home / ".gitignore", b"# toyfoundry shift --demo: scratch, never committed\n*\n"
+    )
+    staging = home / f"factory.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    # A shallow clone holds the committed tree and nothing of the user's working tree.
+    source = layout.root.resolve().as_uri()
+    git(home, "clone", "--quiet", "--depth", "1", "--no-tags", "--", source, staging.name)
+    git(staging, "remote", "remove", "origin")  # a demo must never push back by accident
+    try:
+        staging.rename(scratch)
+    except OSError:  # another demo run made it meanwhile: use that one
+        shutil.rmtree(staging, ignore_errors=True)
+        if not (scratch / ".git").is_dir():
+            raise
+    return Layout(scratch)
 
 
 def seed_demo_batch(layout: Layout, hub: FolderHub, count: int = 3) -> list[str]:
