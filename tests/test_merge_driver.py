@@ -92,6 +92,6 @@ def test_the_driver_refuses_a_missing_file_and_writes_nothing(factory: Path) -> 
     )  # fmt: skip
     assert proc.returncode == 1
     assert "gone.json: no such file" in proc.stderr
-    assert "hint: git runs it during a merge" in proc.stderr
+    assert "registered by `toyfoundry hooks install`" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert current.read_bytes() == layout.ledger_index.read_bytes()

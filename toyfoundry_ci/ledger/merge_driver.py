@@ -53,8 +53,8 @@ def _rows(path: Path) -> dict[str, dict[str, Any]]:
     except FileNotFoundError:
         raise RefusedError(
             f"{path}: no such file; the merge driver needs git's three versions of the index",
-            hint="git runs it during a merge as `... ledger merge-driver %O %A %B`;"
-            " register it with `toyfoundry hooks install`",
+            hint="git passes them during a merge (`toyfoundry ledger merge-driver %O %A %B`,"
+            " registered by `toyfoundry hooks install`)",
         ) from None
     if not data.strip():
         return {}  # git passes an empty file for a side that has no index
