@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,10 @@ def test_init_writes_the_skeleton_with_local_hooks_and_refuses_to_overwrite(
     assert not (target / ".github").exists()
     assert "workflows left out: add them later with `toyfoundry init" in proc.stdout
     assert "--action-ref <40-hex commit>`" in proc.stdout
+    # The next steps name this very toyfoundry, so they work with the venv off PATH.
+    steps = proc.stdout.split("next:\n", 1)[1].splitlines()
+    assert steps[0].strip().startswith("git -C ") and steps[0].endswith(" init -b main")
+    assert f"{shlex.quote(sys.executable)} -m toyfoundry_ci hooks install --root" in steps[1]
 
     again = run_cli("init", str(target))
     assert again.returncode == 0
