@@ -8,6 +8,7 @@ user would, without this checkout on PYTHONPATH (the hook runs its own installed
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,24 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
 def hook_env() -> dict[str, str]:
     # The hook environment must run its own installed copy, as in another repository.
     return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def person_env() -> dict[str, str]:
+    """A person's shell: the venv that runs the tests is not on PATH, nor on PYTHONPATH."""
+    venv_bin = str(Path(sys.executable).parent)
+    path = [p for p in os.environ["PATH"].split(os.pathsep) if p and p != venv_bin]
+    return hook_env() | {"PATH": os.pathsep.join(path)}
+
+
+def venv_stub(folder: Path) -> Path:
+    """``folder/.venv/bin/{python,toyfoundry}``: a venv as a person made it, running this one."""
+    bin_dir = folder / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name, args in (("python", ""), ("toyfoundry", " -m toyfoundry_ci")):
+        script = bin_dir / name
+        script.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)}{args} "$@"\n')
+        script.chmod(0o755)
+    return bin_dir
 
 
 def pre_commit(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

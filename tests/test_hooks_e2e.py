@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, REPO_ROOT, git, run_cli
+from tests.exchange_kit import put_directives
 from tests.fixtures_hooks import commit, hook_env, pre_commit
 
 pytestmark = pytest.mark.slow
@@ -85,3 +86,32 @@ def test_commits_through_the_installed_hooks(factory: Path, hook_repo: tuple[Pat
     assert "FAIL  docs-present" in shown
     assert "RUNBOOK.md: missing" in shown
     assert git(factory, "log", "--format=%s").splitlines()[0] == "Mirror ALFA-2026-0004"
+
+
+def test_everything_a_shift_writes_commits_through_the_hook_repository(
+    factory: Path, hook_repo: tuple[Path, str]
+) -> None:
+    repo, rev = hook_repo
+    (factory / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n"
+        "      [{id: toyfoundry-validate}, {id: toyfoundry-ledger-index},"
+        " {id: toyfoundry-readiness}]\n"
+    )
+    (factory / ".gitignore").write_text(".toyfoundry/hub/\n.toyfoundry/telemetry/quilt/raw/\n")
+    installed = run_cli("hooks", "install", cwd=factory, env=hook_env())
+    assert installed.returncode == 0, installed.stderr
+    git(factory, "add", "-A")
+    assert commit(factory, "Use the toyfoundry hooks").returncode == 0
+    put_directives(factory / ".toyfoundry/hub", ["ALFA-2027-0001", "ALFA-2027-0002"])
+    shifted = run_cli("shift", cwd=factory, env=hook_env())
+    assert shifted.returncode == 0, shifted.stdout + shifted.stderr
+
+    git(factory, "add", "-A")
+    staged = git(factory, "diff", "--cached", "--name-only").split()
+    exports = [p for p in staged if p.startswith(".toyfoundry/telemetry/quilt/exports/")]
+    assert {p.rsplit(".", 2)[-2] for p in exports} >= {"manifest", "quilt"}
+    assert any(p.endswith(".quilt.json") for p in exports)
+    done = commit(factory, "Shift: ALFA-2027-0001, ALFA-2027-0002")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Failed" not in done.stdout + done.stderr
+    assert git(factory, "status", "--porcelain") == ""

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
+from tests.conftest import git, run_cli
 from tests.ledger_helpers import copy_order, parade_entry
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import index_is_current, rebuild_index
@@ -23,8 +22,8 @@ def factory(unentered_factory: Path) -> Path:
 
 def setup(factory: Path) -> Layout:
     layout = Layout(factory)
-    assert register_merge_driver(factory, f"{sys.executable} -m toyfoundry_ci")
-    assert not register_merge_driver(factory, f"{sys.executable} -m toyfoundry_ci")
+    assert register_merge_driver(factory)
+    assert not register_merge_driver(factory)
     parade_entry(layout, "ALFA-2026-0001")
     rebuild_index(layout)
     git(factory, "add", "-A")
@@ -81,3 +80,18 @@ def test_branches_adding_the_same_order_conflict(factory: Path) -> None:
     assert "exchange/ledger/entries/ALFA-2026-0101.json" in unmerged
     assert "exchange/ledger/index.json" in unmerged
     assert "both sides changed ALFA-2026-0101" in proc.stderr + proc.stdout
+
+
+def test_the_driver_refuses_a_missing_file_and_writes_nothing(factory: Path) -> None:
+    layout = setup(factory)
+    current = factory / "current.json"
+    current.write_bytes(layout.ledger_index.read_bytes())
+    proc = run_cli(
+        "ledger", "merge-driver", "gone.json", str(current), str(layout.ledger_index),
+        cwd=factory,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "gone.json: no such file" in proc.stderr
+    assert "registered by `toyfoundry hooks install`" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert current.read_bytes() == layout.ledger_index.read_bytes()

@@ -1,9 +1,11 @@
 """``toyfoundry init``: a new factory repository that passes readiness and its hooks at once.
 
-The files come from templates shipped inside the package (``templates/init``; a leading
-``_`` in a template's name stands for the ``.`` of a dotfile, so packaging keeps it). Nothing
-that exists is overwritten: a file already there is left as it is and reported, so a re-run
-on a scaffolded repository says there is nothing to do.
+The files come from templates shipped inside the package (``templates/``; a leading ``_`` in
+a template's name stands for the ``.`` of a dotfile, so packaging keeps it): ``init`` always,
+``local-hooks`` or ``hook-repo`` for the pre-commit config, ``workflows`` when the action is
+pinned. Nothing that exists is overwritten: a file already there is left as it is and
+reported, so a re-run on a scaffolded repository says there is nothing to do (or adds only
+what was left out, such as the workflows).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from pathlib import Path
 from toyfoundry_ci import __version__
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.errors import ToyfoundryError
+from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX
 
-HOOK_REPOSITORY = "https://github.com/toyfoundry/toyfoundry-ci"
 ACTION = "toyfoundry/toyfoundry-ci"
-# The folders of DESIGN §3 that start empty; a .gitkeep keeps each in the first commit.
-# exchange/orders/ is left to the first `toyfoundry pull`: only pulled files belong there.
+# The folders of DESIGN §3 that start empty; a .gitkeep keeps each in the first commit (and
+# so in every clone). exchange/orders/ keeps its README.md, which says it is a mirror.
 FOLDERS = (
     "exchange/acknowledgements",
     "exchange/reports",
@@ -34,6 +36,8 @@ FOLDERS = (
     "planning/storyboard",
     "logs",
 )
+# Templates written executable (git records the mode, so every clone runs them).
+EXECUTABLE = ("hooks/python",)
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -41,9 +45,9 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 @dataclass(frozen=True, slots=True)
 class InitOptions:
     factory: str
-    action_ref: str
-    hook_repo: str = HOOK_REPOSITORY
-    hook_rev: str = f"v{__version__}"
+    action_ref: str | None = None  # None: the workflows are left out
+    hook_repo: str | None = None  # None: local hooks run the recorded interpreter
+    hook_rev: str | None = None
     action: str = ACTION
 
 
@@ -65,27 +69,23 @@ def default_factory_name(root: Path) -> str:
 
 def scaffold(root: Path, options: InitOptions) -> InitResult:
     """Write the factory skeleton under ``root``; never overwrite a file that exists."""
-    if not _SHA.match(options.action_ref):
-        raise ToyfoundryError(
-            f"--action-ref {options.action_ref!r} is not a full commit SHA",
-            hint="pin the action by the 40-hex commit of the toyfoundry-ci release you use",
-        )
-    if not _NAME.match(options.factory):
-        raise ToyfoundryError(
-            f"factory name {options.factory!r} is not lower-case letters, digits and dashes",
-            hint="pass --factory my-factory",
-        )
+    _check(options)
     values = {
         "@@FACTORY@@": options.factory,
-        "@@HOOK_REPO@@": options.hook_repo,
-        "@@HOOK_REV@@": options.hook_rev,
+        "@@HOOK_REPO@@": options.hook_repo or "",
+        "@@HOOK_REV@@": options.hook_rev or "",
         "@@ACTION@@": options.action,
-        "@@ACTION_REF@@": options.action_ref,
+        "@@ACTION_REF@@": options.action_ref or "",
         "@@VERSION@@": f"v{__version__}",
+        "@@ARTIFACT_FILES@@": ARTIFACT_FILES_REGEX,
     }
-    result = InitResult(root)
-    planned = dict(_templates(files("toyfoundry_ci") / "templates" / "init", ""))
+    trees = ["init", "hook-repo" if options.hook_repo else "local-hooks"]
+    if options.action_ref:
+        trees.append("workflows")
+    templates = files("toyfoundry_ci") / "templates"
+    planned = {rel: data for tree in trees for rel, data in _templates(templates / tree, "")}
     planned.update({f"{folder}/.gitkeep": b"" for folder in FOLDERS})
+    result = InitResult(root)
     for rel, data in sorted(planned.items()):
         target = root / rel
         if target.exists() or target.is_symlink():
@@ -95,8 +95,29 @@ def scaffold(root: Path, options: InitOptions) -> InitResult:
         for token, value in values.items():
             text = text.replace(token, value)
         write_bytes_atomic(target, text.encode("utf-8"))
+        if rel in EXECUTABLE:
+            mode = target.stat().st_mode
+            target.chmod(mode | (mode & 0o444) >> 2)  # executable wherever readable
         result.created.append(rel)
     return result
+
+
+def _check(options: InitOptions) -> None:
+    if options.action_ref is not None and not _SHA.match(options.action_ref):
+        raise ToyfoundryError(
+            f"--action-ref {options.action_ref!r} is not a full commit SHA",
+            hint="pin the action by the 40-hex commit of the toyfoundry-ci release you use",
+        )
+    if (options.hook_repo is None) != (options.hook_rev is None):
+        raise ToyfoundryError(
+            "--hook-repo and --hook-rev go together: a hook repository and a rev it has",
+            hint="pass both, or neither for local hooks that run the installed toyfoundry-ci",
+        )
+    if not _NAME.match(options.factory):
+        raise ToyfoundryError(
+            f"factory name {options.factory!r} is not lower-case letters, digits and dashes",
+            hint="pass --factory my-factory",
+        )
 
 
 def _templates(folder: Traversable, prefix: str) -> list[tuple[str, bytes]]:

@@ -72,12 +72,21 @@ HUB_LOCATIONS: tuple[Location, ...] = (
 
 _ALL = REPO_LOCATIONS + HUB_LOCATIONS
 
-# The pre-commit hook's `files` regex covers the same folders.
-ARTIFACT_FILES_REGEX = (
-    r"^(exchange/(orders|acknowledgements|reports|ledger)/|outbox/(orders|acks|reports)/"
-    r"|planning/toyfoundry/(blueprints|recipes)/|\.toyfoundry/telemetry/quilt/exports/"
-    r"|logs/(ops_readiness|exchange_all)\.json$)"
-)
+
+def _files_regex(locations: tuple[Location, ...]) -> str:
+    """A regex matching exactly the repository paths of ``locations``, from the root."""
+    glob = {"*": "[^/]*", "?": "[^/]", ".": r"\."}
+    alternatives = [
+        loc.folder.replace(".", r"\.") + "/" + "".join(glob.get(c, c) for c in loc.pattern)
+        for loc in locations
+    ]
+    return "^(" + "|".join(alternatives) + ")$"
+
+
+# The pre-commit hook's `files` regex: the artifacts and nothing else (the quilt's CSV, JSON
+# and SVG data beside a manifest are not artifacts; the manifest vouches for them by checksum).
+# The hook manifests carry it verbatim; a test keeps them equal.
+ARTIFACT_FILES_REGEX = _files_regex(REPO_LOCATIONS)
 
 
 # Files above this many bytes are refused unread (untrusted input must not exhaust memory).

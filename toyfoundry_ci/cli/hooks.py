@@ -17,7 +17,11 @@ def hooks() -> None:
 @hooks.command("install")
 @root_option()
 def install_cmd(root: str) -> None:
-    """Run `pre-commit install` and register the ledger index merge driver."""
+    """Run `pre-commit install` and register the ledger index merge driver.
+
+    Both run by this interpreter's absolute path (recorded as `toyfoundry.python` for
+    hooks/python), so commits and merges work without the venv on PATH.
+    """
     from toyfoundry_ci.readiness.hooks import install_hooks
 
     done = install_hooks(Path(root).resolve())

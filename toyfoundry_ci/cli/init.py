@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 
 import click
@@ -12,33 +14,57 @@ import click
 @click.option("--factory", help="The factory's name (default: the directory's name).")
 @click.option(
     "--action-ref",
-    required=True,
-    help="Full commit SHA of toyfoundry-ci the workflows pin its action to.",
+    default=None,
+    help="Full commit SHA of toyfoundry-ci to pin the GitHub workflows' action to"
+    " (without it, the workflows are left out).",
 )
-@click.option("--hook-repo", default=None, help="The pre-commit hook repository URL.")
-@click.option("--hook-rev", default=None, help="Its rev (default: this version's tag).")
+@click.option(
+    "--hook-repo",
+    default=None,
+    help="A pre-commit hook repository to use instead of local hooks (with --hook-rev).",
+)
+@click.option("--hook-rev", default=None, help="The tag or commit of --hook-repo to use.")
 def init(
     directory: Path,
     factory: str | None,
-    action_ref: str,
+    action_ref: str | None,
     hook_repo: str | None,
     hook_rev: str | None,
 ) -> None:
-    """Scaffold a factory repository: folders, docs, config, hooks, workflows."""
+    """Scaffold a factory repository: folders, docs, catalogue, config, hooks, workflows."""
     from toyfoundry_ci.scaffold import InitOptions, default_factory_name, scaffold
 
-    extra = {"hook_repo": hook_repo, "hook_rev": hook_rev}
     options = InitOptions(
         factory=factory or default_factory_name(directory),
         action_ref=action_ref,
-        **{k: v for k, v in extra.items() if v},
+        hook_repo=hook_repo,
+        hook_rev=hook_rev,
     )
     result = scaffold(directory, options)
     for rel in result.created:
         click.echo(f"created  {rel}")
     if result.nothing_to_do:
         click.echo(f"{directory}: already scaffolded; nothing to do")
-        return
-    if result.kept:
+    elif result.kept:
         click.echo(f"kept {len(result.kept)} existing file(s) as they were")
-    click.echo("next: git init && git add -A && pre-commit install && git commit")
+    if action_ref is None and not (directory / ".github" / "workflows").is_dir():
+        click.echo(
+            "workflows left out: add them later with"
+            f" `toyfoundry init {shlex.quote(str(directory))} --action-ref <40-hex commit>`"
+        )
+    if not result.nothing_to_do:
+        click.echo("next:\n" + "\n".join(f"  {step}" for step in _next_steps(directory)))
+
+
+def _next_steps(directory: Path) -> list[str]:
+    """The commands that make the scaffold a repository, with this very toyfoundry."""
+    from toyfoundry_ci.ledger.merge_driver import interpreter_command
+
+    program = Path(sys.argv[0])
+    me = shlex.quote(str(program)) if program.name == "toyfoundry" else interpreter_command()
+    where = shlex.quote(str(directory))
+    return [
+        f"git -C {where} init -b main",
+        f"{me} hooks install --root {where}",
+        f'cd {where} && git add -A && git commit -m "Scaffold the factory"',
+    ]

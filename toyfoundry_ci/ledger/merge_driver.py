@@ -8,7 +8,9 @@ the same order's row differently conflict, exactly when their entry files confli
 
 from __future__ import annotations
 
+import shlex
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +18,11 @@ import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.ledger._git import git
 from toyfoundry_ci.ledger.index import render_index
 
 DRIVER = "toyfoundry-ledger"
+DRIVER_NAME = "toyfoundry ledger index: rebuilt from the entries, never merged by hand"
 ATTRIBUTE_LINE = f"exchange/ledger/index.json merge={DRIVER}"
 
 
@@ -47,7 +51,11 @@ def _rows(path: Path) -> dict[str, dict[str, Any]]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return {}
+        raise RefusedError(
+            f"{path}: no such file; the merge driver needs git's three versions of the index",
+            hint="git passes them during a merge (`toyfoundry ledger merge-driver %O %A %B`,"
+            " registered by `toyfoundry hooks install`)",
+        ) from None
     if not data.strip():
         return {}  # git passes an empty file for a side that has no index
     try:
@@ -60,31 +68,47 @@ def _rows(path: Path) -> dict[str, dict[str, Any]]:
         ) from exc
 
 
-def register_merge_driver(repo_root: Path, command: str = "toyfoundry") -> bool:
-    """Register the driver in the repository's git config and .gitattributes; idempotent.
+def interpreter_command() -> str:
+    """How git and the hooks should start toyfoundry: this interpreter, by absolute path.
 
-    Returns whether anything changed. ``command`` is how git should invoke toyfoundry.
+    A bare ``toyfoundry`` is found only when its venv is on PATH, which a person's shell
+    (or a GUI's merge) often does not have.
     """
-    changed = False
+    return f"{shlex.quote(sys.executable)} -m toyfoundry_ci"
+
+
+def register_merge_driver(repo_root: Path) -> list[str]:
+    """Register the driver in the clone's git config and in .gitattributes; idempotent.
+
+    Also records this interpreter as ``toyfoundry.python``, which ``hooks/python`` runs the
+    hooks with. Returns what changed, empty when everything was in place.
+    """
+    changed = []
     wanted = {
-        f"merge.{DRIVER}.name": "toyfoundry ledger index (rebuilt, never merged by hand)",
-        f"merge.{DRIVER}.driver": f"{command} ledger merge-driver %O %A %B",
+        f"merge.{DRIVER}.name": DRIVER_NAME,
+        f"merge.{DRIVER}.driver": f"{interpreter_command()} ledger merge-driver %O %A %B",
+        "toyfoundry.python": sys.executable,
     }
     for key, value in wanted.items():
-        have = subprocess.run(
-            ["git", "config", "--local", "--get", key],
-            cwd=repo_root,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-        if have != value:
-            subprocess.run(["git", "config", "--local", key, value], cwd=repo_root, check=True)
-            changed = True
+        if _config(repo_root, key) != value:
+            git(repo_root, "config", "--local", key, value)
+            changed.append(f"git config {key}")
     attributes = repo_root / ".gitattributes"
-    text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+    text = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
     if ATTRIBUTE_LINE not in text.splitlines():
         prefix = text if not text or text.endswith("\n") else text + "\n"
-        write_bytes_atomic(attributes, (prefix + ATTRIBUTE_LINE + "\n").encode())
-        changed = True
+        write_bytes_atomic(attributes, f"{prefix}{ATTRIBUTE_LINE}\n".encode())
+        changed.append(f".gitattributes: {ATTRIBUTE_LINE}")
     return changed
+
+
+def _config(repo_root: Path, key: str) -> str:
+    """The clone's own value of ``key``; empty when unset."""
+    proc = subprocess.run(
+        ["git", "config", "--local", "--get", key],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.stdout.strip()

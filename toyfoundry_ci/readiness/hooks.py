@@ -12,13 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.errors import ToyfoundryError
-
-DRIVER = "toyfoundry-ledger"
-DRIVER_NAME = "toyfoundry ledger index: rebuilt from the entries, never merged by hand"
-DRIVER_COMMAND = "toyfoundry ledger merge-driver %O %A %B"
-ATTRIBUTES_LINE = f"exchange/ledger/index.json merge={DRIVER}"
+from toyfoundry_ci.ledger.merge_driver import register_merge_driver
 
 
 def _git(repo_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -38,38 +33,19 @@ def repository_root(start: Path) -> Path:
     return Path(proc.stdout.strip())
 
 
-def register_merge_driver(repo_root: Path) -> list[str]:
-    """Configure the ledger merge driver in ``.git/config`` and ``.gitattributes``.
-
-    Returns what changed, empty when both were already in place.
-    """
-    changed = []
-    for key, value in (("name", DRIVER_NAME), ("driver", DRIVER_COMMAND)):
-        setting = f"merge.{DRIVER}.{key}"
-        if _git(repo_root, "config", "--local", "--get", setting).stdout.strip() != value:
-            proc = _git(repo_root, "config", "--local", setting, value)
-            if proc.returncode != 0:
-                raise ToyfoundryError(f"git config {setting} failed: {proc.stderr.strip()}")
-            changed.append(f"git config {setting}")
-    attributes = repo_root / ".gitattributes"
-    text = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
-    if ATTRIBUTES_LINE not in text.splitlines():
-        prefix = text if not text or text.endswith("\n") else text + "\n"
-        write_bytes_atomic(attributes, f"{prefix}{ATTRIBUTES_LINE}\n".encode())
-        changed.append(f".gitattributes: {ATTRIBUTES_LINE}")
-    return changed
-
-
 def _pre_commit() -> list[str]:
+    # The pre-commit beside this interpreter first: the git hook it writes runs it by absolute
+    # path, so commits work from a shell whose PATH lacks the venv.
+    if importlib.util.find_spec("pre_commit") is not None:
+        return [sys.executable, "-m", "pre_commit"]
     found = shutil.which("pre-commit")
     if found:
         return [found]
-    if importlib.util.find_spec("pre_commit") is None:
-        raise ToyfoundryError(
-            "pre-commit is not installed",
-            hint="install it (`pip install pre-commit`) and run `toyfoundry hooks install` again",
-        )
-    return [sys.executable, "-m", "pre_commit"]
+    raise ToyfoundryError(
+        "pre-commit is not installed",
+        hint=f"install it (`{sys.executable} -m pip install pre-commit`) and run"
+        " `toyfoundry hooks install` again",
+    )
 
 
 def install_hooks(start: Path) -> list[str]:

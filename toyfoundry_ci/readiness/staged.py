@@ -81,7 +81,12 @@ def staged_orders_mirrored(layout: Layout) -> Check:
     changes = _staged(layout, "staged-orders")
     if isinstance(changes, Check):
         return changes
-    orders = [(s, p) for s, p in changes if p.startswith(ORDERS)]
+    # Only orders: a README.md beside them (as `toyfoundry init` writes) is not mirrored.
+    orders = [
+        (s, p)
+        for s, p in changes
+        if p.startswith(ORDERS) and kind_for_path(PurePosixPath(p)) == "order"
+    ]
     if not orders:
         return not_applicable("staged-orders", "no staged change to exchange/orders/")
     known = mirror_digests(layout)
