@@ -177,7 +177,7 @@ def test_traceability_turns_on_with_the_first_ledger_entry(factory: Path) -> Non
     (factory / "exchange/ledger/entries/ALFA-2026-0001.json").unlink()
     code, out = readiness(factory, "--no-log")
     assert code == 1
-    assert "ALFA-2026-0001: paraded (exchange/reports/RPT-ALFA-2026-0001.json)" in out
+    assert "ALFA-2026-0001: paraded (exchange/acknowledgements/ACK-ALFA-2026-0001.json)" in out
     assert "ALFA-2026-0002: planning/storyboard/ALFA-2026-0002.md missing or empty" in out
     assert "exports/ALFA-2026-0003.quilt.csv: sha256 differs from the ledger" in out
 

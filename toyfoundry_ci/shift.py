@@ -147,7 +147,7 @@ def _sign_off(layout: Layout, demo: bool) -> Step:
         return Step(
             "sign-off",
             "waiting",
-            f"{len(pending)} order(s) await review (`toyfoundry ledger sign-off`)",
+            f"{len(pending)} order(s) await review (`toyfoundry signoff`)",
             len(pending),
         )
     # The demo signs off only what shifts paraded, never entries that predate it.
