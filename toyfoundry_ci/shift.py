@@ -162,7 +162,7 @@ def _sign_off(layout: Layout, demo: bool) -> Step:
 
 def _gate(layout: Layout, out: ShiftResult, name: str) -> bool:
     require_not_halted(layout, "shift")
-    result = run_readiness(layout)
+    result = run_readiness(layout, record=True)  # the runbook's gates: the halt rule counts them
     if result.green:
         out.steps.append(Step(name, "nothing", "readiness green"))
         return True
