@@ -296,3 +296,17 @@ def test_the_printed_entry_lifts_the_halt_when_pasted(factory: Path, epoch: int 
     assert resumed.returncode == 0, resumed.stderr
     shift = run_cli("shift", cwd=factory, env=env)
     assert shift.returncode == 0, shift.stdout + shift.stderr
+
+
+def test_a_red_shift_gate_is_recorded_and_points_at_the_gate(factory: Path) -> None:
+    (factory / "planning/change_log.md").write_text("  \n")
+    shift = run_cli("shift", cwd=factory)
+    assert shift.returncode == 1
+    assert (
+        "readiness red: docs-present (1 required doc(s) missing or empty);"
+        " `toyfoundry readiness` shows what to fix"
+    ) in shift.stdout
+    assert [r["verdict"] for r in log_runs(factory)] == ["red"]
+    code, out = readiness(factory)
+    assert code == 1
+    assert "planning/change_log.md: empty" in out and "fix: restore the docs named above" in out

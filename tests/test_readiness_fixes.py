@@ -173,3 +173,16 @@ def test_staged_orders_is_cleared_by_dropping_the_staged_change(factory: Path, e
     git(factory, "add", edited)
     run_fix(factory, failing(factory, "staged-orders", "--staged"), edited)
     assert_green(factory, "--staged")
+
+
+def test_a_corrupt_readiness_log_is_cleared_by_restoring_it(factory: Path) -> None:
+    assert run_cli("readiness", "--record", cwd=factory).returncode == 0
+    git(factory, "add", "logs")
+    git(factory, "commit", "-qm", "record the gate")
+    (factory / "logs/ops_readiness.json").write_text('{"runs": [}')
+    refused = run_cli("readiness", cwd=factory)
+    assert refused.returncode == 1
+    (command,) = re.findall(r"`(git [^`]+)`", refused.stderr)
+    proc = subprocess.run(shlex.split(command), cwd=factory, capture_output=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert_green(factory)

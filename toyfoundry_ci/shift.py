@@ -166,6 +166,8 @@ def _gate(layout: Layout, out: ShiftResult, name: str) -> bool:
     if result.green:
         out.steps.append(Step(name, "nothing", "readiness green"))
         return True
-    failed = "; ".join(f"{c.id}: {getattr(c, 'fix', None) or c.message}" for c in result.failed)
-    out.steps.append(Step(name, "stopped", f"readiness red: {failed}", len(result.failed)))
+    # The fixes refer to the problem lines the gate prints; the summary names the checks.
+    failed = ", ".join(f"{c.id} ({c.message})" for c in result.failed)
+    detail = f"readiness red: {failed}; `toyfoundry readiness` shows what to fix"
+    out.steps.append(Step(name, "stopped", detail, len(result.failed)))
     return False

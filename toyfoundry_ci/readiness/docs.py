@@ -59,7 +59,8 @@ def docs_aligned(layout: Layout) -> Check:
         return failed(
             CHECK_ID,
             f"{len(problems)} name(s) in {RUNBOOK} do not exist",
-            f"edit the {RUNBOOK} lines named above to the current command and folder names",
+            f"edit the {RUNBOOK} lines named above to the current command and folder names"
+            " (or restore what they name)",
             problems,
         )
     return passed(CHECK_ID, f"{commands} command(s) and {paths} path(s) in {RUNBOOK} exist")
