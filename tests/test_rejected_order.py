@@ -6,6 +6,10 @@ import json
 from pathlib import Path
 
 from tests.conftest import git, run_cli
+from toyfoundry_ci.actions.catchup import on_hub
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.hub.folder import FolderHub
+from toyfoundry_ci.hub.protocol import inventory
 
 REJECTED = "ALFA-2026-0009"
 
@@ -67,5 +71,8 @@ def test_a_rejected_order_is_done_sealed_and_pushed_with_its_ack(factory: Path) 
         f"orders/{REJECTED}.json",
     ]
     assert cli(factory, "ledger", "verify").startswith("ok: ledger verified")
+    # The workflows' catch-up knows the hub holds it, so a merge run does not seal it again.
+    held = inventory(FolderHub(hub))
+    assert on_hub(Layout(factory), held, REJECTED) == receipt.stem
     assert run_cli("readiness", cwd=factory).returncode == 0
     assert "nothing new to push" in cli(factory, "push")

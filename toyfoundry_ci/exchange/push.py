@@ -153,8 +153,11 @@ def _push(
 KINDS = ("order", "acknowledgement", "report")
 
 
-def _evidence_paths(layout: Layout, order_id: str) -> list[Path] | None:
-    """The order's evidence files in exchange/, or None while it is not answered yet."""
+def evidence_paths(layout: Layout, order_id: str) -> list[Path] | None:
+    """The files that go to the hub for an order, or None while it is not answered yet.
+
+    The order and its ack, then the report; a rejected order has none (nothing was produced).
+    """
     paths = [layout.order_file(order_id), layout.ack_file(order_id)]
     if not paths[1].is_file():
         return None
@@ -166,7 +169,7 @@ def _evidence_paths(layout: Layout, order_id: str) -> list[Path] | None:
 
 
 def _files(layout: Layout, order_id: str) -> tuple[HubFile, ...] | None:
-    paths = _evidence_paths(layout, order_id)
+    paths = evidence_paths(layout, order_id)
     if paths is None:
         return None
     hub_paths = (
@@ -234,7 +237,7 @@ def _pairing(order_id: str, evidence: Evidence, values: list[dict[str, Any]]) ->
 
 def _sealed_over(layout: Layout, subjects: list[Subject], evidence: Evidence) -> str | None:
     sealed = {s.name: s.digest.sha256 for s in subjects}
-    paths = _evidence_paths(layout, evidence.order_id) or []
+    paths = evidence_paths(layout, evidence.order_id) or []
     for item, path in zip(evidence.files, paths, strict=True):
         rel = layout.rel(path)
         if sealed.get(rel) != sha256_bytes(item.data):
