@@ -201,7 +201,7 @@ def test_halt_refuses_every_push_and_the_gate_guards_what_leaves(tmp_path: Path)
 
     # Two red runs halt production: then even an idle push is refused.
     for _ in range(2):
-        assert run_cli("readiness", cwd=layout.root).returncode == 1
+        assert run_cli("readiness", "--record", cwd=layout.root).returncode == 1
     halted = run_cli("push", cwd=layout.root)
     assert halted.returncode == 1
     assert "push refused: production is halted" in halted.stderr

@@ -36,7 +36,7 @@ def log_runs(repo: Path) -> list[dict[str, object]]:
 
 
 def test_green_run_is_recorded_with_head_and_every_check(factory: Path) -> None:
-    code, out = readiness(factory)
+    code, out = readiness(factory, "--record")
     assert code == 0, out
     assert out.startswith("readiness: GREEN")
     assert "pass  ledger-entries" in out
@@ -100,7 +100,7 @@ def test_history_is_bounded_newest_last(factory: Path) -> None:
     log = {"kind": "readiness-log", "pivot": "v1", "runs": [old] * HISTORY_LIMIT}
     (factory / "logs").mkdir()
     (factory / "logs/ops_readiness.json").write_text(json.dumps(log))
-    assert readiness(factory, epoch=1_800_000_000)[0] == 0
+    assert readiness(factory, "--record", epoch=1_800_000_000)[0] == 0
     runs = log_runs(factory)
     assert len(runs) == HISTORY_LIMIT
     assert runs[-1]["at"] == "2027-01-15T08:00:00Z"
@@ -123,11 +123,11 @@ def test_two_red_runs_halt_and_a_documented_fix_plus_green_resumes(factory: Path
     layout = Layout(factory)
     runbook = (factory / "RUNBOOK.md").read_bytes()
     (factory / "RUNBOOK.md").unlink()
-    code, out = readiness(factory, epoch=1_800_000_000)
+    code, out = readiness(factory, "--record", epoch=1_800_000_000)
     assert code == 1 and "HALTED" not in out
     require_not_halted(layout, "pull")  # one red run does not halt
 
-    code, out = readiness(factory, epoch=1_800_000_060)
+    code, out = readiness(factory, "--record", epoch=1_800_000_060)
     assert code == 1
     assert "production HALTED since 2027-01-15T08:01:00Z" in out
     assert "failing checks: docs-aligned, docs-present" in out
@@ -139,20 +139,20 @@ def test_two_red_runs_halt_and_a_documented_fix_plus_green_resumes(factory: Path
 
     # Fixed but undocumented: green, yet still halted.
     (factory / "RUNBOOK.md").write_bytes(runbook)
-    code, out = readiness(factory, epoch=1_800_000_120)
+    code, out = readiness(factory, "--record", epoch=1_800_000_120)
     assert code == 0 and "production HALTED" in out
 
     change_log = factory / "planning/change_log.md"
     before_halt = "\n## 2027-01-15T07:59:00Z — fix: docs-present, docs-aligned\n"
     partial = "\n## 2027-01-15T08:03:00Z — fix: docs-present\n\nRestored RUNBOOK.md.\n"
     change_log.write_text(change_log.read_text() + before_halt + partial)
-    code, out = readiness(factory, epoch=1_800_000_240)
+    code, out = readiness(factory, "--record", epoch=1_800_000_240)
     assert code == 0 and "production HALTED" in out
 
     change_log.write_text(
         change_log.read_text() + "\n## 2027-01-15T08:05:00+00:00 -- fix: docs-aligned\n"
     )
-    code, out = readiness(factory, epoch=1_800_000_360)
+    code, out = readiness(factory, "--record", epoch=1_800_000_360)
     assert code == 0 and "HALTED" not in out
     require_not_halted(layout, "pull")
     assert [r["verdict"] for r in log_runs(factory)] == ["red", "red", "green", "green", "green"]
@@ -177,7 +177,7 @@ def test_traceability_turns_on_with_the_first_ledger_entry(factory: Path) -> Non
     (factory / "exchange/ledger/entries/ALFA-2026-0001.json").unlink()
     code, out = readiness(factory, "--no-log")
     assert code == 1
-    assert "ALFA-2026-0001: paraded (exchange/reports/RPT-ALFA-2026-0001.json)" in out
+    assert "ALFA-2026-0001: paraded (exchange/acknowledgements/ACK-ALFA-2026-0001.json)" in out
     assert "ALFA-2026-0002: planning/storyboard/ALFA-2026-0002.md missing or empty" in out
     assert "exports/ALFA-2026-0003.quilt.csv: sha256 differs from the ledger" in out
 
@@ -227,7 +227,7 @@ def test_staged_checks_say_not_applicable_with_nothing_staged(factory: Path) -> 
 
 def test_runbook_v1_form_runs_the_same_gate(factory: Path) -> None:
     v1 = subprocess.run(
-        [sys.executable, "-m", "tools.ops_readiness", "--format", "json"],
+        [sys.executable, "-m", "tools.ops_readiness", "--format", "json", "--record"],
         cwd=factory,
         capture_output=True,
         text=True,
@@ -237,3 +237,76 @@ def test_runbook_v1_form_runs_the_same_gate(factory: Path) -> None:
     assert v1.returncode == 0, v1.stderr
     assert json.loads(v1.stdout)["verdict"] == "green"
     assert len(log_runs(factory)) == 1
+
+
+def test_looking_at_the_gate_changes_no_tracked_file(factory: Path) -> None:
+    assert readiness(factory, "--record")[0] == 0
+    git(factory, "add", "logs")
+    git(factory, "commit", "-qm", "record a run")
+    log = (factory / "logs/ops_readiness.json").read_bytes()
+    shutil.copy(BAD_QTY, factory / "exchange/orders/ALFA-2026-0101.json")  # untracked, red
+    for args in (("--no-log",), ("--staged",), ("--format", "json")):
+        assert readiness(factory, *args)[0] == 1
+    code, out = readiness(factory)
+    assert code == 1
+    assert "(not recorded; `toyfoundry readiness --record` records a run" in out
+    assert (factory / "logs/ops_readiness.json").read_bytes() == log
+    assert git(factory, "status", "--porcelain") == "?? exchange/orders/ALFA-2026-0101.json\n"
+
+
+def test_unrecorded_red_runs_never_halt(factory: Path) -> None:
+    from toyfoundry_ci.readiness import require_not_halted
+
+    (factory / "RUNBOOK.md").unlink()
+    assert readiness(factory, "--record")[0] == 1
+    for args in (("--no-log",), (), ("--no-log",)):
+        code, out = readiness(factory, *args)
+        assert code == 1 and "HALTED" not in out, out
+    require_not_halted(Layout(factory), "pull")
+    code, out = readiness(factory, "--record")
+    assert code == 1 and "production HALTED" in out
+    assert run_cli("readiness", "--record", "--no-log", cwd=factory).returncode == 2
+
+
+# With a fixed clock the entry is dated in the very second the halt began: it still counts.
+@pytest.mark.parametrize("epoch", [None, 1_800_000_000], ids=["clock", "same-second"])
+def test_the_printed_entry_lifts_the_halt_when_pasted(factory: Path, epoch: int | None) -> None:
+    env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else None
+    runbook = (factory / "RUNBOOK.md").read_bytes()
+    (factory / "RUNBOOK.md").unlink()
+    for _ in range(2):
+        readiness(factory, "--record", epoch=epoch)
+    refused = run_cli("pull", cwd=factory, env=env)
+    assert refused.returncode == 1 and "pull refused: production is halted" in refused.stderr
+    (factory / "RUNBOOK.md").write_bytes(runbook)
+
+    code, out = readiness(factory, epoch=epoch)  # green, not recorded: says how to count it
+    assert code == 0 and "production HALTED" in out
+    assert "this run would lift the halt" not in out  # nothing documented yet
+    (entry,) = [line for line in refused.stderr.splitlines() if line.startswith("## ")]
+    assert entry.endswith("— fix: docs-aligned, docs-present")
+    change_log = factory / "planning/change_log.md"
+    change_log.write_text(f"{change_log.read_text()}\n{entry}\n\nRestored RUNBOOK.md.\n")
+    code, out = readiness(factory, epoch=epoch)
+    assert "this run would lift the halt: record it with `toyfoundry readiness --record`" in out
+
+    code, out = readiness(factory, "--record", epoch=epoch)
+    assert code == 0 and "HALTED" not in out, out
+    resumed = run_cli("pull", cwd=factory, env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    shift = run_cli("shift", cwd=factory, env=env)
+    assert shift.returncode == 0, shift.stdout + shift.stderr
+
+
+def test_a_red_shift_gate_is_recorded_and_points_at_the_gate(factory: Path) -> None:
+    (factory / "planning/change_log.md").write_text("  \n")
+    shift = run_cli("shift", cwd=factory)
+    assert shift.returncode == 1
+    assert (
+        "readiness red: docs-present (1 required doc(s) missing or empty);"
+        " `toyfoundry readiness` shows what to fix"
+    ) in shift.stdout
+    assert [r["verdict"] for r in log_runs(factory)] == ["red"]
+    code, out = readiness(factory)
+    assert code == 1
+    assert "planning/change_log.md: empty" in out and "fix: restore the docs named above" in out

@@ -1,4 +1,4 @@
-"""Runbook v1: ``python -m tools.ops_readiness [--format text|json|github] [--staged]``.
+"""Runbook v1: ``python -m tools.ops_readiness [--format text|json|github] [--staged] [--record]``.
 
 Kept for operators who learned the runbook; the work is done by ``toyfoundry readiness``.
 """

@@ -155,7 +155,7 @@ def _sign_off(layout: Layout, demo: bool) -> Step:
         return Step(
             "sign-off",
             "waiting",
-            f"{len(pending)} order(s) await review (`toyfoundry ledger sign-off`)",
+            f"{len(pending)} order(s) await review (`toyfoundry signoff`)",
             len(pending),
         )
     # The demo signs off only what shifts paraded, never entries that predate it.
@@ -170,10 +170,12 @@ def _sign_off(layout: Layout, demo: bool) -> Step:
 
 def _gate(layout: Layout, out: ShiftResult, name: str) -> bool:
     require_not_halted(layout, "shift")
-    result = run_readiness(layout)
+    result = run_readiness(layout, record=True)  # the runbook's gates: the halt rule counts them
     if result.green:
         out.steps.append(Step(name, "nothing", "readiness green"))
         return True
-    failed = "; ".join(f"{c.id}: {getattr(c, 'fix', None) or c.message}" for c in result.failed)
-    out.steps.append(Step(name, "stopped", f"readiness red: {failed}", len(result.failed)))
+    # The fixes refer to the problem lines the gate prints; the summary names the checks.
+    failed = ", ".join(f"{c.id} ({c.message})" for c in result.failed)
+    detail = f"readiness red: {failed}; `toyfoundry readiness` shows what to fix"
+    out.steps.append(Step(name, "stopped", detail, len(result.failed)))
     return False

@@ -19,6 +19,7 @@ from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.exchange.push import evidence_paths
 from toyfoundry_ci.hub.protocol import Inventory
 from toyfoundry_ci.ledger.signoff import SealResult, seal_from_pull_request
 from toyfoundry_ci.ledger.store import read_entry
@@ -47,8 +48,8 @@ def pending_orders(layout: Layout) -> list[str]:
 
 def on_hub(layout: Layout, held: Inventory, order_id: str) -> str | None:
     """The receipt that holds the order's current evidence, or None when any file is missing."""
-    paths = (layout.order_file(order_id), layout.ack_file(order_id), layout.report_file(order_id))
-    if not all(p.is_file() for p in paths):
+    paths = evidence_paths(layout, order_id)
+    if paths is None or not all(p.is_file() for p in paths):
         return None
     receipts = {held.items.get((order_id, sha256_file(p))) for p in paths}
     return receipts.pop() if len(receipts) == 1 and None not in receipts else None

@@ -17,14 +17,21 @@ from toyfoundry_ci.readiness.reporting import REPORTERS
 @root_option()
 @click.option("--staged", is_flag=True, help="Also check what is staged for the next commit.")
 @click.option(
+    "--record",
+    is_flag=True,
+    help="Record this run in logs/ops_readiness.json, where the halt rule counts it.",
+)
+@click.option(
     "--no-log",
     "no_log",
     is_flag=True,
-    help="Do not record this run in logs/ops_readiness.json (the pre-commit hook's mode).",
+    help="Accepted for older hook configs: runs are not recorded unless --record is given.",
 )
-def readiness(fmt: str, root: str, staged: bool, no_log: bool) -> None:
-    """Run the readiness gate: exit 0 when green, 1 when red."""
-    result = run_readiness(Layout(Path(root).resolve()), staged, record=not no_log)
+def readiness(fmt: str, root: str, staged: bool, record: bool, no_log: bool) -> None:
+    """Run the readiness gate: exit 0 when green, 1 when red. Records nothing unless --record."""
+    if record and no_log:
+        raise click.UsageError("--record and --no-log contradict each other; pass one")
+    result = run_readiness(Layout(Path(root).resolve()), staged, record=record)
     click.echo(REPORTERS[fmt](result))
     if not result.green:
         raise SystemExit(1)

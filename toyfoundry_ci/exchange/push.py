@@ -1,10 +1,11 @@
 """Push (promote): send sealed, paired evidence to the hub exactly once.
 
 An order goes only when its acknowledgement and report are valid and paired with it and its
-ledger entry is sealed over exactly these files. What the hub's receipts already hold, keyed
-by (order ID, sha256), is not sent again, so a re-run after a crash completes the push and a
-push with nothing new says so. One push is one publication: the evidence, a notification
-and the receipt, landed together.
+ledger entry is sealed over exactly these files; a rejected order (its ack's disposition is
+``reject``) goes with its acknowledgement alone, since nothing was produced. What the hub's
+receipts already hold, keyed by (order ID, sha256), is not sent again, so a re-run after a
+crash completes the push and a push with nothing new says so. One push is one publication:
+the evidence, a notification and the receipt, landed together.
 """
 
 from __future__ import annotations
@@ -37,10 +38,10 @@ from toyfoundry_ci.validation.checker import check_value
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """The three files of one order as they go to the hub."""
+    """The files of one order as they go to the hub."""
 
     order_id: str
-    files: tuple[HubFile, HubFile, HubFile]  # order, acknowledgement, report
+    files: tuple[HubFile, ...]  # order, acknowledgement, then the report unless rejected
     lot: str | None = None
 
     @property
@@ -149,17 +150,34 @@ def _push(
     return out
 
 
-def _files(layout: Layout, order_id: str) -> tuple[HubFile, HubFile, HubFile] | None:
-    paths = (layout.order_file(order_id), layout.ack_file(order_id), layout.report_file(order_id))
-    if not all(p.is_file() for p in paths[1:]):
+KINDS = ("order", "acknowledgement", "report")
+
+
+def evidence_paths(layout: Layout, order_id: str) -> list[Path] | None:
+    """The files that go to the hub for an order, or None while it is not answered yet.
+
+    The order and its ack, then the report; a rejected order has none (nothing was produced).
+    """
+    paths = [layout.order_file(order_id), layout.ack_file(order_id)]
+    if not paths[1].is_file():
+        return None
+    report = layout.report_file(order_id)
+    if report.is_file():
+        return [*paths, report]
+    ack = parse_artifact(_read(paths[1]))
+    return paths if isinstance(ack, dict) and ack.get("disposition") == "reject" else None
+
+
+def _files(layout: Layout, order_id: str) -> tuple[HubFile, ...] | None:
+    paths = evidence_paths(layout, order_id)
+    if paths is None:
         return None
     hub_paths = (
         f"orders/{order_id}.json",
         f"acknowledgements/ACK-{order_id}.json",
         f"reports/RPT-{order_id}.json",
     )
-    a, b, c = (HubFile(h, _read(p)) for h, p in zip(hub_paths, paths, strict=True))
-    return a, b, c
+    return tuple(HubFile(h, _read(p)) for h, p in zip(hub_paths, paths, strict=False))
 
 
 def _read(path: Path) -> bytes:
@@ -180,7 +198,7 @@ def _why_not(
     if entry.signoff.state != "sealed":
         return Waiting("sign-off pending")
     values: list[dict[str, Any]] = []
-    for item, kind in zip(evidence.files, ("order", "acknowledgement", "report"), strict=True):
+    for item, kind in zip(evidence.files, KINDS, strict=False):
         value = parse_artifact(item.data)
         result = check_value(item.path, value, kind)
         if not result.ok or not isinstance(value, dict):
@@ -198,18 +216,20 @@ def _why_not(
 
 
 def _pairing(order_id: str, evidence: Evidence, values: list[dict[str, Any]]) -> str | None:
-    order, ack, report = values
+    order, *answers = values
     order_digest = sha256_bytes(evidence.files[0].data)
     ack_digest = sha256_bytes(evidence.files[1].data)
     if order.get("order_id") != order_id:
         return f"the directive in orders/{order_id}.json names {order.get('order_id')!r}"
-    for name, value in (("acknowledgement", ack), ("report", report)):
+    for name, value in zip(KINDS[1:], answers, strict=False):
         ref = value.get("order")
         if not isinstance(ref, dict) or ref.get("order_id") != order_id:
             return f"the {name} does not cite order {order_id}"
         if ref.get("digest", {}).get("sha256") != order_digest:
             return f"the {name} cites another version of {order_id} (digest mismatch)"
-    ack_ref = report.get("ack")
+    if len(answers) < len(KINDS) - 1:
+        return None  # a rejected order: its ack is the whole answer
+    ack_ref = answers[1].get("ack")
     if not isinstance(ack_ref, dict) or ack_ref.get("digest", {}).get("sha256") != ack_digest:
         return "the report does not cite this acknowledgement's digest"
     return None
@@ -217,15 +237,8 @@ def _pairing(order_id: str, evidence: Evidence, values: list[dict[str, Any]]) ->
 
 def _sealed_over(layout: Layout, subjects: list[Subject], evidence: Evidence) -> str | None:
     sealed = {s.name: s.digest.sha256 for s in subjects}
-    for item, path in zip(
-        evidence.files,
-        (
-            layout.order_file(evidence.order_id),
-            layout.ack_file(evidence.order_id),
-            layout.report_file(evidence.order_id),
-        ),
-        strict=True,
-    ):
+    paths = evidence_paths(layout, evidence.order_id) or []
+    for item, path in zip(evidence.files, paths, strict=True):
         rel = layout.rel(path)
         if sealed.get(rel) != sha256_bytes(item.data):
             return f"{rel} is not the file the sealed ledger entry cites"

@@ -43,7 +43,7 @@ from toyfoundry_ci.base.loader import MAX_BYTES, parse_artifact, too_big
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 # What a reader derives from a file: called with its repository-relative path and its
 # parsed value (or the loader's ParseError); must return a JSON value. Extractors run in
 # worker processes, so they must be module-level functions.

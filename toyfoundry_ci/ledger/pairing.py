@@ -1,9 +1,10 @@
 """Pairing: each order with its acknowledgement and parade report, by the digests they cite.
 
 An ack is paired when it cites the order's ID and the sha256 of the order file's bytes; a
-report when it cites the order the same way and the ack by ID and digest. Anything citing an
-order that is not there is an orphan. Orders past their ``ack_due_by`` without an ack are
-overdue (reported, not a failure: nothing is unpaired yet).
+report when it cites the order the same way and the ack by ID and digest. An order whose ack
+rejects it is complete with that ack (status ``rejected``): nothing was produced to report.
+Anything citing an order that is not there is an orphan. Orders past their ``ack_due_by``
+without an ack are overdue (reported, not a failure: nothing is unpaired yet).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class OrderPairing:
     order: str | None = None
     ack: str | None = None
     report: str | None = None
+    rejected: bool = False
     overdue: bool = False
     problems: list[str] = field(default_factory=list)
 
@@ -39,7 +41,7 @@ class OrderPairing:
         if self.report:
             return "paired"
         if self.ack:
-            return "acknowledged"
+            return "rejected" if self.rejected else "acknowledged"
         return "overdue" if self.overdue else "open"
 
 
@@ -82,7 +84,8 @@ def facts(_rel: str, value: Any) -> dict[str, Any]:
             "order_sha256": value["order"]["digest"]["sha256"],
         }
         if kind == "acknowledgement":
-            return {**found, "ack_id": value["ack_id"]}
+            rejects = value.get("disposition") == "reject"
+            return {**found, "ack_id": value["ack_id"], "rejects": rejects}
         if kind == "report":
             ack = value["ack"]
             return {**found, "ack_id": ack["ack_id"], "ack_sha256": ack["digest"]["sha256"]}
@@ -116,6 +119,7 @@ def pair(
         target = _claim(by_id, digests, report, rel, f, role="ack")
         if target is not None:
             ack_digests[f["order_id"]] = (f["ack_id"], sha)
+            target.rejected = bool(f.get("rejects"))
     for rel, (_sha, f) in reports.items():
         target = _claim(by_id, digests, report, rel, f, role="report")
         if target is not None:

@@ -78,7 +78,8 @@ def docs_present(layout: Layout) -> Check:
         return failed(
             "docs-present",
             f"{len(problems)} required doc(s) missing or empty",
-            "write the docs named above (RUNBOOK.md lists what each one holds)",
+            "restore the docs named above from git (`git checkout -- FILE`), or write them"
+            " (RUNBOOK.md says what each one holds)",
             problems,
         )
     return passed("docs-present", f"{len(names)} required doc(s) present")

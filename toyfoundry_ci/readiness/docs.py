@@ -43,7 +43,7 @@ GENERATED = (
 def docs_aligned(layout: Layout) -> Check:
     path = layout.root / RUNBOOK
     if not path.is_file():
-        return failed(CHECK_ID, f"{RUNBOOK} is missing", f"restore {RUNBOOK} (git checkout)")
+        return failed(CHECK_ID, f"{RUNBOOK} is missing", f"restore it: `git checkout -- {RUNBOOK}`")
     problems: list[str] = []
     commands = paths = 0
     for lineno, kind, text in runbook_mentions(path.read_text(encoding="utf-8")):
@@ -59,7 +59,8 @@ def docs_aligned(layout: Layout) -> Check:
         return failed(
             CHECK_ID,
             f"{len(problems)} name(s) in {RUNBOOK} do not exist",
-            f"update {RUNBOOK} to the current command and folder names",
+            f"edit the {RUNBOOK} lines named above to the current command and folder names"
+            " (or restore what they name)",
             problems,
         )
     return passed(CHECK_ID, f"{commands} command(s) and {paths} path(s) in {RUNBOOK} exist")

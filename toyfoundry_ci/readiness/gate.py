@@ -1,4 +1,4 @@
-"""``run_readiness``: run the checks, record the run, and say where production stands."""
+"""``run_readiness``: run the checks, record the run when asked, say where production stands."""
 
 from __future__ import annotations
 
@@ -15,13 +15,15 @@ from toyfoundry_ci.readiness.log import append_run, read_runs, run_record
 
 @dataclass(frozen=True, slots=True)
 class ReadinessResult:
-    """The checks of one run, its verdict, and the halt state after it was recorded."""
+    """The checks of one run, its verdict, and the halt state of the recorded runs."""
 
     at: str
     head: str
     checks: tuple[Check, ...]
     halt: HaltState
     recorded: bool
+    # Unrecorded runs only: whether recording this run would lift the halt.
+    would_resume: bool = False
 
     @property
     def verdict(self) -> Literal["green", "red"]:
@@ -36,16 +38,24 @@ class ReadinessResult:
         return tuple(c for c in self.checks if c.failed)
 
 
-def run_readiness(layout: Layout, staged: bool = False, *, record: bool = True) -> ReadinessResult:
-    """Run every check (plus the staged ones), append the run to the log, derive the halt.
+def run_readiness(layout: Layout, staged: bool = False, *, record: bool = False) -> ReadinessResult:
+    """Run every check (plus the staged ones); with ``record``, append the run to the log.
 
-    ``record=False`` checks without writing the log; the pre-commit hook uses it, since a
-    hook that modifies a tracked file fails the commit it guards.
+    Looking at the gate changes nothing: only a recorded run (the shift's gates,
+    ``readiness --record``) writes ``logs/ops_readiness.json`` and counts towards the halt
+    rule. An unrecorded run reports the halt state of the recorded runs as it stands.
     """
     checks = tuple(run_checks(layout, staged=staged))
     at = stamp()
     head = _git.head(layout.root)
     run = run_record(at, head, checks)
-    runs = append_run(layout, run) if record else [*read_runs(layout), run]
-    halt = derive(runs, change_log_entries(layout))
-    return ReadinessResult(at=at, head=head, checks=checks, halt=halt, recorded=record)
+    entries = change_log_entries(layout)
+    if record:
+        halt = derive(append_run(layout, run), entries)
+        return ReadinessResult(at=at, head=head, checks=checks, halt=halt, recorded=True)
+    runs = read_runs(layout)
+    halt = derive(runs, entries)
+    would_resume = halt.halted and not derive([*runs, run], entries).halted
+    return ReadinessResult(
+        at=at, head=head, checks=checks, halt=halt, recorded=False, would_resume=would_resume
+    )

@@ -1,9 +1,10 @@
 """The halt rule, derived from the readiness log and ``planning/change_log.md`` alone.
 
-Two consecutive red runs halt production. While halted, pull, push, parade and shift refuse.
-Resuming needs an entry in the change log dated after the halt that names every check that
-failed since the halt began, and then a green run at or after that entry's date. There is no
-hidden flag: anyone can read the same two files and reach the same state.
+Two consecutive red recorded runs halt production. While halted, pull, push, parade and shift
+refuse. Resuming needs an entry in the change log dated at or after the halt that names every
+check that failed since the halt began, and then a green recorded run at or after that entry's
+date. There is no hidden flag: anyone can read the same two files and reach the same state.
+Only recorded runs count (the shift's gates, ``readiness --record``): looking is not a run.
 """
 
 from __future__ import annotations
@@ -102,7 +103,9 @@ def _documented(
 ) -> bool:
     named: set[str] = set()
     for entry in entries:
-        if since < entry.at <= until:
+        # Time stamps have one-second resolution: an entry written in the second the halt
+        # began (the one the halt message prints) is not before it.
+        if since <= entry.at <= until:
             named |= entry.checks
     return failing <= named
 
@@ -130,14 +133,21 @@ def require_not_halted(layout: Layout, action: str) -> None:
     if not state.halted:
         return
     raise RefusedError(
-        f"{action} refused: production is halted since {state.since} after "
-        f"{RED_RUNS_TO_HALT} red readiness runs; failing checks: {', '.join(state.failing)}",
+        f"{action} refused: production is halted since {state.since} after"
+        f" {RED_RUNS_TO_HALT} red recorded readiness runs;"
+        f" failing checks: {', '.join(state.failing)}",
         hint=resume_hint(state),
     )
 
 
+RECORD_COMMAND = "toyfoundry readiness --record"
+
+
 def resume_hint(state: HaltState) -> str:
+    """What lifts the halt, with the change-log entry on a line of its own, ready to paste."""
     return (
-        "fix those checks, add this entry to planning/change_log.md with what you did: "
-        f"`{state.entry_template()}`, then run `toyfoundry readiness` until it is green"
+        "fix those checks, then add this entry to planning/change_log.md"
+        " (and below it what you did):\n"
+        f"{state.entry_template()}\n"
+        f"then run `{RECORD_COMMAND}` until it is green"
     )

@@ -8,7 +8,7 @@ import orjson
 
 from toyfoundry_ci.base.workflow_commands import workflow_command
 from toyfoundry_ci.readiness.gate import ReadinessResult
-from toyfoundry_ci.readiness.halt import RED_RUNS_TO_HALT, resume_hint
+from toyfoundry_ci.readiness.halt import RECORD_COMMAND, RED_RUNS_TO_HALT, resume_hint
 
 Reporter = Callable[[ReadinessResult], str]
 
@@ -25,11 +25,14 @@ def _halt_lines(result: ReadinessResult) -> list[str]:
     halt = result.halt
     if not halt.halted:
         return []
-    return [
-        f"production HALTED since {halt.since} ({RED_RUNS_TO_HALT} red runs in a row);"
+    lines = [
+        f"production HALTED since {halt.since} ({RED_RUNS_TO_HALT} red recorded runs in a row);"
         f" failing checks: {', '.join(halt.failing)}",
         f"to resume: {resume_hint(halt)}",
     ]
+    if result.would_resume:
+        lines.append(f"this run would lift the halt: record it with `{RECORD_COMMAND}`")
+    return lines
 
 
 def report_text(result: ReadinessResult) -> str:
@@ -41,8 +44,10 @@ def report_text(result: ReadinessResult) -> str:
         if check.fix:
             lines.append(f"        fix: {check.fix}")
     lines += _halt_lines(result)
-    if not result.recorded:
-        lines.append("(not recorded in logs/ops_readiness.json)")
+    if result.recorded:
+        lines.append("(recorded in logs/ops_readiness.json)")
+    else:
+        lines.append(f"(not recorded; `{RECORD_COMMAND}` records a run for the halt rule)")
     return "\n".join(lines)
 
 
@@ -52,6 +57,7 @@ def report_json(result: ReadinessResult) -> str:
         "at": result.at,
         "head": result.head,
         "recorded": result.recorded,
+        "would_resume": result.would_resume,
         "checks": [
             {
                 "id": c.id,

@@ -47,7 +47,7 @@ def staged_artifacts_valid(layout: Layout) -> Check:
         return failed(
             "staged-artifacts",
             f"{len(problems)} error(s) in the staged artifacts",
-            "fix the files named above and `git add` them again",
+            "fix the files named above, then stage them again: `git add -- FILE`",
             problems,
         )
     return passed("staged-artifacts", f"{len(paths)} staged artifact(s) valid")
@@ -104,7 +104,8 @@ def staged_orders_mirrored(layout: Layout) -> Check:
         return failed(
             "staged-orders",
             f"{len(problems)} staged order(s) differ from the hub mirror",
-            "orders come only from `toyfoundry pull`; unstage the edit (`git restore --staged`)",
+            "orders come only from `toyfoundry pull`: drop the staged change"
+            " (`git restore --staged --worktree -- FILE`)",
             problems,
         )
     return passed("staged-orders", f"{len(orders)} staged order(s) match the hub mirror")

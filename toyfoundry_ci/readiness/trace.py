@@ -1,7 +1,9 @@
 """Traceability of paraded orders: ledger entry, evidence digests, storyboard, telemetry, index.
 
 These checks report "not applicable" until the ledger holds entries (nothing paraded yet),
-then apply to every entry: no silent pass.
+then apply to every entry: no silent pass. A rejected order (its ack's disposition is
+``reject``) is complete with its order, its ack, its storyboard note and its ledger entry:
+nothing was produced, so no check asks it for a report or a telemetry export.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from toyfoundry_ci.ledger.index import index_is_current
 from toyfoundry_ci.readiness.checks import Check, CheckFn, failed, not_applicable, passed
 
 NO_ENTRIES = "no ledger entries yet: nothing paraded"
+# The ledger is write-once: what it cites is restored, never re-made.
+RESTORE_FROM_GIT = "restore the files named above from git: `git checkout -- FILE`"
 EXPORT_ROLE = "quilt-export"
 
 
@@ -37,6 +41,16 @@ class Entry:
         subjects = (self.value or {}).get("subjects")
         return [s for s in subjects if isinstance(s, dict)] if isinstance(subjects, list) else []
 
+    def rejected(self, layout: Layout) -> bool:
+        """Whether the ack this entry cites rejects the order (read from the ack itself)."""
+        for subject in self.subjects():
+            name = subject.get("name")
+            if subject.get("role") != "acknowledgement" or _digest_problem(layout, subject):
+                continue
+            ack = read_artifact(layout.root / str(name))
+            return isinstance(ack, dict) and ack.get("disposition") == "reject"
+        return False
+
 
 def _entries(layout: Layout) -> list[Entry]:
     folder = layout.ledger_entries
@@ -49,32 +63,45 @@ def _entries(layout: Layout) -> list[Entry]:
     return entries
 
 
+def _paraded(layout: Layout) -> dict[str, Path]:
+    """Order ID -> the first evidence in exchange/ that says it was paraded (ack or report)."""
+    found: dict[str, Path] = {}
+    for folder, prefix in ((layout.acknowledgements, "ACK-"), (layout.reports, "RPT-")):
+        for path in sorted(folder.glob(f"{prefix}*.json")):
+            order_id = path.stem.removeprefix(prefix)
+            if is_order_id(order_id):
+                found.setdefault(order_id, path)
+    return found
+
+
 def ledger_entries(layout: Layout) -> Check:
-    """Every paraded order (a report in exchange/reports/) has a readable ledger entry."""
+    """Every paraded order (an ack or report in exchange/) has a readable ledger entry."""
     entries = _entries(layout)
     if not entries:
         return not_applicable("ledger-entries", NO_ENTRIES)
     have = {e.order_id for e in entries if e.value is not None}
     problems = [f"{layout.rel(e.path)}: unreadable" for e in entries if e.value is None]
-    for report in sorted(layout.reports.glob("RPT-*.json")):
-        order_id = report.stem.removeprefix("RPT-")
-        if is_order_id(order_id) and order_id not in have:
-            problems.append(f"{order_id}: paraded ({layout.rel(report)}) but has no ledger entry")
+    for order_id, evidence in _paraded(layout).items():
+        if order_id not in have:
+            entry = layout.rel(layout.ledger_entry_file(order_id))
+            problems.append(f"{order_id}: paraded ({layout.rel(evidence)}) but {entry} is missing")
     if problems:
         return failed(
             "ledger-entries",
             f"{len(problems)} paraded order(s) without a usable ledger entry",
-            "re-run `toyfoundry parade` for the orders named above",
+            RESTORE_FROM_GIT,
             problems,
         )
-    return passed("ledger-entries", f"{len(entries)} ledger entr(y/ies), one per paraded order")
+    return passed("ledger-entries", f"every paraded order has its ledger entry ({len(entries)})")
 
 
 def _digest_problem(layout: Layout, subject: dict[str, Any]) -> str | None:
     name = subject.get("name")
     digest = subject.get("digest")
     expected = digest.get("sha256") if isinstance(digest, dict) else None
-    if not isinstance(name, str) or ".." in name.split("/") or name.startswith("/"):
+    if not isinstance(name, str):
+        return "a subject names no file"
+    if ".." in name.split("/") or name.startswith("/"):
         return f"subject {name!r} is not a repository path"
     path = layout.root / name
     if not path.is_file() or path.is_symlink():
@@ -101,7 +128,7 @@ def ledger_evidence(layout: Layout) -> Check:
         return failed(
             "ledger-evidence",
             f"{len(problems)} evidence file(s) differ from the ledger",
-            "restore the evidence from git; the ledger is write-once",
+            RESTORE_FROM_GIT,
             problems,
         )
     return passed("ledger-evidence", f"{count} evidence file(s) match the ledger")
@@ -125,22 +152,31 @@ def storyboard_notes(layout: Layout) -> Check:
         return failed(
             "storyboard-notes",
             f"{len(problems)} paraded order(s) without a storyboard note",
-            "write planning/storyboard/<order>.md: what happened and why",
+            "restore the notes named above from git (`git checkout -- FILE`), or write them:"
+            " what happened to the order and why",
             problems,
         )
     return passed("storyboard-notes", f"{len(entries)} storyboard note(s) present")
 
 
 def telemetry_exports(layout: Layout) -> Check:
-    """Each entry cites a quilt export, and the export's files match their checksums."""
+    """Each produced order's entry cites a quilt export whose files match their checksums.
+
+    An entry that cites no export is complete only when its ack rejects the order; the ack is
+    read for those entries alone, so a ledger of produced orders costs no extra read.
+    """
     entries = [e for e in _entries(layout) if e.value is not None]
     if not entries:
         return not_applicable("telemetry-exports", NO_ENTRIES)
     problems = []
+    rejected = 0
     for entry in entries:
         exports = [s for s in entry.subjects() if s.get("role") == EXPORT_ROLE]
-        if not exports:
-            problems.append(f"{entry.order_id}: the ledger entry cites no telemetry export")
+        if not exports and entry.rejected(layout):
+            rejected += 1
+        elif not exports:
+            name = layout.rel(entry.path)
+            problems.append(f"{name}: the entry of a produced order cites no telemetry export")
         for subject in exports:
             problem = _digest_problem(layout, subject) or _manifest_problem(layout, subject)
             if problem:
@@ -149,10 +185,14 @@ def telemetry_exports(layout: Layout) -> Check:
         return failed(
             "telemetry-exports",
             f"{len(problems)} telemetry export problem(s)",
-            "re-export the quilt of the orders named above (`toyfoundry drill`)",
+            RESTORE_FROM_GIT,
             problems,
         )
-    return passed("telemetry-exports", f"telemetry exports of {len(entries)} order(s) match")
+    produced = len(entries) - rejected
+    if not produced:
+        return passed("telemetry-exports", f"{rejected} rejected order(s): nothing produced")
+    message = f"telemetry exports of {produced} produced order(s) match"
+    return passed("telemetry-exports", message + (f"; {rejected} rejected" if rejected else ""))
 
 
 def _manifest_problem(layout: Layout, subject: dict[str, Any]) -> str | None:
@@ -164,9 +204,9 @@ def _manifest_problem(layout: Layout, subject: dict[str, Any]) -> str | None:
     if isinstance(manifest, ParseError) or not isinstance(manifest, dict):
         return f"{name}: unreadable manifest"
     for item in manifest.get("files") or []:
-        if not isinstance(item, dict):
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
             return f"{name}: malformed file list"
-        path = str(item.get("path"))
+        path = str(item["path"])
         if not (layout.root / path).is_file():
             # Manifests may name their files relative to their own folder.
             path = str(Path(name).parent / path)
