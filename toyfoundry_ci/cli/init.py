@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from toyfoundry_ci.base.plural import plural
+
 
 @click.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
@@ -40,5 +42,5 @@ def init(
         click.echo(f"{directory}: already scaffolded; nothing to do")
         return
     if result.kept:
-        click.echo(f"kept {len(result.kept)} existing file(s) as they were")
+        click.echo(f"kept {plural(len(result.kept), 'existing file')} as they were")
     click.echo("next: git init && git add -A && pre-commit install && git commit")

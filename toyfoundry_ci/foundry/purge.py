@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.foundry.cadence import Stage, StageResult, draft_files, select, stage_of
 from toyfoundry_ci.ledger.store import read_entry
 
@@ -34,7 +35,7 @@ def purge(layout: Layout, order_ids: Sequence[str] | None = None) -> StageResult
             if path.exists() and layout.rel(path) not in cited and _remove(path)
         ]
         if removed:
-            result.add(order_id, "done", f"cleared {len(removed)} file(s)", removed)
+            result.add(order_id, "done", f"cleared {plural(len(removed), 'file')}", removed)
         else:
             result.add(order_id, "unchanged", "nothing left to purge")
     return result
