@@ -71,6 +71,14 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Work that shows progress says what it finished (cli.progress); this is the rest.
+            click.echo(
+                "interrupted: stopped before it finished; every file is written whole,"
+                " run the command again to finish",
+                err=True,
+            )
+            ctx.exit(130)
         except ToyfoundryError as exc:
             if ctx.meta.get("toyfoundry.verbose"):
                 import traceback  # only for --verbose: keeps start-up light

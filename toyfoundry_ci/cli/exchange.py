@@ -10,6 +10,7 @@ import click
 
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.cli.options import root_option
+from toyfoundry_ci.cli.progress import showing
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,7 +39,7 @@ def pull(hub: str | None, root: str) -> None:
 
     layout = Layout(Path(root))
     require_ready(layout, "pull", green=False)
-    with repository_lock(layout.root, purpose="pull"):
+    with showing("pull"), repository_lock(layout.root, purpose="pull"):
         result = run_pull(layout, open_hub(layout, settings(layout, hub).spec))
     for label, items in (("new", result.new), ("changed", result.changed)):
         for order_id, digest in items:
@@ -74,7 +75,7 @@ def push(hub: str | None, root: str, dry_run: bool) -> None:
 
     layout = Layout(Path(root))
     config = settings(layout, hub)
-    with repository_lock(layout.root, purpose="push"):
+    with showing("push"), repository_lock(layout.root, purpose="push"):
         result = run_push(layout, open_hub(layout, config.spec), config.factory, dry_run=dry_run)
     verb = "would send" if dry_run else "sent"
     for evidence in result.sent:

@@ -12,6 +12,7 @@ from toyfoundry_ci.base.layout import Layout, find_factory
 from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.cli.options import format_option, root_option
+from toyfoundry_ci.cli.progress import showing
 from toyfoundry_ci.validation.shard import Shard, parse_shard
 
 ORDERS = click.argument("order_ids", nargs=-1, metavar="[ORDER]...")
@@ -49,7 +50,7 @@ def forge(order_ids: tuple[str, ...], root: str, fmt: str) -> None:
     from toyfoundry_ci.foundry.forge import forge as run
 
     layout = Layout(Path(root))
-    with repository_lock(layout.root, purpose="forge"):
+    with showing("forge"), repository_lock(layout.root, purpose="forge"):
         result = run(layout, _ids(order_ids))
     _render(result, fmt)
 
@@ -78,7 +79,7 @@ def drill(order_ids: tuple[str, ...], root: str, fmt: str, shard: Shard | None) 
     from toyfoundry_ci.foundry.drill import drill as run
 
     layout = Layout(Path(root))
-    with repository_lock(layout.root, purpose="drill"):
+    with showing("drill"), repository_lock(layout.root, purpose="drill"):
         result = run(layout, _ids(order_ids), shard=shard)
     _render(result, fmt)
 
@@ -93,7 +94,7 @@ def parade(order_ids: tuple[str, ...], root: str, fmt: str, lot: str | None) -> 
     from toyfoundry_ci.foundry.parade import parade as run
 
     layout = Layout(Path(root))
-    with repository_lock(layout.root, purpose="parade"):
+    with showing("parade"), repository_lock(layout.root, purpose="parade"):
         result = run(layout, _ids(order_ids), lot=lot)
     _render(result, fmt)
 
