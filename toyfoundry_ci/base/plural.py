@@ -1,4 +1,4 @@
-"""Counted nouns in messages: ``1 order``, ``3 orders``, ``2 entries`` (never ``order(s)``)."""
+"""Counted nouns in messages: ``1 order``, ``3 orders``, ``2 entries``, never in brackets."""
 
 from __future__ import annotations
 

@@ -64,8 +64,11 @@ class LazyGroup(click.Group):
             return super().resolve_command(ctx, args)
         except click.exceptions.NoSuchCommand as exc:
             # click suggests from the commands it holds; these are imported only when used.
+            import difflib
+
+            close = difflib.get_close_matches(exc.command_name, self.list_commands(ctx), cutoff=0.7)
             raise click.exceptions.NoSuchCommand(
-                exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx
+                exc.command_name, possibilities=close, ctx=ctx
             ) from None
 
     def invoke(self, ctx: click.Context) -> Any:
