@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 from tests.conftest import git, run_cli
 
@@ -24,6 +25,19 @@ def add_lot(factory: Path, ids: list[str]) -> None:
         path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     git(factory, "add", "-A")
     git(factory, "commit", "-q", "-m", "intake: a big lot")
+
+
+def start(factory: Path, *args: str) -> tuple[subprocess.Popen[str], IO[str]]:
+    """``toyfoundry ARGS`` running in the background, and its stderr to follow the progress."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "toyfoundry_ci", *args],
+        cwd=factory,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    return proc, proc.stderr
 
 
 def test_without_a_terminal_each_order_is_a_plain_line(factory: Path) -> None:
@@ -72,15 +86,8 @@ def test_on_a_terminal_the_stage_counts_orders(factory: Path) -> None:
 def test_ctrl_c_says_what_finished_and_exits_130(factory: Path) -> None:
     add_lot(factory, LOT)
     assert run_cli("forge", cwd=factory).returncode == 0
-    drill = subprocess.Popen(
-        [sys.executable, "-m", "toyfoundry_ci", "drill"],
-        cwd=factory,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert drill.stderr is not None
-    seen = [drill.stderr.readline() for _ in range(3)]  # three orders drilled: mid-lot
+    drill, progress = start(factory, "drill")
+    seen = [progress.readline() for _ in range(3)]  # three orders drilled: mid-lot
     assert all(line.startswith("drill: ") for line in seen), seen
     drill.send_signal(signal.SIGINT)
     stdout, rest = drill.communicate(timeout=60)
@@ -105,18 +112,11 @@ def test_ctrl_c_says_what_finished_and_exits_130(factory: Path) -> None:
 
 def test_ctrl_c_during_a_shift_names_the_steps_it_finished(factory: Path) -> None:
     add_lot(factory, LOT)
-    shift = subprocess.Popen(
-        [sys.executable, "-m", "toyfoundry_ci", "shift"],
-        cwd=factory,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert shift.stderr is not None
+    shift, progress = start(factory, "shift")
     line = ""
     deadline = time.monotonic() + 60
     while not line.startswith("drill: ") and time.monotonic() < deadline:
-        line = shift.stderr.readline()
+        line = progress.readline()
         assert line or shift.poll() is None, "the shift ended before its drill"
     shift.send_signal(signal.SIGINT)
     stdout, rest = shift.communicate(timeout=60)
