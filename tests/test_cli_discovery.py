@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,11 @@ def test_from_a_subfolder_commands_act_on_the_factory_root(factory: Path) -> Non
     verified = run_cli("ledger", "verify", cwd=deep)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert verified.stdout.strip() == "ok: ledger verified"
+
+    gates = [run_cli("readiness", "--no-log", "--format", "json", cwd=c) for c in (deep, factory)]
+    checks = [[(c["id"], c["status"]) for c in json.loads(g.stdout)["checks"]] for g in gates]
+    assert checks[0] == checks[1]
+    assert ("ledger-index", "pass") in checks[0]  # the root's ledger, not an empty one
 
     checked = run_cli("validate", cwd=deep)
     assert checked.returncode == 0, checked.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.foundry.cadence import Stage, StageResult, draft_files, select, stage_of
@@ -18,7 +19,9 @@ def purge(layout: Layout, order_ids: Sequence[str] | None = None) -> StageResult
     purging it would lose its only copy of the drafts.
     """
     result = StageResult("purge")
-    for order_id in select(layout, order_ids, {Stage.PARADED}):
+    chosen = select(layout, order_ids, {Stage.PARADED})
+    progress.begin("purge", chosen)
+    for order_id in chosen:
         stage = stage_of(layout, order_id)
         if stage.rank < Stage.PARADED.rank:
             result.add(
