@@ -132,6 +132,13 @@ _FACTORY_DOCS = ("README.md", "RUNBOOK.md", ".pre-commit-config.yaml")
 _FACTORY_FOLDERS = ("planning/toyfoundry", "new_major_pivots", "tools", "hooks")
 
 
+def empty_factory(root: Path) -> Layout:
+    """A factory at ``root`` with nothing in it yet: the folders that make it one."""
+    layout = Layout(root)
+    layout.orders.mkdir(parents=True, exist_ok=True)
+    return layout
+
+
 def factory_docs(root: Path) -> None:
     """Copy this repository's docs, catalogue and tools into a new factory at ``root``."""
     root.mkdir(parents=True, exist_ok=True)
@@ -140,6 +147,7 @@ def factory_docs(root: Path) -> None:
     for folder in _FACTORY_FOLDERS:
         shutil.copytree(SAMPLE.root / folder, root / folder, dirs_exist_ok=True)
     shutil.copy2(SAMPLE.change_log, Layout(root).change_log)
+    empty_factory(root)
 
 
 def sealed_factory(root: Path, count: int, *, start: int = 1) -> tuple[Layout, list[str]]:

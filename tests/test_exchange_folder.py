@@ -41,7 +41,7 @@ def test_push_sends_sealed_orders_once_with_receipt_and_notification(tmp_path: P
 
     first = run_cli("push", cwd=layout.root)
     assert first.returncode == 0, first.stderr
-    assert "pushed 3 order(s) to .toyfoundry/hub in one publication" in first.stdout
+    assert "pushed 3 orders to .toyfoundry/hub in one publication" in first.stdout
     assert hub_files(hub, "acknowledgements") == [f"ACK-{i}.json" for i in ids]
     assert hub_files(hub, "reports") == [f"RPT-{i}.json" for i in ids]
     assert hub_files(hub, "orders") == [f"{i}.json" for i in ids]
@@ -56,7 +56,7 @@ def test_push_sends_sealed_orders_once_with_receipt_and_notification(tmp_path: P
 
     again = run_cli("push", cwd=layout.root)
     assert again.returncode == 0, again.stderr
-    assert "nothing new to push to .toyfoundry/hub: 3 order(s) already on the hub" in again.stdout
+    assert "nothing new to push to .toyfoundry/hub: 3 orders already on the hub" in again.stdout
     assert hub_files(hub, "receipts") == [receipt_name]
     runs = log_runs(layout.root)
     assert [(r["direction"], r["result"]) for r in runs] == [
@@ -107,7 +107,7 @@ def test_dry_run_lists_and_sends_nothing(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert f"would send {ids[0]}" in result.stdout
-    assert "dry run: 2 order(s) would go to .toyfoundry/hub" in result.stdout
+    assert "dry run: 2 orders would go to .toyfoundry/hub" in result.stdout
     assert not layout.default_hub.exists()
     assert log_runs(layout.root)[-1]["result"] == "dry-run"
 
@@ -171,7 +171,7 @@ def test_pull_then_push_round_trip_via_runbook_entry_point(tmp_path: Path) -> No
 
     pushed = run_cli_script(runbook, "push", cwd=layout.root)
     assert pushed.returncode == 0, pushed.stderr
-    assert "pushed 2 order(s)" in pushed.stdout
+    assert "pushed 2 orders" in pushed.stdout
     assert [r["direction"] for r in log_runs(layout.root)] == ["pull", "push"]
 
 

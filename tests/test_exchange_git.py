@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, init_repo, run_cli
-from tests.exchange_kit import directive, sealed_factory
-from toyfoundry_ci.base.layout import Layout
+from tests.exchange_kit import directive, empty_factory, sealed_factory
 from toyfoundry_ci.exchange.pull import pull
 from toyfoundry_ci.exchange.push import push
 from toyfoundry_ci.hub.config import open_hub
@@ -112,8 +111,7 @@ def git_daemon(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 def test_pull_and_push_through_git_daemon(tmp_path: Path, git_daemon: tuple[str, Path]) -> None:
     url, bare = git_daemon
-    layout = Layout(tmp_path / "factory")
-    layout.root.mkdir()
+    layout = empty_factory(tmp_path / "factory")
     (layout.root / "pyproject.toml").write_text(f'[tool.toyfoundry]\nhub = "{url}"\n')
 
     pulled = run_cli("pull", cwd=layout.root)
@@ -123,7 +121,7 @@ def test_pull_and_push_through_git_daemon(tmp_path: Path, git_daemon: tuple[str,
 
     pushed = run_cli("push", cwd=layout.root)
     assert pushed.returncode == 0, pushed.stderr
-    assert f"pushed 2 order(s) to {url} in one publication" in pushed.stdout
+    assert f"pushed 2 orders to {url} in one publication" in pushed.stdout
     assert commits(bare) == 2
     assert "nothing new" in run_cli("push", cwd=layout.root).stdout
 
@@ -152,8 +150,7 @@ def test_an_oversized_directive_is_quarantined_and_the_rest_pulled(tmp_path: Pat
     git(other, "add", "-A")
     git(other, "commit", "-q", "-m", "High Command: a directive too large")
     git(other, "push", "-q", "origin", "main")
-    layout = Layout(tmp_path / "factory")
-    layout.root.mkdir()
+    layout = empty_factory(tmp_path / "factory")
 
     result = pull(layout, open_hub(layout, str(bare)))
 

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.exchange_kit import directive, sealed_factory
+from tests.exchange_kit import directive, empty_factory, sealed_factory
 from tests.github_server import GitHubServer, Repo
 from toyfoundry_ci.base.errors import HubError
-from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.exchange.pull import pull
 from toyfoundry_ci.exchange.push import push
 from toyfoundry_ci.hub.config import open_hub
@@ -59,8 +58,7 @@ def test_push_is_one_commit_in_a_constant_number_of_requests(
 
 
 def test_pull_and_push_from_the_cli(tmp_path: Path, gh: GitHubServer) -> None:
-    layout = Layout(tmp_path / "factory")
-    layout.root.mkdir()
+    layout = empty_factory(tmp_path / "factory")
     (layout.root / "pyproject.toml").write_text(f'[tool.toyfoundry]\nhub = "{HUB}@main"\n')
 
     pulled = run_cli("pull", cwd=layout.root)
@@ -69,7 +67,7 @@ def test_pull_and_push_from_the_cli(tmp_path: Path, gh: GitHubServer) -> None:
     sealed_factory(layout.root, 2, start=5)
     pushed = run_cli("push", cwd=layout.root)
     assert pushed.returncode == 0, pushed.stderr
-    assert f"pushed 2 order(s) to github://high-command/hub@main via {gh.url}" in pushed.stdout
+    assert f"pushed 2 orders to github://high-command/hub@main via {gh.url}" in pushed.stdout
     assert gh.token not in (layout.root / "logs/exchange_all.json").read_text()
 
 
@@ -137,8 +135,7 @@ def test_an_oversized_directive_is_quarantined_and_the_rest_pulled(
     )
     monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", github_server.url)
     monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", github_server.token)
-    layout = Layout(tmp_path / "factory")
-    layout.root.mkdir()
+    layout = empty_factory(tmp_path / "factory")
 
     result = pull(layout, open_hub(layout, "github://high-command/big-hub"))
 

@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 from tests.conftest import run_cli
-from tests.exchange_kit import answer, directive, put_directives
-from toyfoundry_ci.base.layout import Layout
+from tests.exchange_kit import answer, directive, empty_factory, put_directives
 
 
 def test_pull_mirrors_new_then_says_nothing_new(tmp_path: Path) -> None:
-    layout = Layout(tmp_path / "factory")
+    layout = empty_factory(tmp_path / "factory")
     put_directives(layout.default_hub, ["ALFA-2027-0001", "ALFA-2027-0002"])
 
     first = run_cli("pull", cwd=layout.root)
@@ -22,11 +21,11 @@ def test_pull_mirrors_new_then_says_nothing_new(tmp_path: Path) -> None:
     hub_bytes = (layout.default_hub / "orders/ALFA-2027-0001.json").read_bytes()
     assert layout.order_file("ALFA-2027-0001").read_bytes() == hub_bytes
     assert again.returncode == 0
-    assert "nothing new on .toyfoundry/hub: 2 directive(s) already mirrored" in again.stdout
+    assert "nothing new on .toyfoundry/hub: 2 directives already mirrored" in again.stdout
 
 
 def test_changed_directive_not_yet_answered_is_mirrored(tmp_path: Path) -> None:
-    layout = Layout(tmp_path / "factory")
+    layout = empty_factory(tmp_path / "factory")
     put_directives(layout.default_hub, ["ALFA-2027-0001"])
     assert run_cli("pull", cwd=layout.root).returncode == 0
     revised = directive("ALFA-2027-0001", priority="urgent")
@@ -40,7 +39,7 @@ def test_changed_directive_not_yet_answered_is_mirrored(tmp_path: Path) -> None:
 
 
 def test_bad_directives_are_quarantined_never_mirrored(tmp_path: Path) -> None:
-    layout = Layout(tmp_path / "factory")
+    layout = empty_factory(tmp_path / "factory")
     orders = layout.default_hub / "orders"
     put_directives(layout.default_hub, ["ALFA-2027-0001", "ALFA-2027-0002"])
     assert run_cli("pull", cwd=layout.root).returncode == 0

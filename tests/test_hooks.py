@@ -70,8 +70,8 @@ def test_hooks_install_sets_up_pre_commit_and_the_merge_driver_once(factory: Pat
 def test_hooks_install_outside_a_repository_says_what_to_do(tmp_path: Path) -> None:
     proc = run_cli("hooks", "install", cwd=tmp_path)
     assert proc.returncode == 1
-    assert "is not inside a git repository" in proc.stderr
-    assert "hint: run `git init` first" in proc.stderr
+    assert "not inside a factory" in proc.stderr
+    assert "hint: cd into one or run toyfoundry init" in proc.stderr
 
 
 def test_install_script_works_from_a_shell_without_the_venv(factory: Path) -> None:

@@ -40,7 +40,7 @@ def test_init_writes_the_skeleton_with_local_hooks_and_refuses_to_overwrite(
 
     assert proc.returncode == 0, proc.stderr
     assert (target / "README.md").read_text() == "# ours\n"  # kept, not overwritten
-    assert "kept 1 existing file(s)" in proc.stdout
+    assert "kept 1 existing file as" in proc.stdout
     for doc in (*DOCS[1:], "planning/toyfoundry/catalogue.md", "exchange/orders/README.md"):
         assert f"created  {doc}" in proc.stdout and (target / doc).read_text().strip()
     for folder in FOLDERS:

@@ -19,7 +19,7 @@ def test_sample_batch_is_paired(factory: Path) -> None:
     proc = run_cli("pair", cwd=factory)
     assert proc.returncode == 0, proc.stderr
     assert "ALFA-2026-0001: paired" in proc.stdout
-    assert proc.stdout.strip().endswith("ok: 3 order(s): 3 paired")
+    assert proc.stdout.strip().endswith("ok: 3 orders: 3 paired")
 
 
 def test_markdown_is_a_table_for_pr_comments(factory: Path) -> None:

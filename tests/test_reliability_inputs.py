@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, init_repo, run_cli
-from tests.exchange_kit import directive, put_directives
+from tests.exchange_kit import directive, empty_factory, put_directives
 from tests.github_server import GitHubServer
 from tests.reliability_kit import BAD_ID, BIG, BadInput, catalogue, snapshot, temp_files
 from toyfoundry_ci.base.errors import printable
-from toyfoundry_ci.base.layout import Layout
 
 CASES = catalogue(big=True)
 
@@ -68,7 +67,7 @@ def _hub_holding_the_catalogue(hub: Path) -> dict[str, BadInput]:
 
 
 def test_pull_quarantines_each_bad_directive_and_leaves_the_mirror(tmp_path: Path) -> None:
-    layout = Layout(tmp_path / "factory")
+    layout = empty_factory(tmp_path / "factory")
     put_directives(layout.default_hub, ["ALFA-2027-0001"])
     assert run_cli("pull", cwd=layout.root).returncode == 0
     expected = _hub_holding_the_catalogue(layout.default_hub)
@@ -93,7 +92,7 @@ def test_pull_quarantines_each_bad_directive_and_leaves_the_mirror(tmp_path: Pat
 def test_pull_quarantines_an_oversized_directive_without_reading_it_whole(
     tmp_path: Path,
 ) -> None:
-    layout = Layout(tmp_path / "factory")
+    layout = empty_factory(tmp_path / "factory")
     put_directives(layout.default_hub, ["ALFA-2027-0001"])
     (layout.default_hub / "orders" / "ALFA-2027-0002.json").write_bytes(
         directive("ALFA-2027-0002", notes="x" * BIG)
@@ -118,8 +117,7 @@ def test_pull_quarantines_an_oversized_directive_without_reading_it_whole(
 def test_github_hub_paths_outside_the_layout_are_never_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_server: GitHubServer
 ) -> None:
-    layout = Layout(tmp_path / "factory")
-    layout.root.mkdir()
+    layout = empty_factory(tmp_path / "factory")
     github_server.add_repo(
         "high-command/hub",
         files={

@@ -128,4 +128,4 @@ def test_wheel_validates_outside_the_checkout(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     first, result = proc.stdout.strip().splitlines()
     assert first.startswith(str(target))
-    assert result == "ok: 1 artifact(s) valid"
+    assert result == "ok: 1 artifact valid"

@@ -38,7 +38,7 @@ def test_every_error_of_every_file_is_reported_and_exit_is_one(tmp_path: Path) -
     lines = proc.stdout.splitlines()
     assert f"{bad}::$.lines[0].qty: 0 is less than the minimum of 1" in lines
     assert any(line.startswith(f"{bad}::$.priority: ") for line in lines)
-    assert lines[-1] == "2 error(s) in 1 of 2 file(s)"
+    assert lines[-1] == "2 errors in 1 of 2 files"
 
 
 def test_usage_error_exits_two() -> None:
@@ -91,7 +91,7 @@ def test_github_format_escapes_workflow_command_injection(tmp_path: Path) -> Non
 def test_folder_argument_expands_to_its_json_files(factory: Path) -> None:
     proc = run_cli("validate", "exchange/orders", cwd=factory)
     assert proc.returncode == 0
-    assert proc.stdout.strip() == "ok: 3 artifact(s) valid"
+    assert proc.stdout.strip() == "ok: 3 artifacts valid"
 
 
 def test_kind_from_own_field_outside_known_folders(tmp_path: Path) -> None:
@@ -109,7 +109,7 @@ def test_runbook_v1_entry_point_validates() -> None:
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.strip() == "ok: 1 artifact(s) valid"
+    assert ok.stdout.strip() == "ok: 1 artifact valid"
     bad = subprocess.run(
         [sys.executable, "tools/factory_order_emitter.py", "--validate", str(BAD_QTY)],
         cwd=REPO_ROOT,

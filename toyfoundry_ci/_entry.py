@@ -43,12 +43,12 @@ def _index_entries(paths: tuple[str, ...]) -> int:
     from pathlib import Path
 
     from toyfoundry_ci.base.errors import ToyfoundryError
-    from toyfoundry_ci.base.layout import Layout
+    from toyfoundry_ci.base.layout import Layout, find_factory
     from toyfoundry_ci.ledger.index import index_entries, index_outcome
 
-    layout = Layout(Path())
     try:
-        changed = index_entries(layout, paths)
+        layout = Layout(find_factory())
+        changed = index_entries(layout, [Path.cwd().resolve() / p for p in paths])
     except ToyfoundryError as exc:
         print(exc.render(), file=sys.stderr)  # noqa: T201 - the CLI's own error output
         return exc.exit_code

@@ -19,6 +19,7 @@ from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.lock import repository_lock
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.demo import DEMO_HUB, DEMO_REVIEWER, demo_factory, seed_demo_batch
 from toyfoundry_ci.exchange.pull import pull
 from toyfoundry_ci.exchange.push import push
@@ -139,7 +140,7 @@ def _stage_step(name: str, result: StageResult) -> Step:
         first = result.refused[0]
         return Step(name, "refused", f"{first.order_id}: {first.message}", len(result.refused))
     if result.done:
-        return Step(name, "done", f"{len(result.done)} order(s)", len(result.done))
+        return Step(name, "done", plural(len(result.done), "order"), len(result.done))
     return Step(name, "nothing", "nothing to do")
 
 
@@ -155,7 +156,7 @@ def _sign_off(layout: Layout, demo: bool) -> Step:
         return Step(
             "sign-off",
             "waiting",
-            f"{len(pending)} order(s) await review (`toyfoundry signoff`)",
+            f"{plural(len(pending), 'order')} await review (`toyfoundry signoff`)",
             len(pending),
         )
     # The demo signs off only what shifts paraded, never entries that predate it.
@@ -163,8 +164,10 @@ def _sign_off(layout: Layout, demo: bool) -> Step:
     seal_demo(layout, [e.order_id for e in ours], DEMO_REVIEWER)
     waiting = len(pending) - len(ours)
     if not ours:
-        return Step("sign-off", "waiting", f"{waiting} order(s) from before the demo await review")
-    detail = f"sealed by the demo reviewer (method demo); {waiting} other(s) await review"
+        return Step(
+            "sign-off", "waiting", f"{plural(waiting, 'order')} from before the demo await review"
+        )
+    detail = f"sealed by the demo reviewer (method demo); {plural(waiting, 'other')} await review"
     return Step("sign-off", "done", detail, len(ours))
 
 

@@ -21,6 +21,7 @@ from toyfoundry_ci.actions.report import annotation, cell
 from toyfoundry_ci.actions.runner import RunnerContext
 from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.log import append_run, read_log
 from toyfoundry_ci.exchange.pull import PullResult, pull
 from toyfoundry_ci.hub.config import open_hub, settings
@@ -108,9 +109,9 @@ def _record_receipts(layout: Layout, hub: Hub, held: Inventory, seals: SealRepor
 def _title(pulled: PullResult, seals: SealReport) -> str:
     parts = []
     if pulled.new or pulled.changed:
-        parts.append(f"{len(pulled.new) + len(pulled.changed)} directive(s) from the hub")
+        parts.append(f"{plural(len(pulled.new) + len(pulled.changed), 'directive')} from the hub")
     if seals.sealed:
-        parts.append(f"{len(seals.sealed)} sign-off(s) recorded")
+        parts.append(f"{plural(len(seals.sealed), 'sign-off')} recorded")
     return "Intake: " + ("; ".join(parts) or "exchange records")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -20,6 +21,8 @@ def write_bytes_atomic(
     it is fsynced before the rename and the directory after, so a crash leaves either file.
     ``durable=False`` skips the fsyncs, for caches that may be lost but never torn;
     ``compare=False`` skips reading the old file, for callers that just compared it.
+    The file gets the mode any new file would (0666 less the umask), not mkstemp's 0600:
+    a hub folder or a clone shared with others must stay readable to them.
     """
     try:
         if compare and path.read_bytes() == data:
@@ -30,6 +33,7 @@ def write_bytes_atomic(
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
             fh.write(data)
             if durable:
                 fh.flush()
@@ -47,6 +51,14 @@ def write_bytes_atomic(
 def write_json_atomic(path: Path, obj: Any) -> bool:
     """Write ``obj`` as canonical JSON atomically; return False when nothing changed."""
     return write_bytes_atomic(path, dumps(obj))
+
+
+@functools.cache
+def _umask() -> int:
+    # Reading the umask means setting it; done once, before any worker thread writes.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -5,7 +5,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from toyfoundry_ci.base.errors import ToyfoundryError
 from toyfoundry_ci.base.ids import check_order_id, safe_child
+
+# What makes a folder a factory's root: its exchange with the hub, or its own settings.
+MARKERS = ("exchange/", ".toyfoundry/config.toml")
+
+
+def is_factory(folder: Path) -> bool:
+    """Whether ``folder`` is a factory's root (it holds one of ``MARKERS``)."""
+    return (folder / "exchange").is_dir() or (folder / ".toyfoundry" / "config.toml").is_file()
+
+
+def find_factory(root: str | Path | None = None, *, start: Path | None = None) -> Path:
+    """The factory's root folder, found as git finds a repository.
+
+    ``root`` given (``--root``) must itself be a factory; otherwise the nearest folder from
+    ``start`` (the current one) upwards that is a factory. Outside any factory this refuses,
+    so that no command writes its files into a folder that is not one.
+    """
+    markers = " or ".join(MARKERS)
+    if root is not None:
+        folder = Path(root).resolve()
+        if not is_factory(folder):
+            raise ToyfoundryError(
+                f"--root {root}: not a factory (no {markers} there)",
+                hint="point --root at a factory's top folder, or run toyfoundry init there",
+            )
+        return folder
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if is_factory(folder):
+            return folder
+    raise ToyfoundryError(
+        f"not inside a factory (no {markers} found from {here} upwards)",
+        hint="cd into one or run toyfoundry init",
+    )
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def repository_lock(root: Path, *, purpose: str, wait: float = 0.0) -> Iterator[
                     raise RefusedError(
                         f"another toyfoundry run holds {LOCK_FILE} ({holder}); "
                         f"not starting {purpose}",
-                        hint="wait for it to finish, then run the command again",
+                        hint="wait for that run to finish, then run this command again",
                     ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)

@@ -57,9 +57,31 @@ class LazyGroup(click.Group):
             raise TypeError(f"{target} is not a click command")
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:
+            # click suggests from the commands it holds; these are imported only when used.
+            import difflib
+
+            close = difflib.get_close_matches(exc.command_name, self.list_commands(ctx), cutoff=0.7)
+            raise click.exceptions.NoSuchCommand(
+                exc.command_name, possibilities=close, ctx=ctx
+            ) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Work that shows progress says what it finished (cli.progress); this is the rest.
+            click.echo(
+                "interrupted: stopped before it finished; every file is written whole,"
+                " run the command again to finish",
+                err=True,
+            )
+            ctx.exit(130)
         except ToyfoundryError as exc:
             if ctx.meta.get("toyfoundry.verbose"):
                 import traceback  # only for --verbose: keeps start-up light

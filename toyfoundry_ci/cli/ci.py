@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @click.group()
@@ -19,9 +22,10 @@ def pr_cmd() -> None:
     from toyfoundry_ci.actions.pr import run_pr
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
 
+    root = _root()
     ctx = from_environ()
     with api_errors(ctx):
-        outcome = run_pr(ctx, Path.cwd(), client(ctx) if ctx.token else None)
+        outcome = run_pr(ctx, root, client(ctx) if ctx.token else None)
     click.echo(outcome.annotations)
     append_summary(ctx, outcome.summary)
     set_output(ctx, "index", outcome.index)
@@ -29,6 +33,12 @@ def pr_cmd() -> None:
     click.echo(f"ledger index: {outcome.index}; PR comment: {outcome.comment or 'not posted'}")
     if not outcome.ok:
         raise SystemExit(1)
+
+
+def _root() -> Path:
+    from toyfoundry_ci.base.layout import find_factory
+
+    return find_factory()
 
 
 _hub_option = click.option(
@@ -47,9 +57,10 @@ def merge_cmd(hub: str | None) -> None:
     from toyfoundry_ci.actions.merge import run_merge
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
 
+    root = _root()
     ctx = from_environ()
     with api_errors(ctx):
-        outcome = run_merge(ctx, Path.cwd(), client(ctx), hub)
+        outcome = run_merge(ctx, root, client(ctx), hub)
     if outcome.annotations:
         click.echo(outcome.annotations)
     append_summary(ctx, outcome.summary)
@@ -71,9 +82,10 @@ def intake_cmd(hub: str | None) -> None:
     from toyfoundry_ci.actions.intake import run_intake
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
 
+    root = _root()
     ctx = from_environ()
     with api_errors(ctx):
-        outcome = run_intake(ctx, Path.cwd(), client(ctx), hub)
+        outcome = run_intake(ctx, root, client(ctx), hub)
     if outcome.annotations:
         click.echo(outcome.annotations)
     append_summary(ctx, outcome.summary)

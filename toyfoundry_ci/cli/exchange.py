@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.cli.options import root_option
+from toyfoundry_ci.cli.progress import showing
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,7 +39,7 @@ def pull(hub: str | None, root: str) -> None:
 
     layout = Layout(Path(root))
     require_ready(layout, "pull", green=False)
-    with repository_lock(layout.root, purpose="pull"):
+    with showing("pull"), repository_lock(layout.root, purpose="pull"):
         result = run_pull(layout, open_hub(layout, settings(layout, hub).spec))
     for label, items in (("new", result.new), ("changed", result.changed)):
         for order_id, digest in items:
@@ -53,7 +55,9 @@ def pull(hub: str | None, root: str) -> None:
             f"{result.unchanged} unchanged"
         )
     else:
-        click.echo(f"nothing new on {result.hub}: {result.unchanged} directive(s) already mirrored")
+        click.echo(
+            f"nothing new on {result.hub}: {plural(result.unchanged, 'directive')} already mirrored"
+        )
     if fresh:
         raise SystemExit(1)
 
@@ -71,7 +75,7 @@ def push(hub: str | None, root: str, dry_run: bool) -> None:
 
     layout = Layout(Path(root))
     config = settings(layout, hub)
-    with repository_lock(layout.root, purpose="push"):
+    with showing("push"), repository_lock(layout.root, purpose="push"):
         result = run_push(layout, open_hub(layout, config.spec), config.factory, dry_run=dry_run)
     verb = "would send" if dry_run else "sent"
     for evidence in result.sent:
@@ -81,16 +85,16 @@ def push(hub: str | None, root: str, dry_run: bool) -> None:
     for order_id, why in result.held:
         click.echo(f"  held {order_id}: {why}")
     if result.sent and dry_run:
-        click.echo(f"dry run: {len(result.sent)} order(s) would go to {result.hub}")
+        click.echo(f"dry run: {plural(len(result.sent), 'order')} would go to {result.hub}")
     elif result.sent:
         click.echo(
-            f"pushed {len(result.sent)} order(s) to {result.hub} in one publication "
+            f"pushed {plural(len(result.sent), 'order')} to {result.hub} in one publication "
             f"({result.publication}); receipt {result.receipt_id}"
         )
     else:
         click.echo(
             f"nothing new to push to {result.hub}: "
-            f"{len(result.already)} order(s) already on the hub"
+            f"{plural(len(result.already), 'order')} already on the hub"
         )
     if result.held:
         raise SystemExit(1)

@@ -8,9 +8,11 @@ import click
 import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
-from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.layout import Layout, find_factory
 from toyfoundry_ci.base.lock import repository_lock
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.cli.options import format_option, root_option
+from toyfoundry_ci.cli.progress import showing
 from toyfoundry_ci.validation.shard import Shard, parse_shard
 
 ORDERS = click.argument("order_ids", nargs=-1, metavar="[ORDER]...")
@@ -48,7 +50,7 @@ def forge(order_ids: tuple[str, ...], root: str, fmt: str) -> None:
     from toyfoundry_ci.foundry.forge import forge as run
 
     layout = Layout(Path(root))
-    with repository_lock(layout.root, purpose="forge"):
+    with showing("forge"), repository_lock(layout.root, purpose="forge"):
         result = run(layout, _ids(order_ids))
     _render(result, fmt)
 
@@ -77,7 +79,7 @@ def drill(order_ids: tuple[str, ...], root: str, fmt: str, shard: Shard | None) 
     from toyfoundry_ci.foundry.drill import drill as run
 
     layout = Layout(Path(root))
-    with repository_lock(layout.root, purpose="drill"):
+    with showing("drill"), repository_lock(layout.root, purpose="drill"):
         result = run(layout, _ids(order_ids), shard=shard)
     _render(result, fmt)
 
@@ -92,7 +94,7 @@ def parade(order_ids: tuple[str, ...], root: str, fmt: str, lot: str | None) -> 
     from toyfoundry_ci.foundry.parade import parade as run
 
     layout = Layout(Path(root))
-    with repository_lock(layout.root, purpose="parade"):
+    with showing("parade"), repository_lock(layout.root, purpose="parade"):
         result = run(layout, _ids(order_ids), lot=lot)
     _render(result, fmt)
 
@@ -146,7 +148,7 @@ def status(root: str, fmt: str) -> None:
     help="ack: draft the ack forge would write for this order.",
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
-@root_option()
+@root_option(discover=False)
 def emit(  # noqa: PLR0917 - click passes every option as an argument
     kind: str,
     template: Path | None,
@@ -157,7 +159,7 @@ def emit(  # noqa: PLR0917 - click passes every option as an argument
     lines: tuple[str, ...],
     from_order: Path | None,
     out: Path | None,
-    root: str,
+    root: str | None,
 ) -> None:
     """Emit an order, ack or report from flags or a template; refused when not valid."""
     from toyfoundry_ci.foundry.emit import emit as run
@@ -178,13 +180,16 @@ def emit(  # noqa: PLR0917 - click passes every option as an argument
         sets=[*flags, *sets],
         order_lines=lines,
         from_order=from_order,
-        layout=Layout(Path(root)),
+        # Only an ack drafted from an order needs the factory (its catalogue).
+        layout=Layout(find_factory(root)) if from_order else None,
         label=label,
     )
     if not emitted.ok:
         for p in emitted.problems:
             click.echo(f"{label}::{p.where}: {p.message}", err=True)
-        click.echo(f"refused: the {kind} is not valid ({len(emitted.problems)} error(s))", err=True)
+        click.echo(
+            f"refused: the {kind} is not valid ({plural(len(emitted.problems), 'error')})", err=True
+        )
         raise SystemExit(1)
     if out is None:
         click.echo(emitted.to_bytes().decode(), nl=False)

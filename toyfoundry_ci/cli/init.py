@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from toyfoundry_ci.base.plural import plural
+
 
 @click.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
@@ -46,7 +48,7 @@ def init(
     if result.nothing_to_do:
         click.echo(f"{directory}: already scaffolded; nothing to do")
     elif result.kept:
-        click.echo(f"kept {len(result.kept)} existing file(s) as they were")
+        click.echo(f"kept {plural(len(result.kept), 'existing file')} as they were")
     if action_ref is None and not (directory / ".github" / "workflows").is_dir():
         click.echo(
             "workflows left out: add them later with"

@@ -30,7 +30,7 @@ def ledger() -> None:
 def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Path, ...]) -> None:
     """Rebuild exchange/ledger/index.json from the entries (deterministic, Merkle root).
 
-    Given ENTRIES (entry files, relative to the root), only those are re-read and the rest
+    Given ENTRIES (entry files, relative to the current folder), only those are re-read and the rest
     of the index on disk is kept: the cost does not grow with the ledger. Without them,
     every entry is checked against the digest cache.
     """
@@ -54,7 +54,7 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
         click.echo("ok: index is current")
         return
     if entries:
-        changed = index_entries(layout, entries)
+        changed = index_entries(layout, [Path.cwd().resolve() / e for e in entries])
     else:
         changed = rebuild_index(layout, full=full, cold=cold)
     click.echo(index_outcome(layout, changed))

@@ -10,6 +10,7 @@ import click
 
 from toyfoundry_ci.cli.exchange import hub_option
 from toyfoundry_ci.cli.options import root_option
+from toyfoundry_ci.cli.progress import showing
 
 _MARK = {
     "done": "done",
@@ -39,17 +40,13 @@ def shift(hub: str | None, root: str, demo: bool) -> None:
 
     layout = Layout(Path(root))
     result: ShiftResult
+    with showing("shift") as tracker:
+        result = run_shift(layout, hub, demo=demo, progress=tracker.step)
     if sys.stdout.isatty():
         from rich.console import Console
 
-        console = Console()
-        with console.status("shift: starting") as status:
-            result = run_shift(
-                layout, hub, demo=demo, progress=lambda s: status.update(f"shift: {s}")
-            )
-        _table(console, result)
+        _table(Console(), result)
     else:
-        result = run_shift(layout, hub, demo=demo, progress=lambda s: click.echo(f"shift: {s}"))
         click.echo(f"shift {result.lot} on {result.hub}")
         for step in result.steps:
             click.echo(f"  {step.name:<16} {_MARK[step.status]:<8} {step.count:>5}  {step.detail}")

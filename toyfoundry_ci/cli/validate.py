@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # Plain strings: click.Path would stat every file, and the loader looks at each anyway.
 @click.argument("paths", nargs=-1, type=str)
 @format_option("text", "json", "github")
-@root_option()
+@root_option(discover=False)
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
@@ -33,13 +33,25 @@ if TYPE_CHECKING:
     help="Check only shard K of N (split by the sha256 of each path), for a CI matrix.",
 )
 def validate(
-    paths: tuple[str, ...], fmt: str, root: str, jobs: int | None, shard: Shard | None
+    paths: tuple[str, ...], fmt: str, root: str | None, jobs: int | None, shard: Shard | None
 ) -> None:
-    """Validate artifacts under their pivot's schema (no PATHS: every artifact in ROOT)."""
-    report, code = run_validate(paths, fmt=fmt, root=root, jobs=jobs, shard=shard)
+    """Validate artifacts under their pivot's schema (no PATHS: every artifact of the factory)."""
+    report, code = run_validate(paths, fmt=fmt, root=_root(paths, root), jobs=jobs, shard=shard)
     click.echo(report)
     if code:
         raise SystemExit(code)
+
+
+def _root(paths: tuple[str, ...], root: str | None) -> str:
+    """Files named are checked wherever they are; without them, the factory's artifacts."""
+    if paths:
+        return root or "."
+    from pathlib import Path
+
+    from toyfoundry_ci.base.layout import find_factory
+
+    found = find_factory(root)
+    return "." if found == Path.cwd().resolve() else str(found)
 
 
 def _shard(value: str | None) -> Shard | None:

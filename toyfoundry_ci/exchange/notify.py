@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.clock import now
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.hub.protocol import HubFile
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.hub import Notification, NotifiedOrder, Receipt
@@ -28,11 +29,11 @@ def notification_for(
         orders=[NotifiedOrder(order_id=o, digest=Digest(sha256=d)) for o, d in sorted(orders)],
         message=(
             f"Lot {lot} from factory {receipt.factory} graduated Parade -> Promote: "
-            f"{len(orders)} order(s), receipt {receipt.receipt_id}."
+            f"{plural(len(orders), 'order')}, receipt {receipt.receipt_id}."
         ),
         created_at=now(),
     )
-    title = f"Lot {lot} graduated: {len(orders)} order(s) from {receipt.factory}"
+    title = f"Lot {lot} graduated: {plural(len(orders), 'order')} from {receipt.factory}"
     rows = "\n".join(f"| {o} | `{d[:16]}` |" for o, d in sorted(orders))
     body = (
         f"{notice.message}\n\nSchedule integration drills for these orders.\n\n"

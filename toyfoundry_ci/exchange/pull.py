@@ -19,6 +19,7 @@ from toyfoundry_ci.base.errors import printable
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.log import append_run, failures_logged
 from toyfoundry_ci.hub.protocol import MAX_HUB_FILE, Hub, blob_id, oversized
 from toyfoundry_ci.validation.checker import check_value
@@ -159,4 +160,4 @@ def _detail(out: PullResult) -> str | None:
     if not out.quarantined:
         return None
     names = ", ".join(printable(q.hub_path) for q in out.quarantined[:10])
-    return f"{len(out.quarantined)} directive(s) quarantined: {names}"
+    return f"{plural(len(out.quarantined), 'directive')} quarantined: {names}"

@@ -18,12 +18,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.canonical import dumps, sha256_bytes, sha256_json
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import HubError, ToyfoundryError
 from toyfoundry_ci.base.ids import GENERIC_ID, is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.gate import require_ready
 from toyfoundry_ci.exchange.log import append_run, failures_logged
 from toyfoundry_ci.exchange.notify import notification_for
@@ -123,28 +125,19 @@ def _push(
     listing = hub.listing()
     held = inventory(hub, listing)
     wanted = set(order_ids) if order_ids is not None else None
-    for order_path in sorted(layout.orders.glob("*.json")):
-        order_id = order_path.stem
-        if not is_order_id(order_id) or (wanted is not None and order_id not in wanted):
-            continue
-        files = _files(layout, order_id)
-        if files is None:
-            continue  # not answered yet: nothing to push, nothing to say
-        evidence = Evidence(order_id, files)
-        if all(held.has(*key) for key in evidence.hub_keys()):
-            out.already.append(order_id)
-            continue
-        why = _why_not(layout, evidence, held, listing)
-        if isinstance(why, Waiting):
-            out.waiting.append((order_id, why.reason))
-        elif isinstance(why, str):
-            out.held.append((order_id, why))
-        else:
-            out.sent.append(why)
+    chosen = [
+        p.stem
+        for p in sorted(layout.orders.glob("*.json"))
+        if is_order_id(p.stem) and (wanted is None or p.stem in wanted)
+    ]
+    progress.begin("push", chosen)
+    for order_id in chosen:
+        progress.advance("push", order_id, _check(layout, order_id, held, listing, out))
     if out.sent and not dry_run:
         # The full gate guards what leaves; a push with nothing to send only checks the halt.
         if gate:
             require_ready(layout, "push", green=True)
+        progress.notice(f"push: sending {plural(len(out.sent), 'order')} to {hub.display}")
         publication, out.receipt_id = _publication(out.sent, factory, hub.display)
         out.publication = hub.publish(publication).publication
     return out
@@ -166,6 +159,28 @@ def evidence_paths(layout: Layout, order_id: str) -> list[Path] | None:
         return [*paths, report]
     ack = parse_artifact(_read(paths[1]))
     return paths if isinstance(ack, dict) and ack.get("disposition") == "reject" else None
+
+
+def _check(
+    layout: Layout, order_id: str, held: Inventory, listing: Mapping[str, str], out: PushResult
+) -> str:
+    """Sort one order into ``out``: already on the hub, waiting, held or to be sent."""
+    files = _files(layout, order_id)
+    if files is None:
+        return "unanswered"  # not answered yet: nothing to push, nothing to say
+    evidence = Evidence(order_id, files)
+    if all(held.has(*key) for key in evidence.hub_keys()):
+        out.already.append(order_id)
+        return "already on the hub"
+    why = _why_not(layout, evidence, held, listing)
+    if isinstance(why, Waiting):
+        out.waiting.append((order_id, why.reason))
+        return "waiting"
+    if isinstance(why, str):
+        out.held.append((order_id, why))
+        return "held"
+    out.sent.append(why)
+    return "ready"
 
 
 def _files(layout: Layout, order_id: str) -> tuple[HubFile, ...] | None:
@@ -282,7 +297,7 @@ def _publication(sent: list[Evidence], factory: str, hub: str) -> tuple[Publicat
         files=files,
         receipt=HubFile(f"receipts/{receipt.receipt_id}.json", dumps(receipt.to_json())),
         notification=notice,
-        message=f"toyfoundry: {factory} pushes {len(sent)} order(s) ({receipt.receipt_id})",
+        message=f"toyfoundry: {factory} pushes {plural(len(sent), 'order')} ({receipt.receipt_id})",
         notice_title=title,
         notice_body=body,
     )

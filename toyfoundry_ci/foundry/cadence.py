@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
+from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.ids import check_order_id, is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.store import read_entry
@@ -82,6 +83,7 @@ class StageResult:
 
     def add(self, order_id: str, status: Status, message: str, paths: Iterable[str] = ()) -> None:
         self.outcomes.append(Outcome(order_id, status, message, tuple(paths)))
+        progress.advance(self.stage, order_id, status)
 
     def to_json(self) -> dict[str, Any]:
         return {

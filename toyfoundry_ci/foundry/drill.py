@@ -12,6 +12,7 @@ from pathlib import Path
 
 import orjson
 
+from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.canonical import dumps, sha256_bytes, sha256_file
 from toyfoundry_ci.base.clock import stamp
@@ -44,6 +45,7 @@ def drill(
     if not chosen:
         return result
     catalogue = load_catalogue(layout)
+    progress.begin("drill", chosen)
     for order_id in chosen:
         try:
             _drill_one(layout, catalogue, order_id, result)

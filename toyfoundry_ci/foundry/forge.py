@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.clock import stamp
@@ -35,6 +36,7 @@ def forge(layout: Layout, order_ids: Sequence[str] | None = None) -> StageResult
     if not chosen:
         return result
     catalogue = load_catalogue(layout)
+    progress.begin("forge", chosen)
     for order_id in chosen:
         stage = stage_of(layout, order_id)
         if stage.rank >= Stage.PARADED.rank:

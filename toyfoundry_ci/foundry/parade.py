@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.clock import stamp
@@ -40,7 +41,9 @@ def parade(
     """
     require_not_halted(layout, "parade")
     result = StageResult("parade")
-    for order_id in select(layout, order_ids, {Stage.DRILLED, Stage.FORGED}):
+    chosen = select(layout, order_ids, {Stage.DRILLED, Stage.FORGED})
+    progress.begin("parade", chosen)
+    for order_id in chosen:
         try:
             _parade_one(layout, order_id, lot, result, named=order_ids is not None)
         except ArtifactError as exc:

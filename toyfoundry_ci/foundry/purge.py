@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.foundry.cadence import Stage, StageResult, draft_files, select, stage_of
 from toyfoundry_ci.ledger.store import read_entry
 
@@ -17,7 +19,9 @@ def purge(layout: Layout, order_ids: Sequence[str] | None = None) -> StageResult
     purging it would lose its only copy of the drafts.
     """
     result = StageResult("purge")
-    for order_id in select(layout, order_ids, {Stage.PARADED}):
+    chosen = select(layout, order_ids, {Stage.PARADED})
+    progress.begin("purge", chosen)
+    for order_id in chosen:
         stage = stage_of(layout, order_id)
         if stage.rank < Stage.PARADED.rank:
             result.add(
@@ -34,7 +38,7 @@ def purge(layout: Layout, order_ids: Sequence[str] | None = None) -> StageResult
             if path.exists() and layout.rel(path) not in cited and _remove(path)
         ]
         if removed:
-            result.add(order_id, "done", f"cleared {len(removed)} file(s)", removed)
+            result.add(order_id, "done", f"cleared {plural(len(removed), 'file')}", removed)
         else:
             result.add(order_id, "unchanged", "nothing left to purge")
     return result

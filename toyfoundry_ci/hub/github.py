@@ -24,7 +24,9 @@ from github.GitCommit import GitCommit
 from github.GitRef import GitRef
 from github.GitTree import GitTree
 from github.Repository import Repository
+from urllib3.util.retry import Retry
 
+from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.loader import read_artifact
@@ -42,6 +44,7 @@ ATTEMPTS = 5
 TOKEN_VARIABLES = ("TOYFOUNDRY_HUB_TOKEN", "GITHUB_TOKEN")
 API_VARIABLES = ("TOYFOUNDRY_GITHUB_API_URL", "GITHUB_API_URL")
 TIMEOUT_VARIABLE = "TOYFOUNDRY_GITHUB_TIMEOUT"  # seconds per request, default 30
+CONNECT_RETRIES = 2
 
 
 def api_url() -> str:
@@ -59,9 +62,52 @@ def hub_token() -> str | None:
     return None
 
 
+class _SaidRetry(GithubRetry):
+    """GithubRetry that says each retry and when it comes (``base.progress``): no silence."""
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Retry:
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if response is not None:
+            why = f"HTTP {response.status}"
+            wait = retry.get_retry_after(response) or retry.get_backoff_time()
+        else:
+            why = _why(error)
+            wait = retry.get_backoff_time()
+        tries = len(retry.history) + 1
+        limits = [retry.total]
+        if isinstance(error, urllib3.exceptions.ConnectTimeoutError):  # refused ones too
+            limits.append(retry.connect)
+        left = min((n for n in limits if isinstance(n, int)), default=0)
+        path = (url or "").split("?", 1)[0]
+        progress.notice(
+            f"hub request {method} {path}: {why}; try {tries} of {tries + left} in {wait:.0f} s"
+        )
+        return retry
+
+
+def _why(error: Exception | None) -> str:
+    if isinstance(error, urllib3.exceptions.NewConnectionError):  # before its base class
+        return "cannot connect (refused or unreachable)"
+    if isinstance(error, urllib3.exceptions.ConnectTimeoutError):
+        return "no connection within the timeout"
+    if isinstance(error, urllib3.exceptions.ReadTimeoutError):
+        return "no answer within the timeout"
+    return type(error).__name__ if error else "failed"
+
+
 def _retry() -> GithubRetry:
-    return GithubRetry(
+    return _SaidRetry(
         total=6,
+        # No connection at all is not a busy server: try twice more, then say so.
+        connect=CONNECT_RETRIES,
         backoff_factor=float(os.environ.get("TOYFOUNDRY_GITHUB_BACKOFF", "1.0")),
         status_forcelist=[429, *range(500, 600)],
         allowed_methods=frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"}),
@@ -284,7 +330,11 @@ class GitHubHub:
     def _transport_error(self, exc: requests.RequestException, what: str) -> HubError:
         """Retries exhausted, a timeout or no connection: say which, without the URL's query."""
         reason = getattr(exc.args[0], "reason", None) if exc.args else None
-        if isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
+        if isinstance(reason, urllib3.exceptions.NewConnectionError):  # a TimeoutError too
+            why = "cannot connect to the API server (refused or unreachable), after retries"
+        elif isinstance(exc, requests.Timeout) or isinstance(
+            reason, urllib3.exceptions.TimeoutError
+        ):
             why = f"no answer within {_timeout()} s, after retries"
         elif isinstance(exc, requests.exceptions.RetryError):
             why = f"gave up after retries ({reason or 'the server kept failing'})"

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.base.workflow_commands import workflow_command
 from toyfoundry_ci.ledger.pairing import PairingReport
 from toyfoundry_ci.ledger.verify import Problem
@@ -37,11 +38,11 @@ def _summary(report: PairingReport) -> str:
         counts[o.status] = counts.get(o.status, 0) + 1
     parts = [f"{n} {status}" for status, n in sorted(counts.items())]
     if report.orphans:
-        parts.append(f"{len(report.orphans)} orphan(s)")
+        parts.append(plural(len(report.orphans), "orphan"))
     if report.unreadable:
         parts.append(f"{len(report.unreadable)} unreadable")
     verdict = "ok" if report.ok else "unpaired evidence"
-    return f"{verdict}: {len(report.orders)} order(s): {', '.join(parts) or 'none'}"
+    return f"{verdict}: {plural(len(report.orders), 'order')}: {', '.join(parts) or 'none'}"
 
 
 def pairing_text(report: PairingReport) -> str:
@@ -114,7 +115,9 @@ PAIRING_RENDERERS: dict[str, Callable[[PairingReport], str]] = {
 
 def problems_text(problems: Sequence[Problem]) -> str:
     lines = [f"{p.file}::{p.where}: {p.message}" for p in problems]
-    lines.append(f"{len(problems)} problem(s) in the ledger" if problems else "ok: ledger verified")
+    lines.append(
+        f"{plural(len(problems), 'problem')} in the ledger" if problems else "ok: ledger verified"
+    )
     return "\n".join(lines)
 
 
@@ -131,7 +134,9 @@ def problems_github(problems: Sequence[Problem]) -> str:
         workflow_command("error", f"{p.where}: {p.message}", file=p.file, title="ledger verify")
         for p in problems
     ]
-    lines.append(f"{len(problems)} problem(s) in the ledger" if problems else "ok: ledger verified")
+    lines.append(
+        f"{plural(len(problems), 'problem')} in the ledger" if problems else "ok: ledger verified"
+    )
     return "\n".join(lines)
 
 

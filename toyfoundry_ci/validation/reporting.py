@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.base.workflow_commands import workflow_command
 from toyfoundry_ci.validation.checker import FileResult
 from toyfoundry_ci.validation.locate import line_of
@@ -23,9 +24,9 @@ def report_text(results: Sequence[FileResult]) -> str:
     lines = [f"{r.path}::{p.where}: {p.message}" for r in results for p in r.problems]
     failed, count = _summary(results)
     if failed:
-        lines.append(f"{count} error(s) in {failed} of {len(results)} file(s)")
+        lines.append(f"{plural(count, 'error')} in {failed} of {plural(len(results), 'file')}")
     else:
-        lines.append(f"ok: {len(results)} artifact(s) valid")
+        lines.append(f"ok: {plural(len(results), 'artifact')} valid")
     return "\n".join(lines)
 
 
@@ -67,9 +68,9 @@ def report_github(results: Sequence[FileResult]) -> str:
             )
     failed, count = _summary(results)
     lines.append(
-        f"{count} error(s) in {failed} of {len(results)} file(s)"
+        f"{plural(count, 'error')} in {failed} of {plural(len(results), 'file')}"
         if failed
-        else f"ok: {len(results)} artifact(s) valid"
+        else f"ok: {plural(len(results), 'artifact')} valid"
     )
     return "\n".join(lines)
 
