@@ -49,12 +49,13 @@ def test_demo_shift_graduates_a_lot_then_finds_nothing_new(factory: Path) -> Non
 
 def test_demo_needs_a_commit_to_copy_and_refuses_another_hub(tmp_path: Path) -> None:
     bare = tmp_path / "bare"
-    bare.mkdir()
+    assert run_cli("init", str(bare)).returncode == 0
     git(bare, "init", "-q")
+    before = sorted(p.relative_to(bare) for p in bare.rglob("*") if ".git" not in p.parts)
     no_commit = run_cli("shift", "--demo", cwd=bare)
     assert no_commit.returncode == 1
     assert "has none" in no_commit.stderr and "git commit" in no_commit.stderr
-    assert not (bare / ".toyfoundry").exists()
+    assert sorted(p.relative_to(bare) for p in bare.rglob("*") if ".git" not in p.parts) == before
 
     other = run_cli("shift", "--demo", "--hub", str(tmp_path / "hub"), cwd=bare)
     assert other.returncode == 1 and "drop --hub" in other.stderr
