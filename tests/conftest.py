@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import atexit
-import functools
-import io
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.sample import REPO_ROOT, committed
+
+__all__ = ["REPO_ROOT", "committed"]  # re-exported: tests import them from here
+
 # Timing varies on shared CI machines; a property either holds or not, however long it takes.
 settings.register_profile("toyfoundry", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("toyfoundry")
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -70,27 +69,6 @@ def init_repo(path: Path) -> Path:
     git(path, "init", "-q", "-b", "main")
     git(path, "config", "commit.gpgsign", "false")
     return path
-
-
-@functools.cache
-def committed() -> Path:
-    """This repository's committed tree (``git archive HEAD``), extracted once per process.
-
-    Tests build factories from what is committed, never from a working tree that a user (or a
-    demo run) may have changed. Outside a git checkout (an unpacked sdist) the tree is used.
-    """
-    proc = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "archive", "--format=tar", "HEAD"],
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        return REPO_ROOT
-    root = Path(tempfile.mkdtemp(prefix="toyfoundry-committed-"))
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
-    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
-        tar.extractall(root, filter="data")
-    return root
 
 
 def make_factory(repo: Path, *, ledger: bool = True) -> Path:

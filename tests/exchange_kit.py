@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tests.sample import committed
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import dumps, sha256_bytes
 from toyfoundry_ci.base.layout import Layout
@@ -19,7 +20,7 @@ from toyfoundry_ci.ledger.index import rebuild_index
 from toyfoundry_ci.ledger.store import write_entry
 from toyfoundry_ci.models.ledger import LedgerEntry
 
-SAMPLE = Layout(Path(__file__).resolve().parent.parent)
+SAMPLE = Layout(committed())
 _TEMPLATES: dict[str, Any] = {}
 
 
