@@ -54,7 +54,7 @@ def run_merge(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = None
         return MergeOutcome(False, summary, "\n".join(notes), "gate-red")
     cfg = settings(layout, hub)
     target = open_hub(layout, cfg.spec)
-    held = inventory(target)
+    held = inventory(target, factory=cfg.factory)
     unsent = [o for o in pending_orders(layout) if on_hub(layout, held, o) is None]
     seals = seal_pending(layout, gh, ctx.repository, unsent)
     pushed = push(layout, target, cfg.factory, gate=False)

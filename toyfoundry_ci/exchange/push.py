@@ -5,6 +5,12 @@ ledger entry is sealed over exactly these files. What the hub's receipts already
 by (order ID, sha256), is not sent again, so a re-run after a crash completes the push and a
 push with nothing new says so. One push is one publication: the evidence, a notification
 and the receipt, landed together.
+
+Only the hub writes its ``orders/``. A push sends acknowledgements and reports; the directive
+they answer is never sent: it must be on the hub already, byte for byte, and the receipt cites
+it by digest. Evidence for an order the hub does not hold (another hub's, or one High Command
+withdrew) is held back, named, with the reason. Receipts count only when they validate and are
+this factory's. A dry run sends nothing and records nothing.
 """
 
 from __future__ import annotations
@@ -24,13 +30,14 @@ from toyfoundry_ci.base.ids import GENERIC_ID, is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
 from toyfoundry_ci.exchange.gate import require_ready
-from toyfoundry_ci.exchange.log import append_run, failures_logged
+from toyfoundry_ci.exchange.log import append_run, failures_logged, read_log, withdrawn_on
 from toyfoundry_ci.exchange.notify import notification_for
 from toyfoundry_ci.hub.protocol import Hub, HubFile, Inventory, Publication, inventory
 from toyfoundry_ci.ledger.store import read_entry
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.hub import Receipt, ReceiptItem
 from toyfoundry_ci.models.ledger import Subject
+from toyfoundry_ci.models.logs import ExchangeRun
 from toyfoundry_ci.readiness import require_not_halted
 from toyfoundry_ci.validation.checker import check_value
 
@@ -68,6 +75,7 @@ class PushResult:
     receipt_id: str | None = None
     publication: str | None = None
     dry_run: bool = False
+    refused_receipts: list[tuple[str, str]] = field(default_factory=list)  # (hub path, why)
 
     @property
     def result(self) -> str:
@@ -97,10 +105,12 @@ def push(
         require_not_halted(layout, "push")
     with failures_logged(layout, "push", hub.display):
         out = _push(layout, hub, factory, dry_run=dry_run, order_ids=order_ids, gate=gate)
+    if dry_run:
+        return out  # a look at what would go is not an exchange: nothing is recorded
     append_run(
         layout,
         direction="push",
-        hub=hub.display,
+        hub=out.hub,
         orders=[(e.order_id, e.order_digest) for e in out.sent],
         result=out.result,
         receipt_id=out.receipt_id,
@@ -120,7 +130,10 @@ def _push(
 ) -> PushResult:
     out = PushResult(hub=hub.display, dry_run=dry_run)
     listing = hub.listing()
-    held = inventory(hub, listing)
+    out.hub = hub.display  # a hub read on its default branch now names the branch
+    held = inventory(hub, listing, factory=factory)
+    out.refused_receipts = held.refused
+    withdrawn = withdrawn_on(read_log(layout), out.hub)
     wanted = set(order_ids) if order_ids is not None else None
     for order_path in sorted(layout.orders.glob("*.json")):
         order_id = order_path.stem
@@ -133,13 +146,15 @@ def _push(
         if all(held.has(*key) for key in evidence.hub_keys()):
             out.already.append(order_id)
             continue
-        why = _why_not(layout, evidence, held, listing)
+        why: Waiting | str | Evidence | None = _not_issued(evidence, listing, out.hub, withdrawn)
+        if why is None:
+            why = _why_not(layout, evidence, held, listing)
         if isinstance(why, Waiting):
             out.waiting.append((order_id, why.reason))
-        elif isinstance(why, str):
-            out.held.append((order_id, why))
-        else:
+        elif isinstance(why, Evidence):
             out.sent.append(why)
+        else:
+            out.held.append((order_id, why))
     if out.sent and not dry_run:
         # The full gate guards what leaves; a push with nothing to send only checks the halt.
         if gate:
@@ -232,6 +247,25 @@ def _sealed_over(layout: Layout, subjects: list[Subject], evidence: Evidence) ->
     return None
 
 
+def _not_issued(
+    evidence: Evidence, listing: Mapping[str, str], hub: str, withdrawn: Mapping[str, ExchangeRun]
+) -> str | None:
+    """Why the hub cannot take this evidence because it does not hold the directive."""
+    path = evidence.files[0].path
+    if path in listing:
+        return None
+    run = withdrawn.get(evidence.order_id)
+    if run is not None:
+        return (
+            f"withdrawn by High Command (the pull of {run.at:%Y-%m-%d %H:%M} UTC found no {path}"
+            " on the hub); it stays in exchange/orders/ and is never pushed"
+        )
+    return (
+        f"{hub} never issued {evidence.order_id} (it has no {path});"
+        " push it to the hub it was pulled from (--hub)"
+    )
+
+
 def _conflict(evidence: Evidence, held: Inventory, listing: Mapping[str, str]) -> str | None:
     for item in evidence.files:
         digest = sha256_bytes(item.data)
@@ -239,9 +273,11 @@ def _conflict(evidence: Evidence, held: Inventory, listing: Mapping[str, str]) -
         if there is not None and there[0] != digest:
             return f"the hub already holds a different {item.path} (receipt {there[1]})"
     order = evidence.files[0]
-    hub_blob = listing.get(order.path)
-    if hub_blob is not None and hub_blob != order.blob:
-        return f"the hub's {order.path} changed since it was pulled; pull and re-answer it"
+    if listing.get(order.path) != order.blob:
+        return (
+            f"High Command amended {order.path} after it was answered; the answer cites the"
+            " version pulled (a new order ID supersedes an answered directive)"
+        )
     return None
 
 
@@ -264,7 +300,7 @@ def _publication(sent: list[Evidence], factory: str, hub: str) -> tuple[Publicat
     notice, title, body = notification_for(
         receipt, str(lot), [(e.order_id, e.order_digest) for e in sent]
     )
-    files = tuple(f for e in sent for f in e.files)
+    files = tuple(f for e in sent for f in e.files[1:])  # the directive is the hub's already
     publication = Publication(
         files=files,
         receipt=HubFile(f"receipts/{receipt.receipt_id}.json", dumps(receipt.to_json())),
@@ -285,4 +321,7 @@ def _detail(out: PushResult) -> str | None:
     if out.held:
         reasons = "; ".join(f"{o}: {w}" for o, w in out.held[:5])
         parts.append(f"{len(out.held)} held back: {reasons}")
+    if out.refused_receipts:
+        names = ", ".join(p for p, _ in out.refused_receipts[:5])
+        parts.append(f"{len(out.refused_receipts)} hub receipt(s) refused: {names}")
     return ", ".join(parts) or None
