@@ -97,6 +97,7 @@ def _push_md(pushed: PushResult) -> str:
     rows += [(o, "already on the hub") for o in pushed.already]
     rows += [(o, f"waiting: {why}") for o, why in pushed.waiting]
     rows += [(o, f"**held**: {why}") for o, why in pushed.held]
+    rows += [(o, f"not sent: {why}") for o, why in pushed.elsewhere]
     if not rows:
         return "\n".join([*lines, "no paraded orders"])
     lines += ["| order | result |", "|---|---|"]

@@ -83,6 +83,8 @@ def push(hub: str | None, root: str, dry_run: bool) -> None:
         click.echo(f"  waiting {order_id}: {why}")
     for order_id, why in result.held:
         click.echo(f"  held {order_id}: {why}")
+    for order_id, why in result.elsewhere:
+        click.echo(f"  not sent {order_id}: {why}")
     for path, why in result.refused_receipts:
         click.echo(f"  refused hub receipt {path}: {why}")
     if result.sent and dry_run:

@@ -9,8 +9,9 @@ and the receipt, landed together.
 Only the hub writes its ``orders/``. A push sends acknowledgements and reports; the directive
 they answer is never sent: it must be on the hub already, byte for byte, and the receipt cites
 it by digest. Evidence for an order the hub does not hold (another hub's, or one High Command
-withdrew) is held back, named, with the reason. Receipts count only when they validate and are
-this factory's. A dry run sends nothing and records nothing.
+withdrew) is never sent: it is listed by name with the reason, and does not fail the push.
+Receipts count only when they validate and are this factory's. A dry run sends nothing and
+records nothing.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ class PushResult:
     already: list[str] = field(default_factory=list)
     waiting: list[tuple[str, str]] = field(default_factory=list)  # not signed off yet
     held: list[tuple[str, str]] = field(default_factory=list)  # (order ID, what is wrong)
+    # Not this hub's to take (another hub issued it, or this one withdrew it): not a failure.
+    elsewhere: list[tuple[str, str]] = field(default_factory=list)  # (order ID, why)
     receipt_id: str | None = None
     publication: str | None = None
     dry_run: bool = False
@@ -146,9 +149,11 @@ def _push(
         if all(held.has(*key) for key in evidence.hub_keys()):
             out.already.append(order_id)
             continue
-        why: Waiting | str | Evidence | None = _not_issued(evidence, listing, out.hub, withdrawn)
-        if why is None:
-            why = _why_not(layout, evidence, held, listing)
+        foreign = _not_issued(evidence, listing, out.hub, withdrawn)
+        if foreign is not None:
+            out.elsewhere.append((order_id, foreign))
+            continue
+        why = _why_not(layout, evidence, held, listing)
         if isinstance(why, Waiting):
             out.waiting.append((order_id, why.reason))
         elif isinstance(why, Evidence):
@@ -321,6 +326,9 @@ def _detail(out: PushResult) -> str | None:
     if out.held:
         reasons = "; ".join(f"{o}: {w}" for o, w in out.held[:5])
         parts.append(f"{len(out.held)} held back: {reasons}")
+    if out.elsewhere:
+        names = ", ".join(o for o, _ in out.elsewhere[:10])
+        parts.append(f"{len(out.elsewhere)} not this hub's (not issued or withdrawn): {names}")
     if out.refused_receipts:
         names = ", ".join(p for p, _ in out.refused_receipts[:5])
         parts.append(f"{len(out.refused_receipts)} hub receipt(s) refused: {names}")
