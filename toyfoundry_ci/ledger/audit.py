@@ -155,8 +155,8 @@ def _logged_pushes(layout: Layout, order_id: str) -> list[Pushed]:
             seen.setdefault(
                 str(run["receipt_id"]),
                 {
-                    "at": run.get("at"),
-                    "hub": run.get("hub"),
+                    "at": run.get("at") or "?",
+                    "hub": run.get("hub") or "?",
                     "receipt_id": run["receipt_id"],
                     "publication": None,
                     "source": "log",
