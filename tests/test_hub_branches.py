@@ -156,3 +156,19 @@ def test_a_github_hub_is_its_default_branch_and_a_missing_one_is_named(
     assert "the hub has no branch main" in missing.stderr
     assert "use the default branch (trunk): --hub github://high-command/hub" in missing.stderr
     assert sorted(repo.refs) == ["heads/trunk"]
+
+
+def test_a_head_naming_a_branch_without_commits_asks_for_the_branch(tmp_path: Path) -> None:
+    bare, _ = bare_hub(tmp_path, "-b", "master")
+    git(bare, "symbolic-ref", "HEAD", "refs/heads/main")  # HEAD names main; only master exists
+    layout = new_factory(tmp_path)
+
+    unnamed = run_cli("pull", "--hub", str(bare), cwd=layout.root)
+    named = run_cli("pull", "--hub", f"{bare}#master", cwd=layout.root)
+
+    assert unnamed.returncode == 1
+    said = "the hub's HEAD names no branch with commits (its branches: master)"
+    assert said in unnamed.stderr
+    assert f"hint: name the branch: --hub {bare}#master" in unnamed.stderr
+    assert named.returncode == 0, named.stderr
+    assert f"new      {ORDER}" in named.stdout

@@ -166,19 +166,20 @@ class GitRemoteHub:
                 heads.append(name.removeprefix("refs/heads/"))
         if default is None and not heads:
             default = self._unborn_head()  # an empty repository: HEAD names its first branch
+        known = ", ".join(sorted(heads)[:10]) or "none"
+        base = self.display.partition("#")[0]
         if self.named is None:
-            if default is None:
+            if default is None:  # HEAD is detached, or names a branch that has no commits
                 raise HubError(
-                    f"{self.display}: the hub's HEAD names no branch",
-                    hint="name the branch in the hub URL: URL#BRANCH",
+                    f"{self.display}: the hub's HEAD names no branch with commits"
+                    f" (its branches: {known})",
+                    hint=f"name the branch: --hub {base}#{sorted(heads)[0] if heads else 'BRANCH'}",
                 )
             self.branch = default
         if self.branch in heads:
             return True
         if self.branch == default and not heads:
             return False
-        known = ", ".join(sorted(heads)[:10]) or "none"
-        base = self.display.partition("#")[0]
         raise HubError(
             f"{self.display}: the hub has no branch {self.branch} (its branches: {known})",
             hint=f"use the hub's default branch: --hub {base} (that is #{default})"
