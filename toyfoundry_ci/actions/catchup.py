@@ -18,6 +18,7 @@ from toyfoundry_ci.actions import _git
 from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.exchange.push import evidence_paths
 from toyfoundry_ci.hub.protocol import Inventory
 from toyfoundry_ci.ledger.signoff import SealResult, seal_from_pull_request
 from toyfoundry_ci.ledger.store import read_entry
@@ -46,7 +47,8 @@ def pending_orders(layout: Layout) -> list[str]:
 
 def on_hub(layout: Layout, held: Inventory, order_id: str) -> str | None:
     """The receipt that holds the order's current evidence, or None when any file is missing."""
-    receipt = held.evidence_receipt(layout, order_id)
+    paths = evidence_paths(layout, order_id)
+    receipt = held.receipt_for(order_id, paths) if paths is not None else None
     return receipt.receipt_id if receipt else None
 
 

@@ -169,9 +169,15 @@ def _push(
     return out
 
 
+def evidence_paths(layout: Layout, order_id: str) -> list[Path] | None:
+    """The files of an order's evidence (directive, ack, report), or None while unanswered."""
+    paths = [layout.order_file(order_id), layout.ack_file(order_id), layout.report_file(order_id)]
+    return paths if all(p.is_file() for p in paths[1:]) else None
+
+
 def _files(layout: Layout, order_id: str) -> tuple[HubFile, HubFile, HubFile] | None:
-    paths = (layout.order_file(order_id), layout.ack_file(order_id), layout.report_file(order_id))
-    if not all(p.is_file() for p in paths[1:]):
+    paths = evidence_paths(layout, order_id)
+    if paths is None:
         return None
     hub_paths = (
         f"orders/{order_id}.json",
@@ -237,15 +243,8 @@ def _pairing(order_id: str, evidence: Evidence, values: list[dict[str, Any]]) ->
 
 def _sealed_over(layout: Layout, subjects: list[Subject], evidence: Evidence) -> str | None:
     sealed = {s.name: s.digest.sha256 for s in subjects}
-    for item, path in zip(
-        evidence.files,
-        (
-            layout.order_file(evidence.order_id),
-            layout.ack_file(evidence.order_id),
-            layout.report_file(evidence.order_id),
-        ),
-        strict=True,
-    ):
+    paths = evidence_paths(layout, evidence.order_id) or []
+    for item, path in zip(evidence.files, paths, strict=True):
         rel = layout.rel(path)
         if sealed.get(rel) != sha256_bytes(item.data):
             return f"{rel} is not the file the sealed ledger entry cites"

@@ -18,6 +18,7 @@ from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.ids import check_order_id, is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.exchange.log import pulled_from, read_log, withdrawn_on
+from toyfoundry_ci.exchange.push import evidence_paths
 from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts, inventory
 from toyfoundry_ci.ledger.store import read_entry
@@ -227,10 +228,15 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     if listing is not None:
         issued = pulled_from(log, out.hub)
         withdrawn |= {o for o in issued if f"orders/{o}.json" not in listing}
-    receipts = {oid: held.evidence_receipt(layout, oid) for oid in known_orders(layout)}
+    receipts = {oid: _receipt(held, layout, oid) for oid in known_orders(layout)}
     promoted = {oid for oid, receipt in receipts.items() if receipt is not None}
     for oid, stage in order_stages(layout, promoted=promoted).items():
         gone = oid in withdrawn and stage is not Stage.PROMOTED
         step = "- (withdrawn by High Command: kept, never pushed)" if gone else NEXT_STEP[stage]
         out.orders.append(OrderStatus(oid, stage, step, receipts[oid], gone))
     return out
+
+
+def _receipt(held: Inventory, layout: Layout, order_id: str) -> ReceiptFacts | None:
+    paths = evidence_paths(layout, order_id)
+    return held.receipt_for(order_id, paths) if paths is not None else None

@@ -10,7 +10,7 @@ notification and receipt, landed as one unit: the receipt says the unit is compl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,7 +18,6 @@ from typing import Any, Protocol
 from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.errors import HubError, UnsafeIdError
 from toyfoundry_ci.base.ids import safe_child
-from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
 
 HUB_FOLDERS: tuple[str, ...] = (
@@ -149,14 +148,9 @@ class Inventory:
             return None
         return self.receipts.get(str(found.pop()))
 
-    def evidence_receipt(self, layout: Layout, order_id: str) -> ReceiptFacts | None:
-        """The receipt that holds the order's current evidence (directive, ack, report)."""
-        paths = (
-            layout.order_file(order_id),
-            layout.ack_file(order_id),
-            layout.report_file(order_id),
-        )
-        if not all(p.is_file() for p in paths):
+    def receipt_for(self, order_id: str, paths: Sequence[Path]) -> ReceiptFacts | None:
+        """The receipt that holds these files of the order as they are now, if one does."""
+        if not paths or not all(p.is_file() for p in paths):
             return None
         return self.covering(order_id, [sha256_file(p) for p in paths])
 
