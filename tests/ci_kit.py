@@ -73,7 +73,15 @@ def fresh_checkout(checkout: Path, sha: str) -> None:
 
 
 def configure_hub(factory: Path, hub: str | Path) -> Path:
-    """Commit a ``[tool.toyfoundry]`` naming the hub and the factory."""
+    """Commit a ``[tool.toyfoundry]`` naming the hub and the factory.
+
+    The hub is High Command's folder, holding the directives the factory mirrors: a hub takes
+    evidence only for orders it issued.
+    """
+    issued = Path(hub) / "orders"
+    issued.mkdir(parents=True, exist_ok=True)
+    for order in sorted((factory / "exchange" / "orders").glob("*.json")):
+        (issued / order.name).write_bytes(order.read_bytes())
     (factory / "pyproject.toml").write_text(
         f'[tool.toyfoundry]\nhub = "{hub}"\nfactory = "hello-world"\n'
     )

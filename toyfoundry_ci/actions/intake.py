@@ -67,7 +67,7 @@ def run_intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = Non
     cfg = settings(layout, hub)
     source = open_hub(layout, cfg.spec)
     pulled = pull(layout, source)
-    held = inventory(source)
+    held = inventory(source, factory=cfg.factory)
     pushed = [o for o in pending_orders(layout) if on_hub(layout, held, o)]
     seals = seal_pending(layout, gh, ctx.repository, pushed)
     _record_receipts(layout, source, held, seals)

@@ -54,7 +54,7 @@ def run_merge(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = None
         return MergeOutcome(False, summary, "\n".join(notes), "gate-red")
     cfg = settings(layout, hub)
     target = open_hub(layout, cfg.spec)
-    held = inventory(target)
+    held = inventory(target, factory=cfg.factory)
     unsent = [o for o in pending_orders(layout) if on_hub(layout, held, o) is None]
     seals = seal_pending(layout, gh, ctx.repository, unsent)
     pushed = push(layout, target, cfg.factory, gate=False)
@@ -97,6 +97,7 @@ def _push_md(pushed: PushResult) -> str:
     rows += [(o, "already on the hub") for o in pushed.already]
     rows += [(o, f"waiting: {why}") for o, why in pushed.waiting]
     rows += [(o, f"**held**: {why}") for o, why in pushed.held]
+    rows += [(o, f"not sent: {why}") for o, why in pushed.elsewhere]
     if not rows:
         return "\n".join([*lines, "no paraded orders"])
     lines += ["| order | result |", "|---|---|"]
