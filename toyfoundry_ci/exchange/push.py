@@ -367,5 +367,5 @@ def _detail(out: PushResult) -> str | None:
         parts.append(f"{len(out.elsewhere)} not this hub's (not issued or withdrawn): {names}")
     if out.refused_receipts:
         names = ", ".join(p for p, _ in out.refused_receipts[:5])
-        parts.append(f"{len(out.refused_receipts)} hub receipt(s) refused: {names}")
+        parts.append(f"{plural(len(out.refused_receipts), 'hub receipt')} refused: {names}")
     return ", ".join(parts) or None
