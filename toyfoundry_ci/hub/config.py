@@ -80,7 +80,7 @@ def open_hub(layout: Layout, spec: str) -> Hub:
     folder = Path(spec).expanduser()
     folder = folder if folder.is_absolute() else layout.root / folder
     shown = spec if not Path(spec).is_absolute() else str(folder)
-    embedded = folder.resolve() == layout.default_hub.resolve()
+    embedded = folder.absolute() == layout.default_hub.absolute()
     return FolderHub(folder, display=shown, create=embedded)
 
 

@@ -75,6 +75,13 @@ class FolderHub:
 
     def _present(self) -> bool:
         """Whether the hub folder exists; a missing one is an error unless it is embedded."""
+        if self.create and self.root.is_symlink():
+            # The embedded hub is the factory's own folder: a link there (committed, say) would
+            # send unreviewed evidence wherever it points.
+            raise HubError(
+                f"{self.display}: the embedded hub is a symbolic link; refusing it",
+                hint=f"remove the link (git rm --cached {self.display}; rm {self.display})",
+            )
         if self.root.is_dir():
             return True
         if self.root.exists() or self.root.is_symlink():
