@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tests.conftest import git, init_repo, run_cli
 from tests.exchange_kit import answer, directive, enter, factory_docs, put_directives
+from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.layout import Layout
 
 KEPT, GONE = "ALFA-2027-0001", "ALFA-2027-0002"
@@ -102,6 +103,25 @@ def test_a_withdrawn_directive_is_reported_kept_marked_and_never_pushed(tmp_path
     rows = {r["order_id"]: r for r in json.loads(status.stdout)}
     assert rows[GONE]["withdrawn"] is True and rows[GONE]["stage"] == "signed-off"
     assert rows[KEPT]["stage"] == "promoted"
+
+
+def test_a_log_that_says_withdrawn_is_not_believed_while_the_hub_holds_the_order(
+    tmp_path: Path,
+) -> None:
+    """The exchange log is committed, so a pull request can write 'withdrawn' into it."""
+    hub = tmp_path / "hub"
+    layout = answered_factory(tmp_path, hub, [KEPT])
+    log = json.loads(layout.exchange_log.read_text())
+    pull_run = next(r for r in log["runs"] if r["direction"] == "pull")
+    digest = {"sha256": sha256_bytes(layout.order_file(KEPT).read_bytes())}
+    log["runs"].append({**pull_run, "withdrawn": [{"order_id": KEPT, "digest": digest}]})
+    layout.exchange_log.write_text(json.dumps(log))
+
+    status = run_cli("status", "--hub", str(hub), "--format", "json", cwd=layout.root)
+
+    assert status.returncode == 0, status.stderr
+    rows = {r["order_id"]: r for r in json.loads(status.stdout)}
+    assert rows[KEPT]["withdrawn"] is False
 
 
 def test_status_and_audit_read_promotion_from_the_hub_at_once(tmp_path: Path) -> None:

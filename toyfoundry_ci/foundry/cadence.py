@@ -226,10 +226,11 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     for path, why in held.refused:
         out.notes.append(f"{out.hub}: {path} refused ({why})")
     log = read_log(layout)
-    withdrawn = set(withdrawn_on(log, out.hub))
-    if listing is not None:
+    if listing is None:  # the log's word stands only when the hub itself cannot be asked
+        withdrawn = set(withdrawn_on(log, out.hub))
+    else:
         issued = pulled_from(log, out.hub)
-        withdrawn |= {o for o in issued if f"orders/{o}.json" not in listing}
+        withdrawn = {o for o in issued if f"orders/{o}.json" not in listing}
     receipts = {oid: _receipt(held, layout, oid) for oid in known_orders(layout)}
     promoted = {oid for oid, receipt in receipts.items() if receipt is not None}
     for oid, stage in order_stages(layout, promoted=promoted).items():
