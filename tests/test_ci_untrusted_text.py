@@ -213,3 +213,28 @@ def test_a_read_only_token_on_a_same_repository_branch_suggests_the_index(
     summary = (tmp_path / "summary.md").read_text()
     assert "This run's token is read-only" in summary and "toyfoundry ledger index" in summary
     assert repo.refs["heads/changes"] == sha  # nothing written to the branch
+
+
+def test_long_reports_are_cut_to_fit_a_comment_with_a_count(
+    factory: Path, tmp_path: Path, github_server: GitHubServer
+) -> None:
+    base = head(factory)
+    git(factory, "checkout", "-q", "-b", "changes")
+    names = [f"exchange/orders/ALFA-2026-{n:04d}{'x' * 150}.json" for n in range(300)]
+    for name in names:  # invalid, long-named directives: a row and a message each
+        (factory / name).write_text('{"kind": "order", "pivot": "v1"}')
+    git(factory, "add", "-A")
+    git(factory, "commit", "-qm", "Add many directives by hand")
+    sha = head(factory)
+    repo = github_server.add_repo("Codertocat/Hello-World")
+    github_server.add_pull(repo, 2, "Codertocat", sha, names)
+
+    proc = run_cli("ci", "pr", cwd=factory, env=_pr_env(tmp_path, github_server, base, sha))
+
+    assert "PR comment: created" in proc.stdout, proc.stdout + proc.stderr
+    summary = (tmp_path / "summary.md").read_text()
+    assert "… and 100 more rows not shown" in summary
+    (comment,) = _reports(repo)
+    assert len(str(comment["body"])) <= 65_536 < len(summary)
+    assert "cut to fit GitHub's limit of 65,536 characters" in str(comment["body"])
+    assert str(comment["body"]).count("\n| `exchange/orders/") <= 200
