@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.ci_kit import mirror
 from tests.conftest import FIXTURES, committed, git, run_cli
-from tests.github_server import GitHubServer
+from tests.github_server import GitHubServer, user
 from toyfoundry_ci.actions.comment import MARKER
 from toyfoundry_ci.actions.pr import BOT_MESSAGE
 from toyfoundry_ci.base.layout import Layout
@@ -60,7 +60,8 @@ def test_pr_report_annotates_summarises_and_keeps_one_comment(
         repo = server.add_repo("Codertocat/Hello-World")
         server.add_pull(repo, 2, "Codertocat", head, ["exchange/orders/ALFA-2026-0950.json"])
         for n in range(3):  # the report comment will sit on a later page
-            repo.comments.setdefault(2, []).append({"id": server.next_id(), "body": f"hi {n}"})
+            comment = {"id": server.next_id(), "body": f"hi {n}", "user": user("octocat")}
+            repo.comments.setdefault(2, []).append(comment)
         env = _runner_env(tmp_path, server, base, head)
 
         first = run_cli("ci", "pr", cwd=factory, env=env)
@@ -69,7 +70,7 @@ def test_pr_report_annotates_summarises_and_keeps_one_comment(
         assert "::error file=exchange/orders/ALFA-2026-0950.json,line=" in first.stdout
         summary = (tmp_path / "summary.md").read_text()
         assert "## toyfoundry: pull request #2" in summary
-        assert "| exchange/orders/ALFA-2026-0950.json | order |" in summary
+        assert "| `exchange/orders/ALFA-2026-0950.json` | order |" in summary
         reports = [c for c in repo.comments[2] if c["body"].startswith(MARKER)]
         assert len(reports) == 1 and "ALFA-2026-0950" in reports[0]["body"]
         assert "index" in (tmp_path / "output").read_text()

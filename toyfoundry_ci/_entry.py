@@ -12,6 +12,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    from toyfoundry_ci.base.workflow_commands import guard_streams
+
+    guard_streams()  # inside a job, no untrusted line printed can be a workflow command
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["validate"] and len(args) > 1 and not any(a.startswith("-") for a in args):
         sys.exit(_validate_files(tuple(args[1:])))

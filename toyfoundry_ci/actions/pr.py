@@ -4,7 +4,9 @@ Readiness, validation of the artifacts the PR changes, the pairing table and the
 go to the step summary and to the one PR comment; problems become annotations. On a
 same-repository PR a stale ``exchange/ledger/index.json`` is rebuilt and committed to the PR
 branch as one bot commit through the git data API (a fast-forward, never forced); a fork PR
-gets the new index as a suggestion in the comment, since its token cannot write.
+(or any run whose token is read-only, as Dependabot's) gets the new index as a suggestion.
+The summary is written before the comment is posted: a read-only token cannot comment, and
+its report still reaches the reader.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from toyfoundry_ci.actions import _git
-from toyfoundry_ci.actions.comment import CommentAction, upsert_comment
-from toyfoundry_ci.actions.report import cell, readiness_md
+from toyfoundry_ci.actions.comment import CommentAction, bot_logins, upsert_comment
+from toyfoundry_ci.actions.report import readiness_md
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext
+from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import read_artifact
+from toyfoundry_ci.base.markdown import cell, checked_id, code, fenced, table
 from toyfoundry_ci.ledger.index import fresh_index
 from toyfoundry_ci.ledger.pairing import pair
 from toyfoundry_ci.ledger.render import PAIRING_RENDERERS
@@ -35,6 +39,11 @@ if TYPE_CHECKING:
 INDEX_PATH = "exchange/ledger/index.json"
 ENTRIES = "exchange/ledger/entries/"
 BOT_MESSAGE = "Rebuild the ledger index for the entries of this pull request"
+READ_ONLY_NOTICE = (
+    "this run's token is read-only (a fork's or Dependabot's PR):"
+    " the report is in the step summary, not in a comment"
+)
+SUGGESTION_LIMIT = 40_000  # bytes of index pasted at most; the comment holds 65,536 characters
 
 IndexState = Literal[
     "current", "committed", "already-committed", "suggested", "branch-moved", "no-ledger"
@@ -78,10 +87,15 @@ def run_pr(ctx: RunnerContext, root: Path, gh: Github | None) -> PrOutcome:
     ]
     summary = "\n\n".join(s for s in sections if s) + "\n"
     ok = readiness_ok and all(r.ok for r in results)
-    outcome = PrOutcome(ok, summary, report_github(results), index, commit=commit)
-    if repo is not None:
-        outcome.comment = upsert_comment(repo, pr.number, summary)
-    return outcome
+    return PrOutcome(ok, summary, report_github(results), index, commit=commit)
+
+
+def post_comment(ctx: RunnerContext, gh: Github, outcome: PrOutcome) -> CommentAction:
+    """The report as the PR's one bot comment (after the summary: a fork's token cannot)."""
+    repo = gh.get_repo(ctx.repository)
+    number = ctx.pull_request().number
+    outcome.comment = upsert_comment(repo, number, outcome.summary, bot_logins(ctx.bot_login))
+    return outcome.comment
 
 
 def _readiness(layout: Layout) -> tuple[bool, str]:
@@ -92,11 +106,13 @@ def _readiness(layout: Layout) -> tuple[bool, str]:
 def _validation_md(results: list[FileResult]) -> str:
     if not results:
         return "### Changed artifacts\n\nthis pull request changes no artifacts"
-    rows = ["### Changed artifacts", "", "| file | kind | result |", "|---|---|---|"]
+    rows = []
     for r in results:
-        verdict = "valid" if r.ok else "; ".join(f"{p.where}: {p.message}" for p in r.problems)
-        rows.append(f"| {cell(r.path)} | {r.kind or '?'} | {cell(verdict)} |")
-    return "\n".join(rows)
+        verdict = (
+            "valid" if r.ok else cell("; ".join(f"{p.where}: {p.message}" for p in r.problems))
+        )
+        rows.append([cell(r.path), r.kind or "?", verdict])
+    return "### Changed artifacts\n\n" + table(["file", "kind", "result"], rows)
 
 
 def _pairing_md(layout: Layout) -> str:
@@ -107,13 +123,13 @@ def _ledger_diff_md(root: Path, pr: PullRequestInfo, changed: list[str]) -> str:
     entries = [p for p in changed if p.startswith(ENTRIES) and p.endswith(".json")]
     if not entries:
         return "### Ledger\n\nno ledger entries added or changed"
-    rows = ["### Ledger", "", "| order | change | sign-off |", "|---|---|---|"]
+    rows = []
     for path in entries:
         change = "changed" if _git.exists_at(root, pr.base_sha, path) else "added"
         value = read_artifact(root / path) if (root / path).is_file() else None
         state = _signoff_state(value) if value is not None else "removed"
-        rows.append(f"| {cell(Path(path).stem)} | {change} | {state} |")
-    return "\n".join(rows)
+        rows.append([checked_id(Path(path).stem, is_order_id), change, state])
+    return "### Ledger\n\n" + table(["order", "change", "sign-off"], rows)
 
 
 def _signoff_state(value: Any) -> str:
@@ -137,22 +153,33 @@ def _keep_index(
     if current == fresh:
         return "current", None, "### Ledger index\n\n`exchange/ledger/index.json` is current"
     if not pr.same_repo or repo is None:
-        return "suggested", None, _suggestion(fresh)
-    state, sha = commit_index(repo, pr, fresh)
+        return "suggested", None, _suggestion(fresh, "This PR comes from a fork")
+    from github import GithubException, RateLimitExceededException
+
+    try:
+        state, sha = commit_index(repo, pr, fresh)
+    except GithubException as exc:
+        if exc.status != 403 or isinstance(exc, RateLimitExceededException):
+            raise
+        return "suggested", None, _suggestion(fresh, "This run's token is read-only")
     said = {
-        "committed": f"rebuilt and committed to `{cell(pr.head_ref)}` as {sha}",
+        "committed": f"rebuilt and committed to {code(pr.head_ref)} as {sha}",
         "already-committed": "already rebuilt on the PR branch by an earlier run; nothing to do",
         "branch-moved": "stale, but the branch moved on; the run for its new head rebuilds it",
     }[state]
     return state, sha, f"### Ledger index\n\n`{INDEX_PATH}` {said}"
 
 
-def _suggestion(fresh: bytes) -> str:
+def _suggestion(fresh: bytes, why: str) -> str:
+    said = (
+        f"### Ledger index\n\n`{INDEX_PATH}` is stale. {why}, so it cannot be updated for you:"
+        " run `toyfoundry ledger index` and commit the result"
+    )
+    if len(fresh) > SUGGESTION_LIMIT:  # too large to paste into a comment
+        return f"{said} ({len(fresh):,} bytes)."
     return (
-        "### Ledger index\n\n"
-        f"`{INDEX_PATH}` is stale. This PR comes from a fork, so it cannot be updated for you:"
-        " run `toyfoundry ledger index` and commit the result, or replace the file with:\n\n"
-        f"<details><summary>{INDEX_PATH}</summary>\n\n```json\n{fresh.decode()}```\n</details>"
+        f"{said}, or replace the file with:\n\n<details><summary>{INDEX_PATH}</summary>\n\n"
+        f"{fenced(fresh.decode(), 'json')}\n</details>"
     )
 
 

@@ -19,17 +19,24 @@ def ci() -> None:
 def pr_cmd() -> None:
     """pull_request: readiness, changed artifacts, pairing, ledger diff, index upkeep."""
     from toyfoundry_ci.actions.github_api import api_errors, client
-    from toyfoundry_ci.actions.pr import run_pr
+    from toyfoundry_ci.actions.pr import READ_ONLY_NOTICE, post_comment, run_pr
+    from toyfoundry_ci.actions.report import annotation
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
 
     root = _root()
     ctx = from_environ()
+    gh = client(ctx) if ctx.token else None
     with api_errors(ctx):
-        outcome = run_pr(ctx, root, client(ctx) if ctx.token else None)
+        outcome = run_pr(ctx, root, gh)
     click.echo(outcome.annotations)
-    append_summary(ctx, outcome.summary)
+    append_summary(ctx, outcome.summary)  # first: a read-only token cannot comment
     set_output(ctx, "index", outcome.index)
     set_output(ctx, "index-commit", outcome.commit or "")
+    if gh is not None:
+        with api_errors(ctx):
+            post_comment(ctx, gh, outcome)
+    if outcome.comment == "read-only":
+        click.echo(annotation("notice", READ_ONLY_NOTICE))
     click.echo(f"ledger index: {outcome.index}; PR comment: {outcome.comment or 'not posted'}")
     if not outcome.ok:
         raise SystemExit(1)
