@@ -127,8 +127,9 @@ def test_no_printed_name_becomes_a_workflow_command(factory: Path, tmp_path: Pat
 
     for proc in (pushed, checked):
         output = proc.stdout + proc.stderr
-        assert proc.returncode == 1 and "pwned" in output, output  # reported, as text
+        assert "pwned" in output, output  # reported, as text
         assert not [ln for ln in _command_lines(output) if "pwned" in ln], output
+    assert checked.returncode == 1  # an unsafe file name is refused
     assert "\\::error title=pwned::x" in pushed.stderr  # the line reads the same, escaped
 
 
