@@ -3,6 +3,7 @@ a bug 3 with one line saying so (its traceback only with ``-v``), Ctrl-C 130."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,18 @@ def test_a_bug_is_one_line_naming_the_command_to_rerun_and_exits_3() -> None:
         f" {_version()}; run `toyfoundry -v drill --shard 1/2` and report its output with the"
         " traceback"
     ]
+
+
+def test_a_bug_in_a_run_over_many_files_names_a_short_command() -> None:
+    files = [f"exchange/orders/ALFA-2026-{n:04d}.json" for n in range(1, 400)]
+    result = run_buggy("RuntimeError('boom')", "validate", *files)
+
+    assert result.returncode == 3
+    assert (
+        "run `toyfoundry -v validate exchange/orders/ALFA-2026-0001.json"
+        " exchange/orders/ALFA-2026-0002.json …` and report" in result.stderr
+    )
+    assert len(result.stderr) < 300
 
 
 def test_a_bug_shows_its_traceback_with_verbose() -> None:
@@ -107,3 +120,24 @@ def _version() -> str:
     from toyfoundry_ci import __version__
 
     return __version__
+
+
+def test_a_reader_that_stops_reading_is_no_bug(tmp_path: Path) -> None:
+    """``toyfoundry validate … | head -1``: the closed pipe ends the run quietly, exit 1."""
+    orders = tmp_path / "exchange" / "orders"
+    orders.mkdir(parents=True)
+    for n in range(1, 4):
+        (orders / f"ALFA-2026-{n:04d}.json").write_text("{}\n", encoding="utf-8")
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line is written
+    proc = subprocess.run(
+        [sys.executable, "-m", "toyfoundry_ci", "validate", *map(str, sorted(orders.iterdir()))],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    os.close(write)
+
+    assert proc.returncode == 1
+    assert proc.stderr == ""

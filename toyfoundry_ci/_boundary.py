@@ -15,7 +15,6 @@ only when click is already loaded.
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 from collections.abc import Callable, Sequence
 
@@ -24,6 +23,7 @@ from toyfoundry_ci.base.errors import Interrupted, ToyfoundryError, printable
 BUG = 3
 INTERRUPTED = 130  # what a shell reports for a command stopped by SIGINT
 VERBOSE_FLAGS = ("-v", "--verbose")
+_RERUN_WIDTH = 120
 _GENERIC_INTERRUPT = (
     "interrupted: stopped before it finished; every file is written whole,"
     " run the command again to finish"
@@ -34,7 +34,9 @@ def run(work: Callable[[], int | None], argv: Sequence[str]) -> int:
     """Run ``work`` (the command ``toyfoundry ARGV``) and return its exit code."""
     verbose = is_verbose(argv)
     try:
-        return work() or 0
+        code = work() or 0
+        sys.stdout.flush()  # a closed pipe shows here, inside the boundary, not at exit
+        return code
     except SystemExit:
         raise
     except ToyfoundryError as exc:
@@ -43,10 +45,14 @@ def run(work: Callable[[], int | None], argv: Sequence[str]) -> int:
         return exc.exit_code
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
+    except BrokenPipeError:
+        # The reader stopped reading (``| head``): nothing to tell it. Exit 1, as click does.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115, PTH123 - closed at exit
+        return 1
     except Exception as exc:
-        code = _click_outcome(exc)
-        if code is not None:
-            return code
+        usage = _click_outcome(exc)
+        if usage is not None:
+            return usage
         _traceback(verbose)
         _say(bug_line(exc, argv))
         return BUG
@@ -66,9 +72,17 @@ def is_verbose(argv: Sequence[str]) -> bool:
 
 def bug_line(exc: BaseException, argv: Sequence[str]) -> str:
     """The one line shown for an exception nobody translated: it is a bug, and what to send."""
+    import shlex
+
     from toyfoundry_ci import __version__
 
-    rerun = shlex.join(["toyfoundry", "-v", *(a for a in argv if a not in VERBOSE_FLAGS)])
+    shown, cut = ["toyfoundry", "-v"], ""
+    for arg in (a for a in argv if a not in VERBOSE_FLAGS):
+        if len(shlex.join([*shown, arg])) > _RERUN_WIDTH:
+            cut = " …"  # a long file list: the same arguments as this run
+            break
+        shown.append(arg)
+    rerun = shlex.join(shown) + cut
     first = str(exc).strip().partition("\n")[0]
     what = printable(f"{type(exc).__name__}: {first}")[:200]
     return (
