@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from toyfoundry_ci.base.errors import ToyfoundryError
+from toyfoundry_ci.base.errors import RefusedError, ToyfoundryError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.cli.exchange import hub_option
 from toyfoundry_ci.cli.options import format_option, root_option
@@ -92,12 +92,10 @@ def merge_driver_cmd(ancestor: Path, current: Path, other: Path) -> None:
 
     conflicts = merge_indexes(ancestor, current, other)
     if conflicts:
-        click.echo(
-            f"ledger index: both sides changed {', '.join(conflicts)}; resolve the entries,"
-            " then run `toyfoundry ledger index`",
-            err=True,
+        raise RefusedError(
+            f"ledger index: both sides changed {', '.join(conflicts)}",
+            hint="resolve the entries, then run `toyfoundry ledger index`",
         )
-        raise SystemExit(1)
 
 
 @click.command()
