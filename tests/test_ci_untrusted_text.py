@@ -130,7 +130,7 @@ def test_no_printed_name_becomes_a_workflow_command(factory: Path, tmp_path: Pat
         assert "pwned" in output, output  # reported, as text
         assert not [ln for ln in _command_lines(output) if "pwned" in ln], output
     assert checked.returncode == 1  # an unsafe file name is refused
-    assert "\\::error title=pwned::x" in pushed.stderr  # the line reads the same, escaped
+    assert "\\::error title=pwned::x" in pushed.stdout + pushed.stderr  # escaped, same words
 
 
 def test_the_bot_edits_its_own_comment_only(

@@ -76,7 +76,7 @@ def test_a_bug_shows_its_traceback_with_verbose() -> None:
 def test_a_usage_error_exits_2_without_a_traceback(tmp_path: Path) -> None:
     unknown_option = run_cli("forge", "--no-such-option", cwd=tmp_path)
     unknown_command = run_cli("froge", cwd=tmp_path)
-    (tmp_path / "exchange").mkdir()  # a factory, so that only the options are wrong
+    (tmp_path / "exchange" / "orders").mkdir(parents=True)  # a factory, so that only the options are wrong
     contradiction = run_cli("readiness", "--record", "--no-log", cwd=tmp_path)
 
     assert unknown_option.returncode == 2
@@ -97,7 +97,7 @@ def test_an_error_the_user_can_act_on_exits_1_with_its_hint(tmp_path: Path) -> N
     for result in (cli, fast):
         assert result.returncode == 1
         lines = result.stderr.splitlines()
-        assert lines[0].startswith("error: not inside a factory (no exchange/ or")
+        assert lines[0].startswith("error: not inside a factory (no exchange/orders/ or")
         assert lines[1] == "  hint: cd into one or run toyfoundry init"
         assert "Traceback" not in result.stderr
     verbose = run_cli("-v", "status", cwd=tmp_path)
