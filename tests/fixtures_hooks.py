@@ -51,10 +51,14 @@ def person_env() -> dict[str, str]:
 
 
 def venv_stub(folder: Path) -> Path:
-    """``folder/.venv/bin/{python,toyfoundry}``: a venv as a person made it, running this one."""
+    """``folder/.venv/bin/{python,toyfoundry}``: a venv as a person made it, running this one.
+
+    Its ``toyfoundry`` runs with ``-P``, as a console script does: the package comes from the
+    installation, never from a ``toyfoundry_ci/`` folder in the current one.
+    """
     bin_dir = folder / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
-    for name, args in (("python", ""), ("toyfoundry", " -m toyfoundry_ci")):
+    for name, args in (("python", ""), ("toyfoundry", " -P -m toyfoundry_ci")):
         script = bin_dir / name
         script.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)}{args} "$@"\n')
         script.chmod(0o755)

@@ -56,7 +56,8 @@ def test_init_writes_the_skeleton_with_local_hooks_and_refuses_to_overwrite(
     assert 'factory = "iron-works"' in (target / ".toyfoundry/config.toml").read_text()
     # No --action-ref: no workflows, and a note that says how to add them.
     assert not (target / ".github").exists()
-    assert "workflows left out: add them later with `toyfoundry init" in proc.stdout
+    assert "workflows left out: add them later with `" in proc.stdout
+    assert "init" in proc.stdout and "--action-ref <40-hex commit>`, the commit of" in proc.stdout
     assert "--action-ref <40-hex commit>`" in proc.stdout
     # The next steps name this very toyfoundry, so they work with the venv off PATH.
     steps = proc.stdout.split("next:\n", 1)[1].splitlines()

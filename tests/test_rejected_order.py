@@ -59,7 +59,7 @@ def test_a_rejected_order_is_done_sealed_and_pushed_with_its_ack(factory: Path) 
     cli(factory, "signoff", REJECTED, "--reviewer", "Quality Lead")
     pushed = cli(factory, "push")
 
-    assert f"sent {REJECTED}  (2 files)" in pushed
+    assert f"sent {REJECTED}  (acknowledgements)" in pushed  # the directive is the hub's
     hub = factory / ".toyfoundry/hub"
     sent = (hub / f"acknowledgements/ACK-{REJECTED}.json").read_bytes()
     assert sent == (factory / f"exchange/acknowledgements/ACK-{REJECTED}.json").read_bytes()

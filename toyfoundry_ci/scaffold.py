@@ -85,6 +85,9 @@ def scaffold(root: Path, options: InitOptions) -> InitResult:
     templates = files("toyfoundry_ci") / "templates"
     planned = {rel: data for tree in trees for rel, data in _templates(templates / tree, "")}
     planned.update({f"{folder}/.gitkeep": b"" for folder in FOLDERS})
+    # The ledger's index of no entries, so the first commit holds it (the index hook would
+    # otherwise write it during that commit, left untracked).
+    planned["exchange/ledger/index.json"] = _empty_index()
     result = InitResult(root)
     for rel, data in sorted(planned.items()):
         target = root / rel
@@ -100,6 +103,16 @@ def scaffold(root: Path, options: InitOptions) -> InitResult:
             target.chmod(mode | (mode & 0o444) >> 2)  # executable wherever readable
         result.created.append(rel)
     return result
+
+
+def _empty_index() -> bytes:
+    from tempfile import TemporaryDirectory
+
+    from toyfoundry_ci.base.layout import Layout
+    from toyfoundry_ci.ledger.index import fresh_index
+
+    with TemporaryDirectory() as empty:
+        return fresh_index(Layout(Path(empty)))
 
 
 def _check(options: InitOptions) -> None:

@@ -47,6 +47,11 @@ def test_init_to_a_pushed_lot_with_a_rejected_order_then_a_local_merge(tmp_path:
     for hook in ("toyfoundry validate", "toyfoundry readiness"):
         assert re.search(rf"^{hook}\.+Passed$", walked.stdout + walked.stderr, re.MULTILINE)
     assert git(factory, "log", "--format=%s") == "Scaffold the factory\n"
+    assert git(factory, "status", "--porcelain") == ""  # the hooks left nothing behind
+    again = sh(quick_start, toyfoundry, "init", "../iron-works")
+    assert (
+        "already scaffolded; nothing to do" in again.stdout and "hooks install" not in again.stdout
+    )
 
     # High Command's hub: a bare repository on git's own default branch, no #BRANCH needed.
     hub = tmp_path / "alfa-hub.git"

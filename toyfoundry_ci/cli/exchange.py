@@ -20,8 +20,9 @@ def hub_option() -> Callable[[F], F]:
         "--hub",
         default=None,
         metavar="URL",
-        help="Hub: a folder, a git URL, or github://OWNER/REPO[@BRANCH] "
-        "(default: [tool.toyfoundry] hub, else .toyfoundry/hub).",
+        help="Hub: a folder, a git URL[#BRANCH], or github://OWNER/REPO[@BRANCH] (default: "
+        "hub in .toyfoundry/config.toml or pyproject.toml's [tool.toyfoundry], else "
+        ".toyfoundry/hub).",
     )
 
 
@@ -58,8 +59,12 @@ def pull(hub: str | None, root: str) -> None:
             f"{result.unchanged} unchanged"
         )
     else:
+        also = (
+            f"; {plural(len(result.quarantined), 'directive')} quarantined, above" if fresh else ""
+        )
         click.echo(
-            f"nothing new on {result.hub}: {plural(result.unchanged, 'directive')} already mirrored"
+            f"nothing new on {result.hub}: {plural(result.unchanged, 'directive')} already "
+            f"mirrored{also}"
         )
     if fresh:
         raise SystemExit(1)
@@ -82,7 +87,8 @@ def push(hub: str | None, root: str, dry_run: bool) -> None:
         result = run_push(layout, open_hub(layout, config.spec), config.factory, dry_run=dry_run)
     verb = "would send" if dry_run else "sent"
     for evidence in result.sent:
-        click.echo(f"  {verb} {evidence.order_id}  ({len(evidence.files)} files)")
+        sent = ", ".join(f.path.split("/", 1)[0] for f in evidence.files[1:])  # not the directive
+        click.echo(f"  {verb} {evidence.order_id}  ({sent})")
     for order_id, why in result.waiting:
         click.echo(f"  waiting {order_id}: {why}")
     for order_id, why in result.held:

@@ -136,17 +136,30 @@ def status(hub: str | None, root: str, fmt: str) -> None:
     for o in report.orders:
         pushed = f" (receipt {o.receipt.receipt_id}, {o.receipt.pushed_at})" if o.receipt else ""
         click.echo(f"{o.order_id:<{width}}  {o.stage.value:<10}  {o.next_step}{pushed}")
-    click.echo(f"promoted: read from {report.hub}")
+    if report.hub_read:
+        click.echo(f"promoted: read from {report.hub}")
 
 
 @click.command()
 @click.argument("kind", type=click.Choice(["order", "ack", "report"]))
-@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="Start from.")
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Start from this JSON file; flags and --set edit it.",
+)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set a (dotted) field.")
 @click.option("--order-id", help="order: the order ID.")
 @click.option("--due-date", help="order: the due date (YYYY-MM-DD).")
-@click.option("--priority", type=click.Choice(["routine", "urgent", "critical"]))
-@click.option("--line", "lines", multiple=True, metavar="SKU:QTY[:DUE]", help="order: a line.")
+@click.option(
+    "--priority", type=click.Choice(["routine", "urgent", "critical"]), help="order: its priority."
+)
+@click.option(
+    "--line",
+    "lines",
+    multiple=True,
+    metavar="SKU:QTY[:DUE]",
+    help="order: a line (repeat for more).",
+)
 @click.option(
     "--from-order",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -49,24 +49,31 @@ def init(
         click.echo(f"{directory}: already scaffolded; nothing to do")
     elif result.kept:
         click.echo(f"kept {plural(len(result.kept), 'existing file')} as they were")
+    where = shlex.quote(str(directory))
     if action_ref is None and not (directory / ".github" / "workflows").is_dir():
         click.echo(
-            "workflows left out: add them later with"
-            f" `toyfoundry init {shlex.quote(str(directory))} --action-ref <40-hex commit>`"
+            f"workflows left out: add them later with `{_me()} init {where} --action-ref "
+            "<40-hex commit>`, the commit of the toyfoundry-ci release you use"
         )
     if not result.nothing_to_do:
         click.echo("next:\n" + "\n".join(f"  {step}" for step in _next_steps(directory)))
 
 
-def _next_steps(directory: Path) -> list[str]:
-    """The commands that make the scaffold a repository, with this very toyfoundry."""
+def _me() -> str:
+    """This very toyfoundry, as the user can type it again."""
     from toyfoundry_ci.ledger.merge_driver import interpreter_command
 
     program = Path(sys.argv[0])
-    me = shlex.quote(str(program)) if program.name == "toyfoundry" else interpreter_command()
+    return shlex.quote(str(program)) if program.name == "toyfoundry" else interpreter_command()
+
+
+def _next_steps(directory: Path) -> list[str]:
+    """What is left to make the scaffold a committed repository with its hooks."""
     where = shlex.quote(str(directory))
+    if (directory / ".git").exists():  # a re-run on a repository: only commit what is new
+        return [f'cd {where} && git add -A && git commit -m "Add what toyfoundry init wrote"']
     return [
         f"git -C {where} init -b main",
-        f"{me} hooks install --root {where}",
+        f"{_me()} hooks install --root {where}",
         f'cd {where} && git add -A && git commit -m "Scaffold the factory"',
     ]

@@ -29,7 +29,8 @@ def export_cmd(directory: Path, check: bool) -> None:
     if check:
         stale = drift(directory)
         for path in stale:
-            click.echo(f"{path}: differs from the models; run `toyfoundry schemas export`")
+            state = "differs from the models" if path.exists() else "is missing"
+            click.echo(f"{path}: {state}; run `toyfoundry schemas export --dir {directory}`")
         if stale:
             raise SystemExit(1)
         click.echo("ok: schemas match the models")

@@ -46,7 +46,7 @@ NEXT_STEP: dict[Stage, str] = {
     Stage.FORGED: "toyfoundry drill",
     Stage.DRILLED: "toyfoundry parade",
     Stage.PARADED: "toyfoundry purge",
-    Stage.PURGED: "sign-off",
+    Stage.PURGED: "toyfoundry signoff {order} --reviewer NAME (or approve its pull request)",
     Stage.SIGNED_OFF: "toyfoundry push",
     Stage.PROMOTED: "-",
 }
@@ -191,6 +191,7 @@ class StatusReport:
     hub: str
     orders: list[OrderStatus] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    hub_read: bool = False  # whether "promoted" comes from the hub's receipts this time
 
     def to_json(self) -> list[dict[str, Any]]:
         return [
@@ -219,7 +220,7 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     try:
         backend = open_hub(layout, config.spec)
         listing = backend.listing()
-        out.hub = backend.display
+        out.hub, out.hub_read = backend.display, True
         held = inventory(backend, listing, factory=config.factory)
     except HubError as exc:
         out.notes.append(f"{out.hub} not read ({exc.message}): promoted orders show as signed-off")
@@ -235,7 +236,11 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     promoted = {oid for oid, receipt in receipts.items() if receipt is not None}
     for oid, stage in order_stages(layout, promoted=promoted).items():
         gone = oid in withdrawn and stage is not Stage.PROMOTED
-        step = "- (withdrawn by High Command: kept, never pushed)" if gone else NEXT_STEP[stage]
+        step = (
+            "- (withdrawn by High Command: kept, never pushed)"
+            if gone
+            else NEXT_STEP[stage].format(order=oid)
+        )
         out.orders.append(OrderStatus(oid, stage, step, receipts[oid], gone))
     return out
 

@@ -25,6 +25,9 @@ from toyfoundry_ci.models.common import (
 
 Qty = Annotated[int, Field(ge=1, le=1_000_000)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
+# Units a run starts, reworks or scraps: a scrapped unit is replaced, so a run of the largest
+# order (1,000,000) starts more than that.
+UnitCount = Annotated[int, Field(ge=0, le=100_000_000)]
 
 
 class OrderLine(Artifact):
@@ -85,10 +88,10 @@ class ReportLine(Artifact):
     line: Annotated[int, Field(ge=1, le=999)]
     sku: Sku
     qty_committed: Count
-    units_started: Count
+    units_started: UnitCount
     units_good: Count
-    units_defective: Count
-    units_scrapped: Count
+    units_defective: UnitCount
+    units_scrapped: UnitCount
 
 
 class RunFacts(Artifact):
