@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 import click
 import pytest
@@ -71,3 +72,21 @@ def test_no_message_writes_a_plural_in_brackets() -> None:
             ):
                 found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}: {node.value!r}")
     assert not found, "\n".join(found)
+
+
+def test_schema_check_names_a_missing_file_as_missing(tmp_path: Path) -> None:
+    proc = run_cli("schemas", "export", "--check", "--dir", str(tmp_path / "schemas"))
+    assert proc.returncode == 1
+    assert f"order.schema.json: is missing; run `toyfoundry schemas export --dir {tmp_path}" in (
+        proc.stdout
+    )
+    assert "differs" not in proc.stdout
+
+
+def test_status_says_promotion_came_from_the_hub_only_when_it_was_read(factory: Path) -> None:
+    unread = run_cli("status", "--hub", str(factory / "no-such-hub"), cwd=factory)
+    assert unread.returncode == 0, unread.stderr
+    assert "not read" in unread.stderr and "promoted: read from" not in unread.stdout
+    (factory / "hub").mkdir()
+    read = run_cli("status", "--hub", str(factory / "hub"), cwd=factory)
+    assert f"promoted: read from {factory / 'hub'}" in read.stdout
