@@ -23,7 +23,7 @@ from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES
 from toyfoundry_ci.ledger import digest_cache
 from toyfoundry_ci.ledger import index as ledger_index
-from toyfoundry_ci.ledger.digest_cache import DigestCache
+from toyfoundry_ci.ledger.digest_cache import DigestCache, cache_dir
 from toyfoundry_ci.ledger.index import (
     fresh_index,
     merkle_root,
@@ -71,7 +71,12 @@ def test_a_torn_or_foreign_tree_cache_is_not_trusted(tmp_path: Path) -> None:
     cache = tmp_path / "merkle.bin"
     leaves = [_leaf(i) for i in range(9)]
     root = merkle_root(leaves, cache)
-    cache.write_bytes(cache.read_bytes()[:-5])  # torn: the length check refuses it
+    cache.write_bytes(cache.read_bytes()[:-5])  # torn: the seal refuses it
+    assert merkle_root(leaves, cache) == root
+    merkle_root(leaves, cache)
+    data = bytearray(cache.read_bytes())
+    data[-32:] = b"\x07" * 32  # the cached root forged, the leaves left as they are
+    cache.write_bytes(bytes(data))
     assert merkle_root(leaves, cache) == root
     other = [_leaf(i) for i in range(100, 109)]
     merkle_root(other, cache)  # the cache now holds another tree
@@ -274,14 +279,10 @@ def test_links_and_fifos_are_refused_without_hanging(factory: Path) -> None:
 
 def test_a_cache_from_another_release_or_schema_set_is_ignored(factory: Path) -> None:
     layout = Layout(factory)
-    legacy = factory / ".toyfoundry/cache/ledger-digests.json"
-    legacy.parent.mkdir(parents=True, exist_ok=True)
-    legacy.write_text("{}", encoding="utf-8")
     with DigestCache(layout) as cache:
         _kinds(cache)
         cache.save()
-    assert not legacy.exists()  # the old single-file cache is cleared away
-    (stored,) = (factory / ".toyfoundry/cache/digests").glob("exchange%2Forders@kind.json")
+    (stored,) = cache_dir(layout).glob("exchange%2Forders@kind.json")
     doc = orjson.loads(stored.read_bytes())
     doc["version"] = "2/0.0.0/0000000000000000"
     stored.write_bytes(orjson.dumps(doc))
@@ -311,7 +312,7 @@ def test_each_set_of_facts_asked_together_is_its_own_cache_file(factory: Path) -
         parade_entry(layout, order_id)
     rebuild_index(layout)
     assert verify(layout) == []
-    stored = factory / ".toyfoundry/cache/digests"
+    stored = cache_dir(layout)
     subjects = stored / "exchange%2Fledger%2Fentries@entry+entry-subjects+valid.json"
     assert subjects.exists()
     subjects.write_bytes(b"torn")  # the index never reads the subject lists

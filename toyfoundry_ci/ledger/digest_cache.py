@@ -1,6 +1,7 @@
 """Digests of files, cached by (size, mtime_ns, inode) as DVC does, so re-runs hash only news.
 
-The cache lives in ``.toyfoundry/cache/digests/`` (git-ignored), one file per folder and
+The cache lives in ``digests/`` under the factory's cache folder (``base.cachedir``: under the
+git directory, never in the work tree, where a commit could plant records), one file per folder and
 set of facts asked for together, so a command loads one file per folder it reads, holding
 only the facts it asks for. Next to each digest
 it keeps small *facts* derived from the parsed file (an entry's state, what an ack cites,
@@ -34,6 +35,7 @@ from urllib.parse import quote
 import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
+from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.gcpause import gc_paused
 from toyfoundry_ci.base.kinds import kind_for_path, max_bytes_for
@@ -65,7 +67,6 @@ _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXE
 MISSING_KEY = (-1, -1, -1)
 NOT_REGULAR_KEY = (-2, -2, -2)
 NOT_REGULAR_FACTS = {"error": "$: not a regular file (symbolic link?); refused"}
-_LEGACY_CACHE = "ledger-digests.json"
 
 
 class _Refusal(dict[str, Any]):
@@ -79,7 +80,7 @@ _REFUSED = _Refusal()
 
 
 def cache_dir(layout: Layout) -> Path:
-    return layout.root / ".toyfoundry" / "cache" / "digests"
+    return cache_root(layout.root) / "digests"
 
 
 # One file as read by a worker: (name, stat key, sha256, {namespace: facts}).
@@ -228,10 +229,6 @@ class DigestCache:
         # A cache that cannot be written only costs speed next time.
         with contextlib.suppress(OSError), gc_paused():
             folder.mkdir(parents=True, exist_ok=True)
-            ignore = folder.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n", encoding="utf-8")
-            (folder.parent / _LEGACY_CACHE).unlink(missing_ok=True)
             for name in sorted(self._dirty):
                 records = self._folders[name]
                 for group in sorted(self._loaded.get(name, ())):

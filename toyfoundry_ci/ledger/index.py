@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
+from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.errors import ArtifactError
 from toyfoundry_ci.base.gcpause import gc_paused
@@ -46,9 +47,11 @@ def merkle_root(leaf_digests: Sequence[str], cache: Path | None = None) -> str:
 
     Pairing nodes level by level and promoting a lone last node unchanged builds the same
     tree as RFC 6962's split at the largest power of two below n. With ``cache`` (a file
-    under ``.toyfoundry/cache/``) the levels of the last tree are kept, and only the nodes
-    above the first changed leaf are recomputed: an order appended at the end costs
-    log2(n) hashes instead of 2n.
+    under the factory's cache folder, outside the work tree) the levels of the last tree
+    are kept, and only the nodes above the first changed leaf are recomputed: an order
+    appended at the end costs log2(n) hashes instead of 2n. The cached levels are used only
+    for the leaves they were built from (the file names the digest of its leaf list and of
+    its levels); without ``cache`` every level is computed from the leaves, as a check must.
     """
     if not leaf_digests:
         return hashlib.sha256(b"").hexdigest()
@@ -107,19 +110,26 @@ def _first_difference(new: bytes, old: bytes) -> int:
     return low
 
 
-_TREE_MAGIC = b"toyfoundry-merkle-v2\n"
+_TREE_MAGIC = b"toyfoundry-merkle-v3\n"
 
 
 def _load_tree(path: Path) -> tuple[bytes, list[bytes]]:
-    """The leaves and levels of the cached tree; empty when missing or not whole."""
+    """The leaves and levels of the cached tree; empty when missing, not whole or not sealed.
+
+    The file opens with the sha256 of everything after it (leaf list and levels): levels
+    that are not the ones saved with these leaves are not used.
+    """
     try:
         data = path.read_bytes()
     except OSError:
         return b"", []
-    head = len(_TREE_MAGIC) + 8
+    seal = len(_TREE_MAGIC) + 32
+    head = seal + 8
     if not data.startswith(_TREE_MAGIC) or len(data) < head:
         return b"", []
-    count = int.from_bytes(data[len(_TREE_MAGIC) : head], "big")
+    if hashlib.sha256(memoryview(data)[seal:]).digest() != data[len(_TREE_MAGIC) : seal]:
+        return b"", []
+    count = int.from_bytes(data[seal:head], "big")
     sizes = [count]
     while sizes[-1] > 1:
         sizes.append((sizes[-1] + 1) // 2)
@@ -134,16 +144,17 @@ def _load_tree(path: Path) -> tuple[bytes, list[bytes]]:
 
 
 def _save_tree(path: Path, leaves: bytes, levels: list[bytes]) -> None:
-    count = (len(leaves) // 32).to_bytes(8, "big")
-    # Losing the cache only costs speed; a torn one is refused by its length check.
+    body = b"".join([(len(leaves) // 32).to_bytes(8, "big"), leaves, *levels])
+    # Losing the cache only costs speed; a torn or edited one is refused by its seal.
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(path, b"".join([_TREE_MAGIC, count, leaves, *levels]), durable=False)
+        seal = hashlib.sha256(body).digest()
+        write_bytes_atomic(path, b"".join([_TREE_MAGIC, seal, body]), durable=False)
 
 
 def tree_cache(layout: Layout) -> Path:
-    """Where the last index's Merkle levels are kept."""
-    return layout.root / ".toyfoundry" / "cache" / "ledger-merkle.bin"
+    """Where the last index's Merkle levels are kept (outside the work tree)."""
+    return cache_root(layout.root) / "ledger-merkle.bin"
 
 
 def entry_facts(_rel: str, value: Any) -> dict[str, Any]:
@@ -214,17 +225,25 @@ def render_index(
         return dumps(doc)
 
 
-def fresh_index(layout: Layout, *, full: bool = False, cold: bool = False) -> bytes:
-    """The bytes a rebuild would write now."""
+def fresh_index(
+    layout: Layout, *, full: bool = False, cold: bool = False, cached_tree: bool = False
+) -> bytes:
+    """The bytes a rebuild would write now.
+
+    The root is computed from the leaves unless ``cached_tree`` (a rebuild that writes, not a
+    check that compares) lets the cached Merkle levels of the same leaves stand in.
+    """
+    tree = tree_cache(layout) if cached_tree and not (full or cold) else None
     with DigestCache(layout, full=full, cold=cold) as cache:
-        data = render_index(index_rows(layout, cache), tree=tree_cache(layout))
+        data = render_index(index_rows(layout, cache), tree=tree)
         cache.save()
     return data
 
 
 def rebuild_index(layout: Layout, *, full: bool = False, cold: bool = False) -> bool:
     """Write ``exchange/ledger/index.json`` from the entries; return whether it changed."""
-    return write_bytes_atomic(layout.ledger_index, fresh_index(layout, full=full, cold=cold))
+    data = fresh_index(layout, full=full, cold=cold, cached_tree=True)
+    return write_bytes_atomic(layout.ledger_index, data)
 
 
 def update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:

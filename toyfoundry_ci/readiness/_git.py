@@ -71,3 +71,16 @@ def staged_blobs(root: Path, paths: list[str]) -> dict[str, bytes]:
         blobs[path] = out[pos : pos + size]
         pos += size + 1
     return blobs
+
+
+def tracked(root: Path, paths: tuple[str, ...]) -> list[str]:
+    """The files under ``paths`` that git tracks (index included); none outside a repository."""
+    proc = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--", *paths],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return []
+    return [p for p in proc.stdout.decode("utf-8", errors="surrogateescape").split("\0") if p]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from toyfoundry_ci.base.cachedir import UNTRACKED_STATE
 from toyfoundry_ci.base.kinds import iter_repo_artifacts
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.plural import plural
@@ -104,6 +105,31 @@ def artifacts_valid(layout: Layout) -> Check:
     )
 
 
+def state_untracked(layout: Layout) -> Check:
+    """No machine state (caches, the embedded hub, quarantine, the demo) is tracked by git.
+
+    What a commit puts there arrives with every clone: a committed hub would look like pushes,
+    a committed cache like checked digests.
+    """
+    from toyfoundry_ci.readiness import _git
+
+    files = _git.tracked(layout.root, UNTRACKED_STATE)
+    counts = {
+        folder: sum(1 for f in files if f == folder or f.startswith(folder + "/"))
+        for folder in UNTRACKED_STATE
+    }
+    problems = [f"{folder}: {plural(n, 'file')} tracked" for folder, n in counts.items() if n]
+    if problems:
+        return failed(
+            "state-untracked",
+            f"{plural(len(problems), 'folder')} of machine state tracked by git",
+            "untrack each folder named above with `git rm -r --cached FILE` and commit"
+            " (the files stay on disk)",
+            problems,
+        )
+    return passed("state-untracked", "no cache, hub, quarantine or demo folder is tracked")
+
+
 CheckFn = Callable[[Layout], Check]
 
 
@@ -112,7 +138,7 @@ def repository_checks() -> tuple[CheckFn, ...]:
     from toyfoundry_ci.readiness.docs import docs_aligned
     from toyfoundry_ci.readiness.trace import TRACE_CHECKS
 
-    return (docs_present, docs_aligned, artifacts_valid, *TRACE_CHECKS)
+    return (docs_present, docs_aligned, artifacts_valid, state_untracked, *TRACE_CHECKS)
 
 
 def staged_checks() -> tuple[CheckFn, ...]:

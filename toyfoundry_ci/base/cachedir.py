@@ -1,0 +1,57 @@
+"""Where the factory's caches live: outside its work tree, where no commit can put them.
+
+A cache inside the work tree (``.toyfoundry/cache/``) can be committed by a pull request, and
+then vouches for whatever the PR wants: a digest for a file it does not hold, the Merkle root
+of another ledger. So caches live under the git directory (``git rev-parse --git-common-dir``,
+``<git dir>/toyfoundry/cache/<factory key>``), and outside a git repository under the user's
+cache directory (``$XDG_CACHE_HOME/toyfoundry/<factory key>``). The factory key is a hash of
+the factory's path, so worktrees and factories sharing one git directory keep apart caches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+
+# Folders under ``.toyfoundry/`` that hold machine state: never committed (readiness checks).
+UNTRACKED_STATE = (
+    ".toyfoundry/cache",
+    ".toyfoundry/hub",
+    ".toyfoundry/quarantine",
+    ".toyfoundry/demo",
+)
+
+
+def cache_root(root: Path) -> Path:
+    """The folder holding every cache of the factory at ``root`` (not created here)."""
+    root = root.resolve()
+    key = hashlib.sha256(os.fsencode(root)).hexdigest()[:16]
+    git_dir = _GIT_DIRS.get(root) or _git_common_dir(root)
+    if git_dir is not None:
+        return git_dir / "toyfoundry" / "cache" / key
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "toyfoundry" / key
+
+
+def _git_common_dir(root: Path) -> Path | None:
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--git-common-dir"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:  # no git on this machine: the user's cache directory serves
+        return None
+    out = proc.stdout.strip()
+    if proc.returncode != 0 or not out:
+        return None  # not remembered: a later ``git init`` moves the caches under .git
+    found = _GIT_DIRS[root] = (root / out).resolve()
+    return found
+
+
+# Asked once per process and factory: the git directory of a work tree does not move.
+_GIT_DIRS: dict[Path, Path] = {}
