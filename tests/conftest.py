@@ -33,8 +33,9 @@ SAMPLE_FOLDERS = (
     "hooks",
     ".toyfoundry/telemetry/quilt/exports",
 )
-# Top-level files of a factory repository (RUNBOOK.md names the others).
-SAMPLE_FILES = ("README.md", "RUNBOOK.md", ".pre-commit-config.yaml")
+# Top-level files of a factory repository (RUNBOOK.md names the others; .gitignore keeps
+# machine state out of commits, as `toyfoundry init` writes it).
+SAMPLE_FILES = ("README.md", "RUNBOOK.md", ".pre-commit-config.yaml", ".gitignore")
 
 
 @pytest.fixture(autouse=True)

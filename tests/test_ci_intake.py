@@ -118,3 +118,45 @@ def test_nothing_on_the_hub_means_nothing_to_do(
     assert "intake: nothing new from the hub; nothing to do" in proc.stdout
     assert not _intake_prs(repo) and f"heads/{BRANCH}" not in repo.refs
     assert git(factory, "rev-parse", "HEAD").strip() == sha
+
+
+def test_intake_records_no_push_the_hub_does_not_hold(
+    unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
+) -> None:
+    """The hub keeps the receipt but lost the files, and holds a receipt with a bad ID."""
+    factory = unentered_factory
+    hub = configure_hub(factory, tmp_path / "hub")
+    repo = github_server.add_repo("Codertocat/Hello-World")
+    start = head(factory)
+    main = merge_pr(github_server, repo, factory, 1, ORDERS)
+    mirror(github_server, repo, factory, main, ref="main")
+    push = runner_env(
+        tmp_path, github_server, "push", push_event(main, start), sha=main, ref="refs/heads/main"
+    )
+    assert run_cli("ci", "merge", cwd=factory, env=push).returncode == 0
+    (receipt,) = (hub / "receipts").glob("*.json")
+    for folder in ("acknowledgements", "reports"):
+        for path in (hub / folder).glob("*.json"):
+            path.unlink()
+    bad = json.loads(receipt.read_text())
+    bad["receipt_id"] = "../../receipt"
+    (hub / "receipts" / "receipt-bad.json").write_text(json.dumps(bad))
+    put_directives(hub, ["ALFA-2027-0001"])
+    dispatch = event("workflow_dispatch.1")
+    dispatch["repository"]["full_name"] = "Codertocat/Hello-World"
+    env = runner_env(
+        tmp_path, github_server, "workflow_dispatch", dispatch, sha=main, ref="refs/heads/main"
+    )
+    fresh_checkout(factory, main)
+    proc = run_cli("ci", "intake", cwd=factory, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    (pr,) = _intake_prs(repo)
+    refused = [line for line in str(pr["body"]).splitlines() if "receipt-bad.json" in line]
+    assert refused and "receipt refused: `not a valid receipt: $.receipt_id" in refused[0]
+    files = github_server.files_at(repo, repo.refs[f"heads/{BRANCH}"])
+    runs = json.loads(files["logs/exchange_all.json"])["runs"]
+    assert [r for r in runs if r["direction"] == "push"] == []
+    for order_id in ORDERS:  # not on the hub: nothing sealed, nothing recorded
+        entry = f"exchange/ledger/entries/{order_id}.json"
+        assert json.loads(files[entry])["signoff"]["state"] == "pending"

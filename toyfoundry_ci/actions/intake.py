@@ -1,7 +1,9 @@
 """``toyfoundry ci intake``: the schedule / workflow_dispatch entry point.
 
 Pull new directives from the hub; seal the pending entries whose evidence the hub already
-holds (pushed by a merge run) and record their receipts in ``logs/exchange_all.json``; then
+holds (pushed by a merge run: each file at its path with the same bytes, under one of this
+factory's valid receipts; a receipt alone is never enough) and record their receipts in
+``logs/exchange_all.json``; then
 commit whatever the lot changed under the exchange folders to the one intake branch through
 the git data API, and open the one intake PR or update it. Re-running with nothing new, or
 with the same result already on the branch, changes nothing and says so.
@@ -82,7 +84,7 @@ def run_intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = Non
     seals = seal_pending(layout, gh, ctx.repository, pushed)
     _record_receipts(layout, source, held, seals)
     paths = _git.status_paths(root, INTAKE_PATHS)
-    body = _body(pulled, seals, paths)
+    body = _body(pulled, seals, paths, held.refused)
     repo = gh.get_repo(ctx.repository)
     if not [p for p in paths if p != LOG_PATH]:
         summary = f"{body}\n\nNothing new from the hub and nothing to record: nothing to do.\n"
@@ -125,11 +127,14 @@ def _title(pulled: PullResult, seals: SealReport) -> str:
     return "Intake: " + ("; ".join(parts) or "exchange records")
 
 
-def _body(pulled: PullResult, seals: SealReport, paths: list[str]) -> str:
+def _body(
+    pulled: PullResult, seals: SealReport, paths: list[str], refused: list[tuple[str, str]]
+) -> str:
     lines = [MARKER, f"## toyfoundry intake from {code(pulled.hub)}: {pulled.result}", ""]
     rows = [[checked_id(o, is_order_id), "new"] for o, _ in pulled.new]
     rows += [[checked_id(o, is_order_id), "changed"] for o, _ in pulled.changed]
     rows += [[cell(q.hub_path), f"quarantined: {cell(q.reason)}"] for q in pulled.quarantined]
+    rows += [[cell(path), f"receipt refused: {cell(why)}"] for path, why in refused]
     lines.append(table(["directive", "pulled"], rows) if rows else "no new directives")
     lines += ["", seals_md(seals), "", f"### Files ({len(paths)})", ""]
     lines += [f"- {code(p)}" for p in paths[:TABLE_ROWS]]

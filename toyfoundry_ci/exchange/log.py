@@ -16,6 +16,7 @@ from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import ArtifactError, HubError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, read_artifact
+from toyfoundry_ci.hub.protocol import Hub, check_not_rewritten
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.logs import HISTORY_LIMIT, ExchangedOrder, ExchangeLog, ExchangeRun
 
@@ -43,6 +44,7 @@ def append_run(
     receipt_id: str | None = None,
     detail: str | None = None,
     withdrawn: Iterable[tuple[str, str]] | None = None,
+    head: str | None = None,
 ) -> ExchangeRun:
     """Record one exchange; the oldest runs fall off past HISTORY_LIMIT."""
     gone = None if withdrawn is None else _orders(withdrawn)
@@ -56,6 +58,7 @@ def append_run(
             "receipt_id": receipt_id,
             "detail": detail[:2000] if detail else None,
             "withdrawn": gone or None,
+            "head": head,
         }
     )
     log = read_log(layout)
@@ -84,6 +87,32 @@ def pulled_from(log: ExchangeLog, hub: str) -> set[str]:
         if run.direction == "pull" and run.hub == hub[:200]
         for o in (*run.orders, *(run.withdrawn or ()))
     }
+
+
+def pushed_receipts(log: ExchangeLog, hub: str) -> dict[str, ExchangeRun]:
+    """The receipts of the pushes to ``hub`` that landed (ok or partial), by receipt ID."""
+    return {
+        run.receipt_id: run
+        for run in log.runs
+        if run.direction == "push"
+        and run.hub == hub[:200]
+        and run.result in ("ok", "partial")
+        and run.receipt_id
+    }
+
+
+def last_head(log: ExchangeLog, hub: str) -> str | None:
+    """The branch commit the latest recorded run on ``hub`` saw, if a run recorded one."""
+    for run in reversed(log.runs):
+        if run.hub == hub[:200] and run.head:
+            return run.head
+    return None
+
+
+def require_history(layout: Layout, hub: Hub) -> None:
+    """Refuse ``hub`` when its branch does not descend from the head the log last saw."""
+    seen = last_head(read_log(layout), hub.display)
+    check_not_rewritten(hub, seen, layout.rel(layout.exchange_log))
 
 
 @contextmanager

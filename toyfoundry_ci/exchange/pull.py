@@ -33,9 +33,10 @@ from toyfoundry_ci.exchange.log import (
     failures_logged,
     pulled_from,
     read_log,
+    require_history,
     withdrawn_on,
 )
-from toyfoundry_ci.hub.protocol import MAX_HUB_FILE, Hub, blob_id, oversized
+from toyfoundry_ci.hub.protocol import MAX_HUB_FILE, Hub, blob_id, head_of, oversized
 from toyfoundry_ci.validation.checker import check_value
 
 
@@ -82,6 +83,7 @@ def pull(layout: Layout, hub: Hub) -> PullResult:
         result=out.result,
         detail=_detail(out),
         withdrawn=out.withdrawn,
+        head=head_of(hub),
     )
     return out
 
@@ -89,6 +91,7 @@ def pull(layout: Layout, hub: Hub) -> PullResult:
 def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
     listing = hub.listing()
     out.hub = hub.display  # a hub read on its default branch now names the branch
+    require_history(layout, hub)
     _withdrawn(layout, listing, out)
     wanted: list[str] = []
     for path in sorted(p for p in listing if p.startswith("orders/")):

@@ -2,10 +2,11 @@
 
 An order goes only when its acknowledgement and report are valid and paired with it and its
 ledger entry is sealed over exactly these files; a rejected order (its ack's disposition is
-``reject``) goes with its acknowledgement alone, since nothing was produced. What the hub's
-receipts already hold, keyed by (order ID, sha256), is not sent again, so a re-run after a
-crash completes the push and a push with nothing new says so. One push is one publication:
-the evidence, a notification and the receipt, landed together.
+``reject``) goes with its acknowledgement alone, since nothing was produced. What the hub
+already holds under this factory's receipts, each file at its path with the same bytes
+(checked against the hub's listing: a receipt alone is never enough), is not sent again,
+so a re-run after a crash completes the push and a push with nothing new says so. One push
+is one publication: the evidence, a notification and the receipt, landed together.
 
 Only the hub writes its ``orders/``. A push sends acknowledgements and reports; the directive
 they answer is never sent: it must be on the hub already, byte for byte, and the receipt cites
@@ -34,9 +35,23 @@ from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.gate import require_ready
-from toyfoundry_ci.exchange.log import append_run, failures_logged, read_log, withdrawn_on
+from toyfoundry_ci.exchange.log import (
+    append_run,
+    failures_logged,
+    read_log,
+    require_history,
+    withdrawn_on,
+)
 from toyfoundry_ci.exchange.notify import notification_for
-from toyfoundry_ci.hub.protocol import Hub, HubFile, Inventory, Publication, inventory
+from toyfoundry_ci.hub.protocol import (
+    Hub,
+    HubFile,
+    Inventory,
+    Publication,
+    evidence_hub_paths,
+    head_of,
+    inventory,
+)
 from toyfoundry_ci.ledger.store import read_entry
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.hub import Receipt, ReceiptItem
@@ -57,9 +72,6 @@ class Evidence:
     @property
     def order_digest(self) -> str:
         return sha256_bytes(self.files[0].data)
-
-    def hub_keys(self) -> list[tuple[str, str]]:
-        return [(self.order_id, sha256_bytes(f.data)) for f in self.files]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +133,7 @@ def push(
         result=out.result,
         receipt_id=out.receipt_id,
         detail=_detail(out),
+        head=head_of(hub),
     )
     return out
 
@@ -137,6 +150,7 @@ def _push(
     out = PushResult(hub=hub.display, dry_run=dry_run)
     listing = hub.listing()
     out.hub = hub.display  # a hub read on its default branch now names the branch
+    require_history(layout, hub)
     held = inventory(hub, listing, factory=factory)
     out.refused_receipts = held.refused
     withdrawn = withdrawn_on(read_log(layout), out.hub)
@@ -193,7 +207,7 @@ def _check(
     if files is None:
         return "unanswered"  # not answered yet: nothing to push, nothing to say
     evidence = Evidence(order_id, files)
-    if all(held.has(*key) for key in evidence.hub_keys()):
+    if all(held.holds(order_id, f) for f in evidence.files):  # the hub's listing, not a receipt
         out.already.append(order_id)
         return "already on the hub"
     foreign = _not_issued(evidence, listing, out.hub, withdrawn)
@@ -215,11 +229,7 @@ def _files(layout: Layout, order_id: str) -> tuple[HubFile, ...] | None:
     paths = evidence_paths(layout, order_id)
     if paths is None:
         return None
-    hub_paths = (
-        f"orders/{order_id}.json",
-        f"acknowledgements/ACK-{order_id}.json",
-        f"reports/RPT-{order_id}.json",
-    )
+    hub_paths = evidence_hub_paths(order_id)
     return tuple(HubFile(h, _read(p)) for h, p in zip(hub_paths, paths, strict=False))
 
 

@@ -3,7 +3,8 @@
 Forge -> Drill -> Parade -> Purge, then sign-off and Promote. What is on disk decides the
 stage: drafts in ``outbox/``, the ledger entry and its sign-off state. A stage function asks
 ``order_stages`` where each order is and refuses illegal moves with the reason. Promote is the
-one stage the repository cannot tell alone: ``status`` reads it from the hub's receipts.
+one stage the repository cannot tell alone: ``status`` reads it from the hub, where this
+factory's receipt must list the evidence and the hub's listing must hold its very bytes.
 """
 
 from __future__ import annotations
@@ -18,10 +19,16 @@ from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.ids import check_order_id, is_order_id
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.exchange.log import pulled_from, read_log, withdrawn_on
+from toyfoundry_ci.exchange.log import (
+    pulled_from,
+    pushed_receipts,
+    read_log,
+    require_history,
+    withdrawn_on,
+)
 from toyfoundry_ci.exchange.push import evidence_paths
 from toyfoundry_ci.hub.config import open_hub, settings
-from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts, inventory
+from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts, gap_notes, inventory
 from toyfoundry_ci.ledger.store import read_entry
 
 
@@ -216,11 +223,12 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     """
     config = settings(layout, hub)
     out = StatusReport(hub=config.spec)
-    held, listing = Inventory(), None
+    held, listing, backend = Inventory(), None, None
     try:
         backend = open_hub(layout, config.spec)
-        listing = backend.listing()
-        out.hub, out.hub_read = backend.display, True
+        found = backend.listing()
+        require_history(layout, backend)
+        out.hub, out.hub_read, listing = backend.display, True, found
         held = inventory(backend, listing, factory=config.factory)
     except HubError as exc:
         out.notes.append(f"{out.hub} not read ({exc.message}): promoted orders show as signed-off")
@@ -234,6 +242,9 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
         withdrawn = {o for o in issued if f"orders/{o}.json" not in listing}
     receipts = {oid: _receipt(held, layout, oid) for oid in known_orders(layout)}
     promoted = {oid for oid, receipt in receipts.items() if receipt is not None}
+    if backend is not None and out.hub_read:
+        unpromoted = (oid for oid in receipts if oid not in promoted)
+        out.notes += gap_notes(backend, held, unpromoted, pushed_receipts(log, out.hub))
     for oid, stage in order_stages(layout, promoted=promoted).items():
         gone = oid in withdrawn and stage is not Stage.PROMOTED
         step = (

@@ -13,9 +13,9 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from toyfoundry_ci.base.canonical import sha256_file
+from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.errors import HubError, UnsafeIdError
 from toyfoundry_ci.base.ids import safe_child
 from toyfoundry_ci.base.loader import parse_artifact
@@ -112,6 +112,47 @@ class Hub(Protocol):
         ...
 
 
+@runtime_checkable
+class Lineage(Protocol):
+    """A hub with history (git, GitHub): its branch head and whether it descends from a commit.
+
+    Both answer for the branch as the last ``listing`` read it. A hub whose branch was
+    rewritten (a force push, a reset) no longer descends from the head a factory saw before:
+    what its receipts say can no longer be matched with what the factory pushed.
+    """
+
+    def head(self) -> str | None:
+        """The commit the listing was read at; None for an empty hub."""
+        ...
+
+    def descends_from(self, commit: str) -> bool:
+        """Whether ``commit`` is the head or in its history (False when the hub lacks it)."""
+        ...
+
+
+def head_of(hub: Hub) -> str | None:
+    """The branch commit a hub with history was read at; None for a folder hub."""
+    return hub.head() if isinstance(hub, Lineage) else None
+
+
+def check_not_rewritten(hub: Hub, seen: str | None, where: str) -> None:
+    """Refuse a hub whose branch does not descend from ``seen``, the last head recorded.
+
+    ``where`` names the record that saw it. The record comes from the repository (the
+    exchange log that intake PRs commit), never from a cache a fresh runner lacks.
+    """
+    if seen is None or not isinstance(hub, Lineage) or hub.descends_from(seen):
+        return
+    now_at = hub.head() or "nothing (the branch is empty)"
+    raise HubError(
+        f"{hub.display}: the hub's branch was rewritten: its head {now_at[:12]} does not"
+        f" descend from {seen[:12]}, the head {where} records as last seen; its receipts"
+        " cannot be matched with what was pushed",
+        hint=f"have the hub's owner restore the branch (`git push --force URL {seen}:BRANCH`)"
+        " or name another hub with --hub",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ReceiptFacts:
     """What one of this factory's receipts on the hub says about its push."""
@@ -122,42 +163,96 @@ class ReceiptFacts:
     hub: str
     publication: str | None
     orders: frozenset[str]
+    items: tuple[tuple[str, str, str], ...] = ()  # (order ID, hub path, sha256), as listed
+
+
+def evidence_hub_paths(order_id: str) -> tuple[str, str, str]:
+    """Where an order's directive, acknowledgement and report live on the hub."""
+    return (
+        f"orders/{order_id}.json",
+        f"acknowledgements/ACK-{order_id}.json",
+        f"reports/RPT-{order_id}.json",
+    )
 
 
 @dataclass(slots=True)
 class Inventory:
-    """What the hub holds under this factory's receipts, keyed by (order ID, sha256 digest).
+    """What the hub holds under this factory's receipts, checked against the hub's listing.
 
     Receipts are checked, not believed: one that does not validate as a receipt is listed in
-    ``refused`` with the reason, and another factory's receipts are counted, never used.
+    ``refused`` with the reason, and another factory's receipts are counted, never used. A
+    file counts as held only when a receipt lists it (order ID, hub path, sha256) *and* the
+    listing holds that path with the same blob: a receipt alone never makes anything held.
     """
 
-    items: dict[tuple[str, str], str] = field(default_factory=dict)  # key -> receipt id
+    listing: Mapping[str, str] = field(default_factory=dict)  # hub path -> git blob id
+    items: dict[tuple[str, str, str], str] = field(default_factory=dict)  # -> receipt id
     paths: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (digest, receipt)
     receipts: dict[str, ReceiptFacts] = field(default_factory=dict)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (hub path, why)
     foreign: int = 0  # receipts of other factories on the same hub
 
-    def has(self, order_id: str, digest: str) -> bool:
-        return (order_id, digest) in self.items
+    def holds(self, order_id: str, item: HubFile) -> str | None:
+        """The receipt that lists this file of the order, when the hub holds these very bytes."""
+        if self.listing.get(item.path) != item.blob:
+            return None
+        return self.items.get((order_id, item.path, sha256_bytes(item.data)))
 
-    def covering(self, order_id: str, digests: Iterable[str]) -> ReceiptFacts | None:
-        """The one receipt that holds every given file of the order, if there is one."""
-        found = {self.items.get((order_id, d)) for d in digests}
-        if len(found) != 1 or None in found:
+    def covering(self, order_id: str, files: Sequence[HubFile]) -> ReceiptFacts | None:
+        """The one receipt that lists every given file of the order, all held by the hub."""
+        found = {self.holds(order_id, f) for f in files}
+        if not files or len(found) != 1 or None in found:
             return None
         return self.receipts.get(str(found.pop()))
 
     def receipt_for(self, order_id: str, paths: Sequence[Path]) -> ReceiptFacts | None:
-        """The receipt that holds these files of the order as they are now, if one does."""
+        """The receipt that holds these files of the order (directive, ack, report) as they are."""
         if not paths or not all(p.is_file() for p in paths):
             return None
-        return self.covering(order_id, [sha256_file(p) for p in paths])
+        hub_paths = evidence_hub_paths(order_id)
+        files = [HubFile(h, p.read_bytes()) for h, p in zip(hub_paths, paths, strict=False)]
+        return self.covering(order_id, files)
 
     def of_order(self, order_id: str) -> list[ReceiptFacts]:
-        """Every receipt that lists the order, oldest push first."""
+        """Every receipt that lists the order, oldest push first (held by the hub or not)."""
         hits = [r for r in self.receipts.values() if order_id in r.orders]
         return sorted(hits, key=lambda r: (r.pushed_at, r.receipt_id))
+
+
+def unheld(hub: Hub, held: Inventory, receipt: ReceiptFacts, order_id: str) -> list[str]:
+    """The files of the order the receipt lists that the hub does not hold with that digest."""
+    wanted = [(path, digest) for oid, path, digest in receipt.items if oid == order_id]
+    present = [path for path, _ in wanted if path in held.listing]
+    data = hub.read(present) if present else {}
+    return [
+        path
+        for path, digest in wanted
+        if path not in data or oversized(data[path]) or sha256_bytes(data[path]) != digest
+    ]
+
+
+def gap_notes(
+    hub: Hub, held: Inventory, order_ids: Iterable[str], logged: Iterable[str]
+) -> list[str]:
+    """What receipts or the exchange log say the hub holds and it does not, one note each.
+
+    ``order_ids`` are the orders to check (receipts that list them and whose files the hub
+    lacks); ``logged`` the receipt IDs the exchange log records for pushes to this hub.
+    """
+    wanted = set(order_ids)
+    notes = [
+        f"{hub.display}: receipt {rid}, which the exchange log records, is not on the hub"
+        for rid in sorted(set(logged) - set(held.receipts))
+    ]
+    for receipt in sorted(held.receipts.values(), key=lambda r: r.path):
+        for order_id in sorted(receipt.orders & wanted):
+            missing = unheld(hub, held, receipt, order_id)
+            if missing:
+                notes.append(
+                    f"{hub.display}: {receipt.path} lists {order_id} but the hub does not hold"
+                    f" {', '.join(missing)} as it lists them: not counted as pushed"
+                )
+    return notes
 
 
 def inventory(
@@ -168,7 +263,7 @@ def inventory(
 
     listing = hub.listing() if listing is None else listing
     receipts = sorted(p for p in listing if p.startswith("receipts/") and p.endswith(".json"))
-    found = Inventory()
+    found = Inventory(listing=listing)
     for path, data in sorted(hub.read(receipts).items()):
         if oversized(data):
             found.refused.append((path, f"above the {MAX_HUB_FILE}-byte bound"))
@@ -189,11 +284,13 @@ def inventory(
 def _index(found: Inventory, path: str, value: dict[str, Any]) -> None:
     receipt_id = str(value["receipt_id"])
     orders = set()
+    items = []
     for item in value["items"]:
-        key = (str(item["order_id"]), str(item["digest"]["sha256"]))
-        found.items[key] = receipt_id
-        found.paths[str(item["path"])] = (key[1], receipt_id)
-        orders.add(key[0])
+        listed = (str(item["order_id"]), str(item["path"]), str(item["digest"]["sha256"]))
+        found.items[listed] = receipt_id
+        found.paths[listed[1]] = (listed[2], receipt_id)
+        orders.add(listed[0])
+        items.append(listed)
     publication = value.get("publication")
     found.receipts[receipt_id] = ReceiptFacts(
         receipt_id=receipt_id,
@@ -202,4 +299,5 @@ def _index(found: Inventory, path: str, value: dict[str, Any]) -> None:
         hub=str(value["hub"]),
         publication=str(publication) if publication else None,
         orders=frozenset(orders),
+        items=tuple(items),
     )

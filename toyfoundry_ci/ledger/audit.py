@@ -4,8 +4,10 @@ Which commit added or changed each of the order's files (order, ack, report, led
 the entry's other evidence), with the file's sha256 at that point; the pull request when a
 merge commit names one ("Merge pull request #N" or a squash subject ending "(#N)"); each
 sign-off as the entry recorded it; each push: this factory's receipts on the hub that list the
-order (validated; receipts reach the repository only with a later intake), then any other push
-the exchange log records, committed or not. A dry run or a failed push is not a push.
+order and whose files the hub holds as listed (validated; receipts reach the repository only
+with a later intake), then any other push the exchange log records, committed or not, with a
+note when the hub no longer holds what a receipt or the log says it does. A dry run or a
+failed push is not a push.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact
 from toyfoundry_ci.hub.config import open_hub, settings
-from toyfoundry_ci.hub.protocol import inventory
+from toyfoundry_ci.hub.protocol import gap_notes, inventory, unheld
 from toyfoundry_ci.ledger._git import git, show
 
 Pushed = dict[str, Any]
@@ -114,15 +116,27 @@ def _note_signoff(trail: AuditTrail, event: FileEvent, blob: bytes) -> None:
 
 
 def _hub_pushes(layout: Layout, order_id: str, hub: str | None, notes: list[str]) -> list[Pushed]:
-    """This factory's receipts on the hub that list the order; a note when it cannot be read."""
+    """This factory's receipts that list the order and whose files the hub holds as listed.
+
+    A note for each receipt that lists the order without the hub holding its files, for each
+    push the exchange log records whose receipt the hub no longer has, and when the hub
+    cannot be read.
+    """
     config = settings(layout, hub)
     try:
         backend = open_hub(layout, config.spec)
         held = inventory(backend, factory=config.factory)
+        logged = [
+            str(p["receipt_id"])
+            for p in _logged_pushes(layout, order_id)
+            if p["hub"] == backend.display[:200]
+        ]
+        gaps = gap_notes(backend, held, [order_id], logged)
     except HubError as exc:
         notes.append(f"{config.spec} not read ({exc.message}): pushes below are the log's only")
         return []
     notes += [f"{backend.display}: {path} refused ({why})" for path, why in held.refused]
+    notes += gaps
     return [
         {
             "at": r.pushed_at,
@@ -133,6 +147,7 @@ def _hub_pushes(layout: Layout, order_id: str, hub: str | None, notes: list[str]
             "recorded_in": None,
         }
         for r in held.of_order(order_id)
+        if not unheld(backend, held, r, order_id)
     ]
 
 

@@ -54,6 +54,11 @@ class ExchangeRun(Artifact):
     result: Literal["ok", "nothing-new", "partial", "failed", "dry-run"]
     receipt_id: GenericId | None = None
     detail: Text | None = None
+    head: Annotated[str, Field(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")] | None = Field(
+        default=None,
+        description="Git and GitHub hubs: the branch commit the run saw (after a push, the"
+        " publication); the next run refuses a branch that does not descend from it.",
+    )
     withdrawn: list[ExchangedOrder] | None = Field(
         default=None,
         description="Pull only: mirrored directives this hub no longer holds (kept, never pushed).",
