@@ -13,6 +13,7 @@ import shlex
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from toyfoundry_ci.base.cachedir import UNTRACKED_STATE
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.readiness.checks import Check, failed, passed
@@ -29,11 +30,11 @@ _SEPARATORS = re.compile(r"\s*(?:&&|\|\||;|\|(?=\s))\s*")
 _GLOBAL_OPTIONS = {"-v", "--verbose"}
 # Files the tools write on first use; a runbook may name them before they exist.
 # Created by the first run that needs them (and emptied again by purge): named before they exist.
+# The machine-state folders are named by the check that keeps them out of git.
 GENERATED = (
     "logs/ops_readiness.json",
     "logs/exchange_all.json",
-    ".toyfoundry/hub",
-    ".toyfoundry/quarantine",
+    *UNTRACKED_STATE,
     "outbox",
     "outbox/orders",
     "outbox/acks",
