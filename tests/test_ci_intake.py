@@ -33,10 +33,10 @@ def _intake_prs(repo: Repo) -> list[dict[str, object]]:
     return [p for p in repo.pulls.values() if p["head"]["ref"] == BRANCH]
 
 
-def test_intake_opens_one_pr_with_directives_seals_and_receipt(
-    unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
-) -> None:
-    factory = unentered_factory
+def _merged_and_pushed(
+    factory: Path, tmp_path: Path, github_server: GitHubServer
+) -> tuple[Path, Repo, str, dict[str, str]]:
+    """PR #1 merged and pushed by ``ci merge``: the hub, the repo, main and an intake's env."""
     hub = configure_hub(factory, tmp_path / "hub")
     repo = github_server.add_repo("Codertocat/Hello-World")
     start = head(factory)
@@ -46,13 +46,21 @@ def test_intake_opens_one_pr_with_directives_seals_and_receipt(
         tmp_path, github_server, "push", push_event(main, start), sha=main, ref="refs/heads/main"
     )
     assert run_cli("ci", "merge", cwd=factory, env=push).returncode == 0
-    (receipt,) = (hub / "receipts").glob("*.json")
-    put_directives(hub, ["ALFA-2027-0001"])
     dispatch = event("workflow_dispatch.1")  # edited copy: dispatched on this repository
     dispatch["repository"]["full_name"] = "Codertocat/Hello-World"
     env = runner_env(
         tmp_path, github_server, "workflow_dispatch", dispatch, sha=main, ref="refs/heads/main"
     )
+    return hub, repo, main, env
+
+
+def test_intake_opens_one_pr_with_directives_seals_and_receipt(
+    unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
+) -> None:
+    factory = unentered_factory
+    hub, repo, main, env = _merged_and_pushed(factory, tmp_path, github_server)
+    (receipt,) = (hub / "receipts").glob("*.json")
+    put_directives(hub, ["ALFA-2027-0001"])
 
     (tmp_path / "summary.md").unlink()  # a new job's summary
     fresh_checkout(factory, main)
@@ -125,15 +133,7 @@ def test_intake_records_no_push_the_hub_does_not_hold(
 ) -> None:
     """The hub keeps the receipt but lost the files, and holds a receipt with a bad ID."""
     factory = unentered_factory
-    hub = configure_hub(factory, tmp_path / "hub")
-    repo = github_server.add_repo("Codertocat/Hello-World")
-    start = head(factory)
-    main = merge_pr(github_server, repo, factory, 1, ORDERS)
-    mirror(github_server, repo, factory, main, ref="main")
-    push = runner_env(
-        tmp_path, github_server, "push", push_event(main, start), sha=main, ref="refs/heads/main"
-    )
-    assert run_cli("ci", "merge", cwd=factory, env=push).returncode == 0
+    hub, repo, main, env = _merged_and_pushed(factory, tmp_path, github_server)
     (receipt,) = (hub / "receipts").glob("*.json")
     for folder in ("acknowledgements", "reports"):
         for path in (hub / folder).glob("*.json"):
@@ -142,11 +142,6 @@ def test_intake_records_no_push_the_hub_does_not_hold(
     bad["receipt_id"] = "../../receipt"
     (hub / "receipts" / "receipt-bad.json").write_text(json.dumps(bad))
     put_directives(hub, ["ALFA-2027-0001"])
-    dispatch = event("workflow_dispatch.1")
-    dispatch["repository"]["full_name"] = "Codertocat/Hello-World"
-    env = runner_env(
-        tmp_path, github_server, "workflow_dispatch", dispatch, sha=main, ref="refs/heads/main"
-    )
     fresh_checkout(factory, main)
     proc = run_cli("ci", "intake", cwd=factory, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr

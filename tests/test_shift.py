@@ -91,7 +91,10 @@ def test_a_committed_demo_folder_or_hub_link_cannot_aim_the_demo_at_real_orders(
     git(factory, "commit", "-qm", "Use the shared hub")
     linked = run_cli("shift", cwd=factory)
     assert linked.returncode == 1
-    assert "the embedded hub is a symbolic link; refusing it" in linked.stderr
+    assert "readiness red: state-untracked" in linked.stderr  # the committed hub stops it first
+    pulled = run_cli("pull", cwd=factory)
+    assert pulled.returncode == 1
+    assert "the embedded hub is a symbolic link; refusing it" in pulled.stderr
     assert list(shared.iterdir()) == []
 
 
