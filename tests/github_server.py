@@ -4,8 +4,10 @@ In-memory state (repositories with refs, commits, trees and blobs; pull requests
 and files; issues with comments), GitHub-shaped JSON and status codes: 401 without a token,
 404 for what is not there, 422 on a non-fast-forward ref update, canned failures (rate limits
 403/429 with their headers, 409, 5xx, a hang past the client's timeout) queued with
-``fail_next`` or appended to ``faults``, pagination through ``Link`` headers, every absolute
-URL pointing back at this server, every request recorded.
+``fail_next`` or appended to ``faults``, pagination through ``Link`` headers, tree listings
+(recursive or one folder) cut at ``tree_limit`` entries or ``tree_bytes`` with
+``truncated: true`` as GitHub cuts them at 100,000 / 7 MB, every absolute URL pointing back
+at this server, every request recorded.
 
     with GitHubServer() as server:
         repo = server.add_repo("hq/factory")
@@ -33,6 +35,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 TOKEN = "ghs_loopback-test-token"  # noqa: S105 - a fake token for a fake server
+TREE_LIMIT, TREE_BYTES = 100_000, 7_000_000
 
 
 class ApiError(Exception):
@@ -108,6 +111,9 @@ class GitHubServer:
     def __init__(self, token: str = TOKEN, per_page: int = 30) -> None:
         self.token = token
         self.per_page = per_page
+        # GitHub stops a tree listing at 100,000 entries or 7 MB and says ``truncated``.
+        self.tree_limit = TREE_LIMIT
+        self.tree_bytes = TREE_BYTES
         self.repos: dict[str, Repo] = {}
         self.faults: deque[Fault] = deque()
         self.requests: list[Recorded] = []
@@ -503,11 +509,30 @@ def get_blob(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]
                  "url": f"{_repo_url(s, repo)}/git/blobs/{g[2]}"}  # fmt: skip
 
 
-def _tree_json(s: GitHubServer, repo: Repo, sha: str) -> dict[str, Any]:
-    entries = [{"path": p, **e, "size": len(repo.blobs[e["sha"]])}
-               for p, e in sorted(repo.trees[sha].items())]  # fmt: skip
-    return {"sha": sha, "url": f"{_repo_url(s, repo)}/git/trees/{sha}", "tree": entries,
-            "truncated": False}  # fmt: skip
+def _tree_json(s: GitHubServer, repo: Repo, sha: str, recursive: bool = False) -> dict[str, Any]:
+    """A tree as GitHub lists it: its own entries, or with ``recursive`` every entry below
+    (folders too), cut at the server's limits with ``truncated: true``."""
+    entries: list[dict[str, Any]] = []
+    folders: dict[str, dict[str, dict[str, str]]] = {}
+    for path, e in sorted(repo.trees[sha].items()):
+        parts = path.split("/")
+        for depth in range(1, len(parts) if recursive else min(2, len(parts))):
+            folder = "/".join(parts[:depth])
+            folders.setdefault(folder, {})[path[len(folder) + 1 :]] = e
+        if recursive or len(parts) == 1:
+            entries.append({"path": path, **e, "size": len(repo.blobs[e["sha"]])})
+    for folder, below in folders.items():
+        entries.append({"path": folder, "mode": "040000", "type": "tree",
+                        "sha": s.put_tree(repo, below)})  # fmt: skip
+    entries.sort(key=lambda e: e["path"])
+    kept, size = [], 0
+    for entry in entries:
+        size += len(json.dumps(entry))
+        if len(kept) == s.tree_limit or size > s.tree_bytes:
+            break
+        kept.append(entry)
+    return {"sha": sha, "url": f"{_repo_url(s, repo)}/git/trees/{sha}", "tree": kept,
+            "truncated": len(kept) < len(entries)}  # fmt: skip
 
 
 def create_tree(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
@@ -533,7 +558,7 @@ def get_tree(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]
     sha = repo.commits[g[2]]["tree"]["sha"] if g[2] in repo.commits else g[2]
     if sha not in repo.trees:
         raise ApiError(404, "Not Found")
-    return 200, _tree_json(s, repo, sha)
+    return 200, _tree_json(s, repo, sha, recursive="recursive" in r["query"])
 
 
 def _commit_json(s: GitHubServer, repo: Repo, sha: str) -> dict[str, Any]:
