@@ -6,8 +6,9 @@ and files; issues with comments), GitHub-shaped JSON and status codes: 401 witho
 403/429 with their headers, 409, 5xx, a hang past the client's timeout) queued with
 ``fail_next`` or appended to ``faults``, pagination through ``Link`` headers, tree listings
 (recursive or one folder) cut at ``tree_limit`` entries or ``tree_bytes`` with
-``truncated: true`` as GitHub cuts them at 100,000 / 7 MB, every absolute URL pointing back
-at this server, every request recorded.
+``truncated: true`` as GitHub cuts them at 100,000 / 7 MB, a collaborator's permission
+(``roles``) and a pull request's commits (``add_pull_commit``, 250 listed at most), every
+absolute URL pointing back at this server, every request recorded.
 
     with GitHubServer() as server:
         repo = server.add_repo("hq/factory")
@@ -86,6 +87,8 @@ class Repo:
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)  # plain issues, not PRs
     commit_pulls: dict[str, list[int]] = field(default_factory=dict)  # commit -> its PRs
+    roles: dict[str, str] = field(default_factory=dict)  # login -> admin|maintain|write|…
+    pull_commits: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -226,6 +229,26 @@ class GitHubServer:
         }  # fmt: skip
         repo.reviews[number].append(review)
         return review
+
+    def add_pull_commit(
+        self, repo: Repo, number: int, sha: str, author: str | None,
+        *, committer: str | None = None, message: str = "Parade",
+    ) -> dict[str, Any]:  # fmt: skip
+        """A commit of PR ``number``; ``author`` None: its email links to no account."""
+
+        def who(login: str | None) -> dict[str, str]:
+            email = f"{login}@users.noreply.github.com" if login else "someone@elsewhere.test"
+            return {"name": login or "Someone", "email": email, "date": _stamp()}
+
+        commit = {
+            "sha": sha, "commit": {"message": message, "author": who(author),
+                                   "committer": who(committer or author)},
+            "author": user(author) if author else None,
+            "committer": user(committer or author) if (committer or author) else None,
+            "parents": [],
+        }  # fmt: skip
+        repo.pull_commits.setdefault(number, []).append(commit)
+        return commit
 
     def fail_next(self, status: int, message: str = "injected failure", **kw: Any) -> None:
         """Queue one canned failure; see ``rate_limited`` for the usual headers."""
@@ -371,6 +394,33 @@ def list_reviews(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, 
         raise ApiError(404, "Not Found")
     url = f"{_repo_url(s, repo)}/pulls/{g[2]}"
     return 200, [{**rv, "pull_request_url": url} for rv in repo.reviews[int(g[2])]]
+
+
+PERMISSIONS = {  # role -> the legacy ``permission`` and ``user.permissions``, as GitHub answers
+    "admin": ("admin", {"admin": True, "maintain": True, "push": True, "triage": True}),
+    "maintain": ("write", {"admin": False, "maintain": True, "push": True, "triage": True}),
+    "write": ("write", {"admin": False, "maintain": False, "push": True, "triage": True}),
+    "triage": ("read", {"admin": False, "maintain": False, "push": False, "triage": True}),
+    "read": ("read", {"admin": False, "maintain": False, "push": False, "triage": False}),
+    "none": ("none", {"admin": False, "maintain": False, "push": False, "triage": False}),
+}
+PULL_COMMITS_LISTED = 250  # GitHub lists at most this many commits of a pull request
+
+
+def collaborator_permission(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    role = repo.roles.get(g[2], "none")
+    permission, flags = PERMISSIONS[role]
+    flags = {**flags, "pull": role != "none"}
+    return 200, {"permission": permission, "role_name": role,
+                 "user": {**user(g[2]), "permissions": flags}}  # fmt: skip
+
+
+def list_pull_commits(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    if int(g[2]) not in repo.pulls:
+        raise ApiError(404, "Not Found")
+    return 200, repo.pull_commits.get(int(g[2]), [])[:PULL_COMMITS_LISTED]
 
 
 def list_pull_files(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
@@ -636,6 +686,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", rf"{_R}/issues", create_issue),
     ("GET", rf"{_R}/pulls/(\d+)/reviews", list_reviews),
     ("GET", rf"{_R}/pulls/(\d+)/files", list_pull_files),
+    ("GET", rf"{_R}/pulls/(\d+)/commits", list_pull_commits),
+    ("GET", rf"{_R}/collaborators/([^/]+)/permission", collaborator_permission),
     ("GET", rf"{_R}/issues/(\d+)", get_issue),
     ("GET", rf"{_R}/issues/(\d+)/comments", list_comments),
     ("POST", rf"{_R}/issues/(\d+)/comments", create_comment),

@@ -209,3 +209,33 @@ def test_a_hub_folder_github_cannot_list_whole_is_refused_by_name(
     assert "error: github://high-command/hub@main via http://127.0.0.1:" in pulled.stderr
     assert "folder orders holds more entries than GitHub lists in one answer" in pulled.stderr
     assert not list(layout.orders.glob("*.json"))  # nothing taken from a partial listing
+
+
+def test_the_client_reads_who_may_push_and_who_wrote_a_pull_requests_commits(
+    github_server: GitHubServer,
+) -> None:
+    """What sign-off rules need beyond reviews: a reviewer's push right (``user.permissions
+    .push``, which PyGithub drops) and the PR's commits, at most 250 of them, as GitHub."""
+    repo = github_server.add_repo("hq/factory")
+    github_server.add_pull(repo, 7, "author", "a" * 40, [])
+    repo.roles.update(octocat="maintain", reader="read")
+    github_server.add_pull_commit(repo, 7, "c" * 40, "author", committer="web-flow")
+    github_server.add_pull_commit(repo, 7, "d" * 40, None)
+    env = {"GITHUB_API_URL": github_server.url, "GITHUB_TOKEN": github_server.token}
+    conn = Connection(REPOSITORY, "hq/factory", env)
+
+    def push_right(login: str) -> bool:
+        found = conn.get_json(f"/repos/hq/factory/collaborators/{login}/permission")
+        return bool(found["user"]["permissions"]["push"])
+
+    assert [push_right(u) for u in ("octocat", "reader", "stranger")] == [True, False, False]
+    commits = list(conn.github.get_repo("hq/factory").get_pull(7).get_commits())
+    assert [(c.sha[0], c.author.login if c.author else None) for c in commits] == [
+        ("c", "author"),
+        ("d", None),
+    ]
+    assert commits[0].committer.login == "web-flow"
+    for n in range(260):
+        github_server.add_pull_commit(repo, 8, f"{n:040x}", "author")
+    github_server.add_pull(repo, 8, "author", "e" * 40, [])
+    assert conn.github.get_repo("hq/factory").get_pull(8).get_commits().totalCount == 250

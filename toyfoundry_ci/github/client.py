@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from toyfoundry_ci.base.errors import HubError, ToyfoundryError
@@ -180,6 +180,15 @@ class Connection:
                 hint=self._token_hint(),
             )
         return self.token
+
+    def get_json(self, path: str) -> Any:
+        """``GET`` an API path (``/repos/…``) PyGithub does not model in full, as JSON.
+
+        For instance ``/repos/{o}/{r}/collaborators/{u}/permission``, whose
+        ``user.permissions.push`` PyGithub drops. Same token, retry and errors as the rest.
+        """
+        _headers, data = self.github.requester.requestJsonAndCheck("GET", path)
+        return data
 
     def call(self, fn: Callable[[], T], place: str, action: str) -> T:
         """``fn()``, its GitHub or transport failure as ``{place}: cannot {action}: …``."""
