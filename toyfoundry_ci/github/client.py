@@ -155,9 +155,13 @@ class Connection:
 
         from toyfoundry_ci.github.retry import policy
 
-        pauses = {} if self.target.throttle else {"seconds_between_requests": None}
-        if not self.target.throttle:
-            pauses["seconds_between_writes"] = None
+        # PyGithub's own pauses (0.25 s between requests, 1 s between writes) are kept where
+        # writes are comments and issues, which GitHub's secondary limits watch.
+        pauses: dict[str, float | None] = (
+            {}
+            if self.target.throttle
+            else dict.fromkeys(("seconds_between_requests", "seconds_between_writes"))
+        )
         return Github(
             auth=Auth.Token(self.token) if self.token else None,
             base_url=self.api_url,
