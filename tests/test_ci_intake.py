@@ -79,13 +79,16 @@ def test_intake_opens_one_pr_with_directives_seals_and_receipt(
     summary = (tmp_path / "summary.md").read_text()
     assert "| `ALFA-2026-0001` | #1 | sealed by `octocat`" in summary
 
-    # The same event delivered again to a fresh job: nothing is written, no second PR.
+    # The same event delivered again to a fresh job: nothing is written, no second PR, even
+    # when GitHub cuts the recursive listing of the repository's tree short.
+    github_server.tree_limit = 40
     writes = github_server.count("POST") + github_server.count("PATCH")
     fresh_checkout(factory, main)
     again = run_cli("ci", "intake", cwd=factory, env=env)
     assert again.returncode == 0, again.stderr
     assert f"intake: branch unchanged; PR #{pr['number']} unchanged" in again.stdout
     assert github_server.count("POST") + github_server.count("PATCH") == writes
+    assert any("/git/trees/" in r.path and not r.query for r in github_server.requests)
     assert repo.refs[f"heads/{BRANCH}"] == tip and _intake_prs(repo) == [pr]
 
     # A new directive on the hub: the same PR is updated, never a second one.

@@ -156,7 +156,13 @@ def commit_intake(
             raise
         ref = None
     if ref is not None:
-        there = {e.path: e.sha for e in repo.get_git_tree(ref.object.sha, recursive=True).tree}
+        from toyfoundry_ci.github.trees import tree_files
+
+        folders = {p.rsplit("/", 1)[0] for p in paths}
+        listed = tree_files(
+            repo, ref.object.sha, lambda f: any(g == f or g.startswith(f"{f}/") for g in folders)
+        )
+        there = {path: found.sha for path, found in listed.items()}
         if all(there.get(p) == _local_blob(root / p) for p in paths if p != LOG_PATH):
             return "unchanged", None
     elements = []

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from toyfoundry_ci.base.errors import RefusedError, ToyfoundryError
+from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.cli.exchange import hub_option
 from toyfoundry_ci.cli.options import format_option, root_option
-
-if TYPE_CHECKING:
-    from github import Github
 
 
 @click.group()
@@ -131,7 +127,7 @@ def signoff(
         raise click.UsageError("give ORDER... with --reviewer, or --pull-request N")
     with repository_lock(layout.root, purpose="sign-off"):
         if pr_number is not None:
-            results = so.seal_from_pull_request(layout, _repo(repo), pr_number, _github())
+            results = so.seal_from_github(layout, _repo(repo), pr_number)
         else:
             results = so.seal_local(layout, list(orders), str(reviewer))
     for r in results:
@@ -146,16 +142,6 @@ def _repo(repo: str | None) -> str:
     if not name:
         raise click.UsageError("--repo owner/name is needed (or $GITHUB_REPOSITORY)")
     return name
-
-
-def _github() -> Github:
-    from github import Auth, Github
-
-    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("TOYFOUNDRY_HUB_TOKEN")
-    if not token:
-        raise ToyfoundryError("no GitHub token", hint="set GITHUB_TOKEN to read the PR's reviews")
-    base_url = os.environ.get("GITHUB_API_URL", "https://api.github.com")
-    return Github(base_url=base_url, auth=Auth.Token(token))
 
 
 @click.command()

@@ -35,7 +35,7 @@ from toyfoundry_ci.exchange.log import (
     read_log,
     withdrawn_on,
 )
-from toyfoundry_ci.hub.protocol import MAX_HUB_FILE, Hub, blob_id, oversized
+from toyfoundry_ci.hub.protocol import MAX_HUB_FILE, Hub, Withheld, blob_id, oversized
 from toyfoundry_ci.validation.checker import check_value
 
 
@@ -131,9 +131,14 @@ def _withdrawn(layout: Layout, listing: Mapping[str, str], out: PullResult) -> N
 def _refusal(layout: Layout, stem: str, data: bytes) -> str | None:
     """Why this directive may not enter the mirror, or None when it may."""
     if oversized(data):
+        kept = (
+            "its size was stated, it was never downloaded"
+            if isinstance(data, Withheld)
+            else f"only the first {MAX_HUB_FILE + 1} bytes are kept here"
+        )
         return (
-            f"above the {MAX_HUB_FILE}-byte bound for hub files (only the first"
-            f" {MAX_HUB_FILE + 1} bytes are kept here); High Command must send a smaller one"
+            f"above the {MAX_HUB_FILE}-byte bound for hub files ({kept});"
+            " High Command must send a smaller one"
         )
     if not is_order_id(stem):
         return f"{stem!r} is not an order ID safe to use as a file name"

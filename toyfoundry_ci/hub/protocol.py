@@ -31,9 +31,22 @@ HUB_FOLDERS: tuple[str, ...] = (
 MAX_HUB_FILE = 5 * 1024 * 1024
 
 
+class Withheld(bytes):
+    """What ``Hub.read`` gives for a file above the bound it did not download at all.
+
+    A backend that knows a file's size before reading it (the GitHub tree states it) sends
+    this short note instead of the file: the note names the blob and its size, so the caller
+    refuses and quarantines it like any file above the bound.
+    """
+
+    def __new__(cls, blob: str, size: int) -> Withheld:
+        note = f"withheld: blob {blob} of {size} bytes, above the {MAX_HUB_FILE}-byte bound\n"
+        return super().__new__(cls, note.encode())
+
+
 def oversized(data: bytes) -> bool:
-    """Whether ``Hub.read`` gave the cut-off prefix of a file above the bound."""
-    return len(data) > MAX_HUB_FILE
+    """Whether ``Hub.read`` gave the cut-off prefix of a file above the bound, or withheld it."""
+    return isinstance(data, Withheld) or len(data) > MAX_HUB_FILE
 
 
 def blob_id(data: bytes) -> str:
@@ -102,8 +115,9 @@ class Hub(Protocol):
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         """The bytes of the given hub paths.
 
-        A file above MAX_HUB_FILE comes back as its first MAX_HUB_FILE + 1 bytes, for the
-        caller to refuse (``oversized``): one bad file must not stop a whole pull.
+        A file above MAX_HUB_FILE comes back as its first MAX_HUB_FILE + 1 bytes, or as a
+        ``Withheld`` note when the backend knew its size before reading it, for the caller to
+        refuse (``oversized``): one bad file must not stop a whole pull.
         """
         ...
 

@@ -119,6 +119,16 @@ def seal_from_pull_request(
     return _seal(layout, order_ids, signoff)
 
 
+def seal_from_github(layout: Layout, repo: str, pr_number: int) -> list[SealResult]:
+    """``seal_from_pull_request`` through the one client for the repository (``GITHUB_TOKEN``)."""
+    from toyfoundry_ci.github.client import REPOSITORY, Connection
+
+    conn = Connection(REPOSITORY, repo)
+    conn.require_token(conn.place, "reading a pull request's reviews")
+    with conn.guard(conn.place, f"read pull request #{pr_number}"):
+        return seal_from_pull_request(layout, repo, pr_number, conn.github)
+
+
 def _seal(
     layout: Layout,
     order_ids: list[str],
