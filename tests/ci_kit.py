@@ -26,12 +26,15 @@ def event(name: str) -> dict[str, Any]:
 
 
 def runner_env(
-    tmp: Path, server: GitHubServer, name: str, payload: dict[str, Any], *, sha: str, ref: str
-) -> dict[str, str]:
-    """The variables a runner sets for one job, the payload written where it says."""
+    tmp: Path, server: GitHubServer, name: str, payload: dict[str, Any], *, sha: str, ref: str,
+    hub: Path | str | None = None,
+) -> dict[str, str]:  # fmt: skip
+    """The variables a runner sets for one job, the payload written where it says; ``hub`` is
+    what the workflow passes from the repository variable ``TOYFOUNDRY_HUB``."""
     path = tmp / f"event-{name}.json"
     path.write_text(json.dumps(payload))
     return {
+        **({"TOYFOUNDRY_HUB": str(hub)} if hub is not None else {}),
         "GITHUB_EVENT_NAME": name,
         "GITHUB_EVENT_PATH": str(path),
         "GITHUB_REPOSITORY": "Codertocat/Hello-World",
@@ -73,7 +76,8 @@ def fresh_checkout(checkout: Path, sha: str) -> None:
 
 
 def configure_hub(factory: Path, hub: str | Path) -> Path:
-    """Commit a ``[tool.toyfoundry]`` naming the hub and the factory."""
+    """Commit a ``[tool.toyfoundry]`` naming the hub and the factory (what ``toyfoundry push``
+    reads; CI takes the hub from the workflow and must ignore this one)."""
     (factory / "pyproject.toml").write_text(
         f'[tool.toyfoundry]\nhub = "{hub}"\nfactory = "hello-world"\n'
     )

@@ -45,14 +45,25 @@ _hub_option = click.option(
     "--hub",
     envvar="TOYFOUNDRY_HUB",
     default=None,
-    help="Hub spec (folder, git URL, github://OWNER/REPO); default: the repository's config.",
+    help="Hub spec (git URL, github://OWNER/REPO, or a folder outside the checkout), set by the"
+    " workflow from the repository variable TOYFOUNDRY_HUB; the repository's own files are never"
+    " read for it. Unset: a notice, nothing exchanged.",
 )
 
 
 @ci.command("merge")
 @_hub_option
-def merge_cmd(hub: str | None) -> None:
+@click.option(
+    "--environment",
+    envvar="TOYFOUNDRY_ENVIRONMENT",
+    default=None,
+    help="The GitHub environment that holds the hub token (the job's `environment:`); a warning"
+    " when it has no deployment branch policy.",
+)
+def merge_cmd(hub: str | None, environment: str | None) -> None:
     """push to main: final gate, sign-off from the merged PRs' reviews, push, receipt."""
+    import os
+
     from toyfoundry_ci.actions.github_api import api_errors, client
     from toyfoundry_ci.actions.merge import run_merge
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
@@ -60,7 +71,14 @@ def merge_cmd(hub: str | None) -> None:
     root = _root()
     ctx = from_environ()
     with api_errors(ctx):
-        outcome = run_merge(ctx, root, client(ctx), hub)
+        outcome = run_merge(
+            ctx,
+            root,
+            client(ctx),
+            hub,
+            environment=environment,
+            hub_token=bool(os.environ.get("TOYFOUNDRY_HUB_TOKEN")),
+        )
     if outcome.annotations:
         click.echo(outcome.annotations)
     append_summary(ctx, outcome.summary)
@@ -91,7 +109,9 @@ def intake_cmd(hub: str | None) -> None:
     append_summary(ctx, outcome.summary)
     set_output(ctx, "pull-request", str(outcome.number or ""))
     set_output(ctx, "branch", outcome.branch)
-    if outcome.branch == "nothing-to-do":
+    if outcome.branch == "no-hub":
+        click.echo("intake: no hub configured for CI (repository variable TOYFOUNDRY_HUB)")
+    elif outcome.branch == "nothing-to-do":
         click.echo("intake: nothing new from the hub; nothing to do")
     else:
         click.echo(f"intake: branch {outcome.branch}; PR #{outcome.number} {outcome.pull_request}")

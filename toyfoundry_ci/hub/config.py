@@ -81,6 +81,18 @@ def open_hub(layout: Layout, spec: str) -> Hub:
     return FolderHub(folder, display=shown)
 
 
+def local_path(layout: Layout, spec: str) -> Path | None:
+    """The folder a hub spec names on this machine (a folder hub, a local or ``file://`` git
+    repository), resolved; ``None`` for a network or GitHub hub."""
+    base = spec.removeprefix("git+").split("#", 1)[0]
+    if base.startswith("file://"):
+        base = urlsplit(base).path
+    elif "://" in base or _SCP_LIKE.match(base) or base.startswith("github:"):
+        return None
+    path = Path(base).expanduser()
+    return (path if path.is_absolute() else layout.root / path).resolve()
+
+
 def redact(url: str) -> str:
     """``url`` without user name, password or token, for logs and messages."""
     if "://" not in url:
