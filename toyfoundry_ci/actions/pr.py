@@ -1,10 +1,12 @@
-"""``toyfoundry ci pr``: the pull_request entry point.
+"""``toyfoundry ci pr``: the pull_request entry point, read-only.
 
 Readiness, validation of the artifacts the PR changes, the pairing table and the ledger diff
-go to the step summary and to the one PR comment; problems become annotations. On a
-same-repository PR a stale ``exchange/ledger/index.json`` is rebuilt and committed to the PR
-branch as one bot commit through the git data API (a fast-forward, never forced); a fork PR
-gets the new index as a suggestion in the comment, since its token cannot write.
+go to the step summary; problems become annotations. This job installs and runs the PR's code,
+so it has a read-only token and writes nothing on GitHub: it hands the report and, when
+``exchange/ledger/index.json`` is stale, the rebuilt index to ``ci pr-publish`` (a job that runs
+no PR code; ``actions/publish.py``) through a folder the workflow uploads as an artifact. A
+fork or Dependabot PR, whose token cannot write, gets the report and the index suggestion in
+the step summary, and a green job when its content is fine.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from toyfoundry_ci.actions import _git
-from toyfoundry_ci.actions.comment import CommentAction, upsert_comment
 from toyfoundry_ci.actions.report import cell, readiness_md
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext
 from toyfoundry_ci.base.kinds import kind_for_path
@@ -28,17 +29,16 @@ from toyfoundry_ci.readiness import run_readiness
 from toyfoundry_ci.validation.checker import FileResult, check_files
 from toyfoundry_ci.validation.reporting import report_github
 
-if TYPE_CHECKING:
-    from github import Github
-    from github.Repository import Repository
-
 INDEX_PATH = "exchange/ledger/index.json"
 ENTRIES = "exchange/ledger/entries/"
 BOT_MESSAGE = "Rebuild the ledger index for the entries of this pull request"
 
 IndexState = Literal[
-    "current", "committed", "already-committed", "suggested", "branch-moved", "no-ledger"
+    "current", "stale", "committed", "already-committed", "suggested", "branch-moved", "no-ledger"
 ]
+# What ``ci pr`` hands to ``ci pr-publish``, in the folder the workflow uploads.
+HANDOFF_REPORT = "report.md"
+HANDOFF_INDEX = "index.json"
 
 
 @dataclass
@@ -47,12 +47,12 @@ class PrOutcome:
     summary: str
     annotations: str
     index: IndexState
-    comment: CommentAction | None = None
-    commit: str | None = None
+    report: str = ""  # the summary without its index section: the comment's body
+    fresh: bytes | None = None  # the rebuilt index, when the PR's is stale
     notes: list[str] = field(default_factory=list)
 
 
-def run_pr(ctx: RunnerContext, root: Path, gh: Github | None) -> PrOutcome:
+def run_pr(ctx: RunnerContext, root: Path) -> PrOutcome:
     """Report on the PR of ``ctx`` from the checkout at ``root`` (its head commit).
 
     Run from ``root``: annotations name files relative to it, as GitHub expects.
@@ -66,22 +66,30 @@ def run_pr(ctx: RunnerContext, root: Path, gh: Github | None) -> PrOutcome:
         result.path = layout.rel(Path(result.path))
     readiness_ok, readiness_md = _readiness(layout)
     fresh = _fresh_index(layout)
-    repo = gh.get_repo(ctx.repository) if gh is not None else None
-    index, commit, index_md = _keep_index(layout, pr, fresh, repo)
+    index, index_md = _index_state(layout, pr, fresh)
     sections = [
         f"## toyfoundry: pull request #{pr.number}",
         readiness_md,
         _validation_md(results),
         _pairing_md(layout),
         _ledger_diff_md(root, pr, changed),
-        index_md,
     ]
-    summary = "\n\n".join(s for s in sections if s) + "\n"
+    report = "\n\n".join(s for s in sections if s) + "\n"
+    summary = report + (f"\n{index_md}\n" if index_md else "")
     ok = readiness_ok and all(r.ok for r in results)
-    outcome = PrOutcome(ok, summary, report_github(results), index, commit=commit)
-    if repo is not None:
-        outcome.comment = upsert_comment(repo, pr.number, summary)
-    return outcome
+    stale = fresh if index == "stale" else None
+    return PrOutcome(ok, summary, report_github(results), index, report, stale)
+
+
+def write_handoff(outcome: PrOutcome, folder: Path) -> None:
+    """Leave the report and the rebuilt index (if any) for ``ci pr-publish``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / HANDOFF_REPORT).write_text(outcome.report, encoding="utf-8")
+    index = folder / HANDOFF_INDEX
+    if outcome.fresh is not None:
+        index.write_bytes(outcome.fresh)
+    else:
+        index.unlink(missing_ok=True)
 
 
 def _readiness(layout: Layout) -> tuple[bool, str]:
@@ -128,29 +136,29 @@ def _fresh_index(layout: Layout) -> bytes | None:
     return fresh_index(layout)
 
 
-def _keep_index(
-    layout: Layout, pr: PullRequestInfo, fresh: bytes | None, repo: Repository | None
-) -> tuple[IndexState, str | None, str]:
+def _index_state(
+    layout: Layout, pr: PullRequestInfo, fresh: bytes | None
+) -> tuple[IndexState, str]:
     if fresh is None:
-        return "no-ledger", None, ""
+        return "no-ledger", ""
     current = layout.ledger_index.read_bytes() if layout.ledger_index.is_file() else None
     if current == fresh:
-        return "current", None, "### Ledger index\n\n`exchange/ledger/index.json` is current"
-    if not pr.same_repo or repo is None:
-        return "suggested", None, _suggestion(fresh)
-    state, sha = commit_index(repo, pr, fresh)
-    said = {
-        "committed": f"rebuilt and committed to `{cell(pr.head_ref)}` as {sha}",
-        "already-committed": "already rebuilt on the PR branch by an earlier run; nothing to do",
-        "branch-moved": "stale, but the branch moved on; the run for its new head rebuilds it",
-    }[state]
-    return state, sha, f"### Ledger index\n\n`{INDEX_PATH}` {said}"
+        return "current", f"### Ledger index\n\n`{INDEX_PATH}` is current"
+    if pr.same_repo:
+        return "stale", _suggestion(fresh, same_repo=True)
+    return "suggested", _suggestion(fresh, same_repo=False)
 
 
-def _suggestion(fresh: bytes) -> str:
+def _suggestion(fresh: bytes, *, same_repo: bool) -> str:
+    said = (
+        "The publish job commits the rebuilt index to the PR branch; where it cannot (a"
+        " Dependabot PR's token is read-only),"
+        if same_repo
+        else "This PR comes from a fork, so it cannot be updated for you:"
+    )
     return (
         "### Ledger index\n\n"
-        f"`{INDEX_PATH}` is stale. This PR comes from a fork, so it cannot be updated for you:"
+        f"`{INDEX_PATH}` is stale. {said}"
         " run `toyfoundry ledger index` and commit the result, or replace the file with:\n\n"
         f"<details><summary>{INDEX_PATH}</summary>\n\n```json\n{fresh.decode()}```\n</details>"
     )
@@ -159,42 +167,3 @@ def _suggestion(fresh: bytes) -> str:
 def blob_sha(data: bytes) -> str:
     """The git blob ID of ``data`` (what the API reports as a file's sha)."""
     return hashlib.sha1(f"blob {len(data)}\0".encode() + data, usedforsecurity=False).hexdigest()
-
-
-def commit_index(
-    repo: Repository, pr: PullRequestInfo, fresh: bytes
-) -> tuple[Literal["committed", "already-committed", "branch-moved"], str | None]:
-    """One bot commit with the rebuilt index on the PR branch, fast-forward only."""
-    from github import GithubException, InputGitTreeElement
-
-    ref = repo.get_git_ref(f"heads/{pr.head_ref}")
-    tip = ref.object.sha
-    if _index_blob_at(repo, tip) == blob_sha(fresh):
-        return "already-committed", None
-    if tip != pr.head_sha:
-        return "branch-moved", None
-    head = repo.get_git_commit(tip)
-    blob = repo.create_git_blob(fresh.decode("utf-8"), "utf-8")
-    tree = repo.create_git_tree(
-        [InputGitTreeElement(INDEX_PATH, "100644", "blob", sha=blob.sha)], base_tree=head.tree
-    )
-    commit = repo.create_git_commit(BOT_MESSAGE, tree, [head])
-    try:
-        ref.edit(commit.sha, force=False)
-    except GithubException as exc:
-        if exc.status == 422:  # someone pushed meanwhile: their run takes over
-            return "branch-moved", None
-        raise
-    return "committed", commit.sha
-
-
-def _index_blob_at(repo: Repository, sha: str) -> str | None:
-    from github import GithubException
-
-    try:
-        contents = repo.get_contents(INDEX_PATH, ref=sha)
-    except GithubException as exc:
-        if exc.status == 404:
-            return None
-        raise
-    return None if isinstance(contents, list) else contents.sha

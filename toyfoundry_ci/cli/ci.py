@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import click
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 @click.group()
@@ -15,24 +12,55 @@ def ci() -> None:
     """Entry points for GitHub Actions (run inside a job; see action.yml)."""
 
 
+_handoff_option = click.option(
+    "--handoff",
+    envvar="TOYFOUNDRY_HANDOFF",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for what `ci pr` hands to `ci pr-publish` (the report, the rebuilt index);"
+    " the workflow carries it between the two jobs as an artifact.",
+)
+
+
 @ci.command("pr")
-def pr_cmd() -> None:
-    """pull_request: readiness, changed artifacts, pairing, ledger diff, index upkeep."""
-    from toyfoundry_ci.actions.github_api import api_errors, client
-    from toyfoundry_ci.actions.pr import run_pr
+@_handoff_option
+def pr_cmd(handoff: Path | None) -> None:
+    """pull_request, read-only: readiness, changed artifacts, pairing, ledger diff."""
+    from toyfoundry_ci.actions.pr import run_pr, write_handoff
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
 
     root = _root()
     ctx = from_environ()
-    with api_errors(ctx):
-        outcome = run_pr(ctx, root, client(ctx) if ctx.token else None)
+    outcome = run_pr(ctx, root)
     click.echo(outcome.annotations)
+    append_summary(ctx, outcome.summary)
+    if handoff is not None:
+        write_handoff(outcome, handoff)
+    set_output(ctx, "index", outcome.index)
+    click.echo(f"ledger index: {outcome.index}")
+    if not outcome.ok:
+        raise SystemExit(1)
+
+
+@ci.command("pr-publish")
+@_handoff_option
+def pr_publish_cmd(handoff: Path | None) -> None:
+    """pull_request, runs no PR code: commit the rebuilt index, keep the one PR comment."""
+    from toyfoundry_ci.actions.github_api import api_errors, client
+    from toyfoundry_ci.actions.publish import run_publish
+    from toyfoundry_ci.actions.runner import RunnerError, append_summary, from_environ, set_output
+
+    if handoff is None:
+        raise RunnerError(
+            "no handoff folder named", hint="pass --handoff DIR (or TOYFOUNDRY_HANDOFF)"
+        )
+    ctx = from_environ()
+    with api_errors(ctx):
+        outcome = run_publish(ctx, handoff, client(ctx))
     append_summary(ctx, outcome.summary)
     set_output(ctx, "index", outcome.index)
     set_output(ctx, "index-commit", outcome.commit or "")
     click.echo(f"ledger index: {outcome.index}; PR comment: {outcome.comment or 'not posted'}")
-    if not outcome.ok:
-        raise SystemExit(1)
 
 
 def _root() -> Path:
