@@ -21,7 +21,7 @@ PINNED = re.compile(r"^\s*(?:-\s*)?uses:\s*[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\
 # The workflows `toyfoundry init --action-ref` writes into a factory, rendered once.
 TEMPLATE_NAMES = ("pr.yml", "merge.yml", "intake.yml")
 SHA = "0123456789abcdef0123456789abcdef01234567"
-HUB_TOKEN = "secrets.TOYFOUNDRY_HUB_TOKEN"
+FENCED = "secrets.TOYFOUNDRY_HUB_TOKEN"  # what only environment jobs may name
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +128,7 @@ def test_templates_are_hardened_like_the_repositorys_workflows(templates: list[P
             if re.search(r":\s*write\b", line):
                 assert "#" in line, f"{path.name}: a write permission without a why: {line}"
 
+
 def _checks_out_pr_code(doc: dict[Any, Any], job: dict[str, Any]) -> bool:
     """On pull_request, any checkout but the base commit's is the PR's code, and so is the
     local action (``uses: ./``)."""
@@ -158,7 +159,7 @@ def test_no_job_that_runs_pr_code_can_write(templates: list[Path]) -> None:
                 perms = job.get("permissions", doc.get("permissions"))
                 assert perms is not None, f"{path.name}:{name} has the default token"
                 assert "write" not in perms.values(), f"{path.name}:{name} runs PR code: {perms}"
-                assert HUB_TOKEN not in _text(job), f"{path.name}:{name} runs PR code"
+                assert FENCED not in _text(job), f"{path.name}:{name} runs PR code"
     assert seen >= 3  # the pr workflows' report jobs (here and in the template), ci's test
 
 
@@ -184,7 +185,7 @@ def test_every_job_with_the_hub_token_has_an_environment_and_the_hub_variable(
     for path in _all_workflows(templates):
         for name, job in _load(path)["jobs"].items():
             text = _text(job)
-            if HUB_TOKEN not in text:
+            if FENCED not in text:
                 continue
             seen += 1
             assert job.get("environment") == "toyfoundry-hub", f"{path.name}:{name}"
