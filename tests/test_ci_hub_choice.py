@@ -96,13 +96,24 @@ def test_without_the_hub_variable_intake_gives_a_notice_and_a_green_job(
     assert not repo.pulls
 
 
-@pytest.mark.parametrize("command", ["merge", "intake"])
-@pytest.mark.parametrize("spec", [".toyfoundry/hub", "ABSOLUTE/exchange", "git+file://ABSOLUTE"])
+@pytest.mark.parametrize(
+    ("command", "spec"),
+    [
+        ("merge", ".toyfoundry/hub"),
+        ("intake", ".toyfoundry/hub"),
+        ("merge", "ABSOLUTE/exchange"),
+        ("merge", "git+file://ABSOLUTE"),
+        ("merge", "linked/hub"),
+    ],
+)
 def test_a_hub_inside_the_checkout_is_refused(
     unentered_factory: Path, tmp_path: Path, github_server: GitHubServer, command: str, spec: str
 ) -> None:
     factory = unentered_factory
     hub = spec.replace("ABSOLUTE", str(factory))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (factory / "linked").symlink_to(outside)  # as a PR could commit it
     _, env = _merged(factory, tmp_path, github_server, hub=hub)
 
     proc = run_cli("ci", command, cwd=factory, env=env)

@@ -15,6 +15,8 @@ from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.hub.config import HubSettings, local_path, settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from github import Github
 
     from toyfoundry_ci.base.layout import Layout
@@ -31,14 +33,20 @@ def ci_hub(layout: Layout, hub: str | None) -> HubSettings | None:
     never asked)."""
     if not hub or not hub.strip():
         return None
-    folder, root = local_path(layout, hub), layout.root.resolve()
-    if folder is not None and folder.is_relative_to(root):
+    folder = local_path(layout, hub)
+    if folder is not None and _inside(folder, layout.root):
         raise RefusedError(
-            f"the hub {hub!r} is inside the checkout ({folder.relative_to(root)}): a pull request"
-            " can put anything there, so CI does not use it",
+            f"the hub {hub!r} is inside the checkout: a pull request can put anything there"
+            " (a symlink, a repository with hooks), so CI does not use it",
             hint=_SET_IT,
         )
     return settings(layout, hub)
+
+
+def _inside(folder: Path, root: Path) -> bool:
+    """``folder`` is in ``root`` as written, or once a symlink on the way is followed."""
+    roots = (root.absolute(), root.resolve())
+    return any(f.is_relative_to(r) for f in (folder, folder.resolve()) for r in roots)
 
 
 def no_hub_notice(what: str) -> str:

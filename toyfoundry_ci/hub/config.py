@@ -8,6 +8,7 @@ the branch, default ``main``), or ``github://OWNER/REPO[@BRANCH]``.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -83,14 +84,15 @@ def open_hub(layout: Layout, spec: str) -> Hub:
 
 def local_path(layout: Layout, spec: str) -> Path | None:
     """The folder a hub spec names on this machine (a folder hub, a local or ``file://`` git
-    repository), resolved; ``None`` for a network or GitHub hub."""
+    repository), absolute and normalised but with symlinks kept; ``None`` for a network or
+    GitHub hub."""
     base = spec.removeprefix("git+").split("#", 1)[0]
     if base.startswith("file://"):
         base = urlsplit(base).path
     elif "://" in base or _SCP_LIKE.match(base) or base.startswith("github:"):
         return None
     path = Path(base).expanduser()
-    return (path if path.is_absolute() else layout.root / path).resolve()
+    return Path(os.path.normpath(path if path.is_absolute() else layout.root / path))
 
 
 def redact(url: str) -> str:
