@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tests.ci_kit import mirror
 from tests.conftest import FIXTURES, committed, git, run_cli
-from tests.github_server import GitHubServer
+from tests.github_server import GitHubServer, Repo
 from toyfoundry_ci.actions.comment import MARKER
 from toyfoundry_ci.actions.pr import BOT_MESSAGE, HANDOFF_INDEX, HANDOFF_REPORT
 from toyfoundry_ci.base.layout import Layout
@@ -134,15 +134,22 @@ def _pr_with_stale_index(factory: Path) -> tuple[str, str]:
     return base, git(factory, "rev-parse", "HEAD").strip()
 
 
+def _same_repo_pr_with_stale_index(
+    factory: Path, tmp: Path, server: GitHubServer
+) -> tuple[str, Repo, dict[str, str]]:
+    """PR 2 from the branch ``changes`` of this repository, on the loopback GitHub too."""
+    base, head = _pr_with_stale_index(factory)
+    repo = server.add_repo("Codertocat/Hello-World")
+    mirror(server, repo, factory, head, ref="changes")  # the event's head.ref
+    server.add_pull(repo, 2, "Codertocat", head, [], head_ref="changes")
+    return head, repo, _runner_env(tmp, server, base, head)
+
+
 def test_stale_index_is_committed_once_to_a_same_repository_branch(
     unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
 ) -> None:
     factory = unentered_factory
-    base, head = _pr_with_stale_index(factory)
-    repo = github_server.add_repo("Codertocat/Hello-World")
-    mirror(github_server, repo, factory, head, ref="changes")  # the event's head.ref
-    github_server.add_pull(repo, 2, "Codertocat", head, [], head_ref="changes")
-    env = _runner_env(tmp_path, github_server, base, head)
+    head, repo, env = _same_repo_pr_with_stale_index(factory, tmp_path, github_server)
 
     report, first = _pr_and_publish(factory, tmp_path, env)
 
@@ -227,11 +234,7 @@ def test_publish_refuses_a_handoff_that_is_not_what_ci_pr_writes(
     unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
 ) -> None:
     factory = unentered_factory
-    base, head = _pr_with_stale_index(factory)
-    repo = github_server.add_repo("Codertocat/Hello-World")
-    mirror(github_server, repo, factory, head, ref="changes")
-    github_server.add_pull(repo, 2, "Codertocat", head, [], head_ref="changes")
-    env = _runner_env(tmp_path, github_server, base, head)
+    head, repo, env = _same_repo_pr_with_stale_index(factory, tmp_path, github_server)
     handoff = tmp_path / "handoff"
 
     missing = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env)
