@@ -42,6 +42,11 @@ def directive(oid: str, **changes: Any) -> bytes:
     return dumps(value)
 
 
+def issued(first: int, last: int) -> dict[str, bytes]:
+    """High Command's side on a git or GitHub hub: directives ``first``..``last`` by hub path."""
+    return {f"orders/{order_id(n)}.json": directive(order_id(n)) for n in range(first, last + 1)}
+
+
 def put_directives(hub_root: Path, ids: list[str]) -> None:
     """High Command's side: directives in a folder hub's orders/."""
     for oid in ids:
@@ -152,10 +157,15 @@ def factory_docs(root: Path) -> None:
 
 
 def sealed_factory(root: Path, count: int, *, start: int = 1) -> tuple[Layout, list[str]]:
-    """A readiness-green factory holding ``count`` answered orders with sealed entries."""
+    """A readiness-green factory holding ``count`` answered orders with sealed entries.
+
+    The directives were issued by its embedded hub, which holds them (a hub takes evidence
+    only for orders it issued); tests on other hubs issue them there with ``directive``.
+    """
     factory_docs(root)
     layout = Layout(root)
     ids = [order_id(n) for n in range(start, start + count)]
+    put_directives(layout.default_hub, ids)
     for oid in ids:
         answer(layout, oid, directive(oid))
         enter(layout, oid)

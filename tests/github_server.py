@@ -2,6 +2,7 @@
 
 In-memory state (repositories with refs, commits, trees and blobs; pull requests with reviews
 and files; issues with comments), GitHub-shaped JSON and status codes: 401 without a token,
+403 to any write with the read-only token (``read_only_token``, a fork's),
 404 for what is not there, 422 on a non-fast-forward ref update, canned failures (rate limits
 403/429 with their headers, 409, 5xx, a hang past the client's timeout) queued with
 ``fail_next`` or appended to ``faults``, pagination through ``Link`` headers, every absolute
@@ -33,6 +34,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 TOKEN = "ghs_loopback-test-token"  # noqa: S105 - a fake token for a fake server
+# A fork's or Dependabot's pull_request token: it reads, and every write answers 403.
+READ_ONLY_TOKEN = "ghs_loopback-read-only-token"  # noqa: S105 - as above
 
 
 class ApiError(Exception):
@@ -109,6 +112,7 @@ class GitHubServer:
 
     def __init__(self, token: str = TOKEN, per_page: int = 30) -> None:
         self.token = token
+        self.read_only_token = READ_ONLY_TOKEN
         self.per_page = per_page
         self.repos: dict[str, Repo] = {}
         self.faults: deque[Fault] = deque()
@@ -660,6 +664,12 @@ ROUTES: list[tuple[str, str, Handler]] = [
 ]
 
 
+_READ_ONLY = {
+    "message": "Resource not accessible by integration",
+    "documentation_url": "https://docs.github.com/rest",
+}
+
+
 def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -692,10 +702,18 @@ def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 body = None
             auth = self.headers.get("Authorization", "")
-            authorized = auth in (f"token {server.token}", f"Bearer {server.token}")
-            status, payload, headers, delay = self._answer(
-                method, split.path, query, body, authorized
-            )
+            tokens = {
+                t: t == server.read_only_token for t in (server.token, server.read_only_token)
+            }
+            scheme, _, given = auth.partition(" ")
+            given = given if scheme in ("token", "Bearer") else ""
+            authorized = given in tokens
+            if authorized and tokens[given] and method != "GET":
+                status, payload, headers, delay = 403, _READ_ONLY, {}, 0.0
+            else:
+                status, payload, headers, delay = self._answer(
+                    method, split.path, query, body, authorized
+                )
             with server.lock:
                 server.requests.append(
                     Recorded(method, split.path, query, body, authorized, status)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ci_kit import configure_hub, event, head, merge_pr, push_event, runner_env
+from tests.ci_kit import configure_hub, event, head, issuing_hub, merge_pr, push_event, runner_env
 from tests.conftest import run_cli
 from tests.github_server import GitHubServer, Repo
 
@@ -47,14 +47,15 @@ def test_a_hub_spec_in_the_repository_never_reaches_git(
 ) -> None:
     factory = unentered_factory
     marker = _hostile_config(factory, tmp_path)
-    hub = tmp_path / "hub"
+    hub = issuing_hub(factory, tmp_path / "hub")
     _, env = _merged(factory, tmp_path, github_server, hub=hub)
 
     proc = run_cli("ci", "merge", cwd=factory, env=env)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not marker.exists(), "the repository's hub spec was run"
-    assert sorted(p.name for p in (hub / "orders").glob("*.json")) == [f"{o}.json" for o in ORDERS]
+    reports = sorted(p.name for p in (hub / "reports").glob("*.json"))
+    assert reports == [f"RPT-{o}.json" for o in ORDERS]  # pushed to the workflow's hub
 
 
 def test_without_the_hub_variable_merge_gives_a_notice_and_a_green_job(
@@ -128,7 +129,8 @@ def test_merge_warns_when_the_hub_token_environment_has_no_branch_policy(
     unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
 ) -> None:
     factory = unentered_factory
-    repo, env = _merged(factory, tmp_path, github_server, hub=tmp_path / "hub")
+    hub = issuing_hub(factory, tmp_path / "hub")
+    repo, env = _merged(factory, tmp_path, github_server, hub=hub)
     github_server.add_environment(repo, "toyfoundry-hub")  # as GitHub creates it: no policy
     env |= {"TOYFOUNDRY_HUB_TOKEN": "hub-token", "TOYFOUNDRY_ENVIRONMENT": "toyfoundry-hub"}
 
@@ -156,7 +158,8 @@ def test_merge_is_quiet_only_when_the_environment_is_fenced_to_protected_branche
     said: str | None,
 ) -> None:
     factory = unentered_factory
-    repo, env = _merged(factory, tmp_path, github_server, hub=tmp_path / "hub")
+    hub = issuing_hub(factory, tmp_path / "hub")
+    repo, env = _merged(factory, tmp_path, github_server, hub=hub)
     github_server.add_environment(repo, "toyfoundry-hub", protected_branches=True)
     env |= {"TOYFOUNDRY_HUB_TOKEN": "hub-token"}
     if environment:

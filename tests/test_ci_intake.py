@@ -63,7 +63,7 @@ def test_intake_opens_one_pr_with_directives_seals_and_receipt(
     assert first.returncode == 0, first.stdout + first.stderr
     (pr,) = _intake_prs(repo)
     assert f"intake: branch committed; PR #{pr['number']} created" in first.stdout
-    assert str(pr["body"]).startswith(MARKER) and "| ALFA-2027-0001 | new |" in str(pr["body"])
+    assert str(pr["body"]).startswith(MARKER) and "| `ALFA-2027-0001` | new |" in str(pr["body"])
     tip = repo.refs[f"heads/{BRANCH}"]
     assert [p["sha"] for p in repo.commits[tip]["parents"]] == [main]  # one commit on main
     files = github_server.files_at(repo, tip)
@@ -79,7 +79,7 @@ def test_intake_opens_one_pr_with_directives_seals_and_receipt(
     runs = json.loads(files["logs/exchange_all.json"])["runs"]
     assert [r["receipt_id"] for r in runs if r["direction"] == "push"] == [receipt.stem]
     summary = (tmp_path / "summary.md").read_text()
-    assert "| ALFA-2026-0001 | #1 | sealed by octocat" in summary
+    assert "| `ALFA-2026-0001` | #1 | sealed by `octocat`" in summary
 
     # The same event delivered again to a fresh job: nothing is written, no second PR.
     writes = github_server.count("POST") + github_server.count("PATCH")
@@ -96,7 +96,7 @@ def test_intake_opens_one_pr_with_directives_seals_and_receipt(
     later = run_cli("ci", "intake", cwd=factory, env=env)
     assert f"intake: branch committed; PR #{pr['number']} updated" in later.stdout
     (same,) = _intake_prs(repo)
-    assert "| ALFA-2027-0002 | new |" in str(same["body"])
+    assert "| `ALFA-2027-0002` | new |" in str(same["body"])
     assert "exchange/orders/ALFA-2027-0002.json" in github_server.files_at(
         repo, repo.refs[f"heads/{BRANCH}"]
     )

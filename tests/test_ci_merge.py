@@ -60,8 +60,8 @@ def test_a_dropped_run_is_caught_up_and_a_redelivery_changes_nothing(
     }  # fmt: skip
     summary = (tmp_path / "summary.md").read_text()
     assert f"## toyfoundry: merge of {second[:12]} (pull request #2)" in summary
-    assert "| ALFA-2026-0001 | #1 | sealed by octocat" in summary
-    assert "| ALFA-2026-0003 | #2 | sealed by octocat" in summary
+    assert "| `ALFA-2026-0001` | #1 | sealed by `octocat`" in summary
+    assert "| `ALFA-2026-0003` | #2 | sealed by `octocat`" in summary
     assert f"Receipt `{receipt['receipt_id']}`" in summary
     assert f"::notice title=toyfoundry::pushed to {hub_folder}: {receipt['receipt_id']}" in (
         first_run.stdout
@@ -100,7 +100,7 @@ def test_a_merge_without_approval_leaves_the_orders_pending_and_says_why(
     assert proc.returncode == 0, proc.stderr
     assert "::warning title=toyfoundry::ALFA-2026-0001 not signed off" in proc.stdout
     assert "push: nothing-new" in proc.stdout
-    assert not hub_folder.exists() or not any(hub_folder.rglob("*.json"))
+    assert not any(hub_folder.glob("[!o]*/*.json"))  # High Command's orders/ only
     assert "**pending**" in (tmp_path / "summary.md").read_text()
 
 
@@ -122,4 +122,4 @@ def test_a_red_gate_pushes_nothing(
     assert proc.returncode == 1
     assert "::error title=toyfoundry::readiness" in proc.stdout
     assert "Nothing was pushed." in (tmp_path / "summary.md").read_text()
-    assert not hub_folder.exists()
+    assert not any(hub_folder.glob("[!o]*/*.json"))  # High Command's orders/ only

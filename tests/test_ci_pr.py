@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
-from tests.ci_kit import mirror
+from tests.ci_kit import mirror, pr_and_publish
 from tests.conftest import FIXTURES, committed, git, run_cli
-from tests.github_server import GitHubServer, Repo
+from tests.github_server import GitHubServer, Repo, user
 from toyfoundry_ci.actions.comment import MARKER
 from toyfoundry_ci.actions.pr import BOT_MESSAGE, HANDOFF_INDEX, HANDOFF_REPORT
 from toyfoundry_ci.base.layout import Layout
@@ -55,20 +54,6 @@ def _runner_env(tmp: Path, server: GitHubServer, base: str, head: str) -> dict[s
     }
 
 
-def _pr_and_publish(
-    factory: Path, tmp: Path, env: dict[str, str]
-) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
-    """The two jobs: ``ci pr`` in the checkout, then ``ci pr-publish`` in a folder of its own
-    holding only the handed-over artifact."""
-    handoff = tmp / "handoff"
-    shutil.rmtree(handoff, ignore_errors=True)
-    report = run_cli("ci", "pr", "--handoff", str(handoff), cwd=factory, env=env)
-    publisher = tmp / "publisher"
-    publisher.mkdir(exist_ok=True)
-    published = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=publisher, env=env)
-    return report, published
-
-
 def test_pr_report_annotates_summarises_and_keeps_one_comment(
     factory: Path, tmp_path: Path
 ) -> None:
@@ -77,23 +62,24 @@ def test_pr_report_annotates_summarises_and_keeps_one_comment(
         repo = server.add_repo("Codertocat/Hello-World")
         server.add_pull(repo, 2, "Codertocat", head, ["exchange/orders/ALFA-2026-0950.json"])
         for n in range(3):  # the report comment will sit on a later page
-            repo.comments.setdefault(2, []).append({"id": server.next_id(), "body": f"hi {n}"})
+            comment = {"id": server.next_id(), "body": f"hi {n}", "user": user("octocat")}
+            repo.comments.setdefault(2, []).append(comment)
         env = _runner_env(tmp_path, server, base, head)
 
-        first, published = _pr_and_publish(factory, tmp_path, env)
+        first, published = pr_and_publish(factory, tmp_path, env)
         assert first.returncode == 1, first.stderr
         assert published.returncode == 0, published.stdout + published.stderr
         assert f"::add-mask::{server.token}" in first.stdout
         assert "::error file=exchange/orders/ALFA-2026-0950.json,line=" in first.stdout
         summary = (tmp_path / "summary.md").read_text()
         assert "## toyfoundry: pull request #2" in summary
-        assert "| exchange/orders/ALFA-2026-0950.json | order |" in summary
+        assert "| `exchange/orders/ALFA-2026-0950.json` | order |" in summary
         reports = [c for c in repo.comments[2] if c["body"].startswith(MARKER)]
         assert len(reports) == 1 and "ALFA-2026-0950" in reports[0]["body"]
         assert "index" in (tmp_path / "output").read_text()
 
         # The same event delivered again: the comment is found on page 2 and left as is.
-        again, republished = _pr_and_publish(factory, tmp_path, env)
+        again, republished = pr_and_publish(factory, tmp_path, env)
         assert again.returncode == 1
         assert "PR comment: unchanged" in republished.stdout
         assert [c for c in repo.comments[2] if c["body"].startswith(MARKER)] == reports
@@ -109,7 +95,7 @@ def test_pr_report_annotates_summarises_and_keeps_one_comment(
         (factory / "exchange/orders/ALFA-2026-0950.json").write_text(json.dumps(order))
         git(factory, "commit", "-qam", "Fix the order")
         head2 = git(factory, "rev-parse", "HEAD").strip()
-        _, fixed = _pr_and_publish(factory, tmp_path, _runner_env(tmp_path, server, base, head2))
+        _, fixed = pr_and_publish(factory, tmp_path, _runner_env(tmp_path, server, base, head2))
         assert "PR comment: updated" in fixed.stdout, fixed.stdout + fixed.stderr
         reports = [c for c in repo.comments[2] if c["body"].startswith(MARKER)]
         assert len(reports) == 1 and "| valid |" in reports[0]["body"]
@@ -151,7 +137,7 @@ def test_stale_index_is_committed_once_to_a_same_repository_branch(
     factory = unentered_factory
     head, repo, env = _same_repo_pr_with_stale_index(factory, tmp_path, github_server)
 
-    report, first = _pr_and_publish(factory, tmp_path, env)
+    report, first = pr_and_publish(factory, tmp_path, env)
 
     assert "ledger index: stale" in report.stdout, report.stdout + report.stderr
     assert "ledger index: committed" in first.stdout, first.stdout + first.stderr
@@ -166,7 +152,7 @@ def test_stale_index_is_committed_once_to_a_same_repository_branch(
     assert f"rebuilt and committed to `changes` as {tip}" in (tmp_path / "summary.md").read_text()
 
     # Redelivered (same payload, same head): the branch already has it; no second commit.
-    _, again = _pr_and_publish(factory, tmp_path, env)
+    _, again = pr_and_publish(factory, tmp_path, env)
     assert "ledger index: already-committed" in again.stdout, again.stderr
     assert repo.refs["heads/changes"] == tip
     assert len([c for c in repo.comments[2] if c["body"].startswith(MARKER)]) == 1

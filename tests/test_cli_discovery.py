@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import EXAMPLES, git, init_repo, run_cli
 
-NOT_A_FACTORY = "not inside a factory (no exchange/ or .toyfoundry/config.toml found from"
+NOT_A_FACTORY = "not inside a factory (no exchange/orders/ or .toyfoundry/config.toml found from"
 HINT = "hint: cd into one or run toyfoundry init"
 
 # Every command that acts on a factory, with the arguments it needs to get that far.
@@ -104,7 +104,7 @@ def test_root_option_wins_and_must_name_a_factory(factory: Path, tmp_path: Path)
 
     wrong = run_cli("status", "--root", str(elsewhere), cwd=factory)
     assert wrong.returncode == 1
-    assert f"--root {elsewhere}: not a factory (no exchange/ or .toyfoundry/config.toml" in (
+    assert f"--root {elsewhere}: not a factory (no exchange/orders/ or .toyfoundry/config.toml" in (
         wrong.stderr
     )
     assert list(elsewhere.iterdir()) == []
@@ -126,3 +126,22 @@ def test_what_needs_no_factory_works_anywhere(tmp_path: Path) -> None:
     exported = run_cli("schemas", "export", "--dir", "schemas", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["schemas"]
+
+
+def test_a_python_package_named_exchange_is_not_a_factory(factory: Path) -> None:
+    """A source folder with an ``exchange`` subpackage (as this repository has) is no root."""
+    package = factory / "tool" / "exchange"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    top = run_cli("status", "--format", "json", cwd=factory)
+    inside = run_cli("status", "--format", "json", cwd=factory / "tool")
+    assert inside.returncode == 0 and inside.stdout == top.stdout
+    assert not (factory / "tool" / ".toyfoundry").exists()
+
+
+def test_the_search_stops_at_the_repository_it_starts_in(factory: Path) -> None:
+    """A repository nested in a factory's folder is not part of that factory, as with git."""
+    nested = init_repo(factory / "vendor" / "other")
+    proc = run_cli("pull", cwd=nested)
+    assert proc.returncode == 1 and NOT_A_FACTORY in proc.stderr
+    assert sorted(p.name for p in nested.iterdir()) == [".git"]

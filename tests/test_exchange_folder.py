@@ -73,6 +73,7 @@ def test_only_sealed_orders_leave_and_pending_ones_wait(tmp_path: Path) -> None:
     enter(layout, pending, sealed=False)
     unanswered = "ALFA-2027-0101"
     (layout.orders / f"{unanswered}.json").write_bytes(directive(unanswered))
+    put_directives(layout.default_hub, [pending, unanswered])
 
     result = run_cli("push", cwd=layout.root)
 
@@ -91,7 +92,7 @@ def test_evidence_changed_after_sign_off_is_held_back(tmp_path: Path) -> None:
     refused = run_cli("push", cwd=layout.root)
     assert refused.returncode == 1
     assert "readiness is red (ledger-evidence); refusing to push" in refused.stderr
-    assert not layout.default_hub.exists()
+    assert hub_files(layout.default_hub, "acknowledgements") == []
 
     # Behind the gate, push itself still holds back evidence that is not what was sealed.
     result = push(layout, FolderHub(layout.default_hub), "factory", gate=False)
@@ -108,8 +109,10 @@ def test_dry_run_lists_and_sends_nothing(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert f"would send {ids[0]}" in result.stdout
     assert "dry run: 2 orders would go to .toyfoundry/hub" in result.stdout
-    assert not layout.default_hub.exists()
-    assert log_runs(layout.root)[-1]["result"] == "dry-run"
+    assert hub_files(layout.default_hub, "acknowledgements") == []
+    assert not layout.exchange_log.exists()  # a dry run is not an exchange: nothing recorded
+    audit = run_cli("status", cwd=layout.root)
+    assert f"{ids[0]}  signed-off" in audit.stdout
 
 
 def test_push_killed_before_the_receipt_completes_on_rerun(
@@ -194,6 +197,7 @@ def test_halt_refuses_every_push_and_the_gate_guards_what_leaves(tmp_path: Path)
     # Something to send while red: refused, naming the failing checks; the hub is unchanged.
     answer(layout, "ALFA-2027-0200", directive("ALFA-2027-0200"))
     enter(layout, "ALFA-2027-0200")
+    put_directives(layout.default_hub, ["ALFA-2027-0200"])
     red = run_cli("push", cwd=layout.root)
     assert red.returncode == 1
     assert "readiness is red (docs-present, docs-aligned); refusing to push" in red.stderr

@@ -37,8 +37,8 @@ def commits(bare: Path) -> int:
 
 
 def test_push_to_a_bare_repository_is_one_commit_and_idempotent(tmp_path: Path) -> None:
-    bare = bare_hub(tmp_path, [])
     layout, ids = sealed_factory(tmp_path / "factory", 4)
+    bare = bare_hub(tmp_path, ids)
 
     first = run_cli("push", "--hub", str(bare), cwd=layout.root)
     assert first.returncode == 0, first.stderr
@@ -54,7 +54,7 @@ def test_push_to_a_bare_repository_is_one_commit_and_idempotent(tmp_path: Path) 
 
 
 def test_pull_from_git_and_retry_when_the_branch_moved(tmp_path: Path) -> None:
-    bare = bare_hub(tmp_path, ["ALFA-2027-0001"])
+    bare = bare_hub(tmp_path, ["ALFA-2027-0001", "ALFA-2027-0010", "ALFA-2027-0011"])
     layout, _ids = sealed_factory(tmp_path / "factory", 2, start=10)
     hub = open_hub(layout, str(bare))
     assert [o for o, _ in pull(layout, hub).new] == ["ALFA-2027-0001"]
@@ -86,7 +86,7 @@ def git_daemon(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`git daemon` on loopback serving tmp_path/served with push enabled."""
     served = tmp_path / "served"
     served.mkdir()
-    bare = bare_hub(served, ["ALFA-2027-0001"])
+    bare = bare_hub(served, ["ALFA-2027-0001", "ALFA-2027-0020", "ALFA-2027-0021"])
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -116,7 +116,7 @@ def test_pull_and_push_through_git_daemon(tmp_path: Path, git_daemon: tuple[str,
 
     pulled = run_cli("pull", cwd=layout.root)
     assert pulled.returncode == 0, pulled.stderr
-    assert f"pulled from {url}: 1 new" in pulled.stdout
+    assert f"pulled from {url}: 3 new" in pulled.stdout
     sealed_factory(layout.root, 2, start=20)
 
     pushed = run_cli("push", cwd=layout.root)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.exchange_kit import directive, empty_factory, sealed_factory
+from tests.exchange_kit import directive, empty_factory, issued, sealed_factory
 from tests.github_server import GitHubServer, Repo
 from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.exchange.pull import pull
@@ -21,9 +21,7 @@ HUB = "github://high-command/hub"
 
 @pytest.fixture
 def gh(github_server: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubServer]:
-    github_server.add_repo(
-        "high-command/hub", files={"orders/ALFA-2027-0001.json": directive("ALFA-2027-0001")}
-    )
+    github_server.add_repo("high-command/hub", files=issued(1, 20))
     monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", github_server.url)
     monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", github_server.token)
     monkeypatch.setenv("TOYFOUNDRY_GITHUB_BACKOFF", "0.01")
@@ -39,12 +37,14 @@ def test_push_is_one_commit_in_a_constant_number_of_requests(
     tmp_path: Path, gh: GitHubServer
 ) -> None:
     layout, ids = sealed_factory(tmp_path / "factory", 500)
+    gh.push_files(hub_repo(gh), issued(21, 500))
     hub = open_hub(layout, HUB)
+    gh.requests.clear()
 
     result = push(layout, hub, "factory")
 
     assert result.result == "ok"
-    assert gh.count() <= 8
+    assert gh.count() <= 9  # + the repository, for its default branch
     assert gh.count("POST") == 3 and gh.count("PATCH") == 1  # tree, commit, issue; ref
     files = gh.files_at(hub_repo(gh), "main")
     assert sum(p.startswith("reports/") for p in files) == 500
@@ -54,7 +54,7 @@ def test_push_is_one_commit_in_a_constant_number_of_requests(
 
     before = gh.count()
     assert push(layout, open_hub(layout, HUB), "factory").result == "nothing-new"
-    assert gh.count() - before <= 4  # ref, commit, tree, the one receipt (then cached)
+    assert gh.count() - before <= 5  # repository, ref, commit, tree, the one receipt
 
 
 def test_pull_and_push_from_the_cli(tmp_path: Path, gh: GitHubServer) -> None:
@@ -120,7 +120,8 @@ def test_unknown_repository_is_a_clear_error(tmp_path: Path, gh: GitHubServer) -
     result = run_cli("push", "--hub", "github://nobody/missing", cwd=layout.root)
 
     assert result.returncode == 1
-    assert "github://nobody/missing@main" in result.stderr and "404" in result.stderr
+    assert "github://nobody/missing via" in result.stderr
+    assert "cannot read the hub repository: 404" in result.stderr
 
 
 def test_an_oversized_directive_is_quarantined_and_the_rest_pulled(

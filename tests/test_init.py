@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT, committed, git, init_repo, run_cli
-from tests.exchange_kit import directive, put_directives
-from tests.fixtures_hooks import commit, person_env, pre_commit, venv_stub
-from toyfoundry_ci.base.atomic import write_bytes_atomic
+from tests.conftest import committed, git, init_repo, run_cli
+from tests.exchange_kit import put_directives
+from tests.fixtures_hooks import commit, pre_commit
 from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX
 from toyfoundry_ci.scaffold import FOLDERS
 
@@ -137,78 +136,3 @@ def test_the_first_commit_passes_readiness_and_the_real_hooks(
     )  # fmt: skip
     assert gate.returncode == 0, gate.stdout + gate.stderr
     assert "readiness: GREEN" in gate.stdout
-
-
-def _walkthrough() -> str:
-    """The README's `toyfoundry init` walkthrough, as the lines a person types."""
-    text = (REPO_ROOT / "README.md").read_text()
-    section = text.split("### Scaffolding a factory: `toyfoundry init`", 1)[1]
-    block = section.split("```console\n", 1)[1].split("```", 1)[0]
-    return "\n".join(line[2:] for line in block.splitlines() if line.startswith("$ "))
-
-
-def _kite_directives(factory: Path, *order_ids: str) -> None:
-    """High Command's side: directives for the starter catalogue's toy on the embedded hub."""
-    kite = [{"line": 1, "sku": "TOY-KITE-03", "qty": 12}]
-    for oid in order_ids:
-        write_bytes_atomic(
-            factory / ".toyfoundry/hub/orders" / f"{oid}.json", directive(oid, lines=kite)
-        )
-
-
-@pytest.mark.slow
-def test_the_readme_walkthrough_gives_a_factory_that_shifts_clones_and_merges(
-    tmp_path: Path,
-) -> None:
-    """As a person would, with the venv of the Quick start never on PATH."""
-    toyfoundry_ci = tmp_path / "toyfoundry-ci"
-    toyfoundry = str(venv_stub(toyfoundry_ci) / "toyfoundry")
-    shell = person_env()
-
-    def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(args, cwd=cwd, env=shell, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, f"{args}:\n{done.stdout}{done.stderr}"
-        return done
-
-    walked = run(toyfoundry_ci, "sh", "-ec", _walkthrough())
-    factory = tmp_path / "iron-works"
-    for hook in ("toyfoundry validate", "toyfoundry readiness"):
-        assert re.search(rf"^{hook}\.+Passed$", walked.stdout + walked.stderr, re.MULTILINE)
-    assert git(factory, "log", "--format=%s") == "Scaffold the factory\n"
-
-    # A shift on a directive for the starter catalogue forges a real order, and everything
-    # it writes (quilt exports included) commits through the installed hooks, with no SKIP.
-    _kite_directives(factory, "ALFA-2027-0001")
-    shifted = run(factory, toyfoundry, "shift")
-    assert re.search(r"forge\s+done\s+1", shifted.stdout), shifted.stdout
-    ack = (factory / "exchange/acknowledgements/ACK-ALFA-2027-0001.json").read_text()
-    assert '"disposition": "accept' in ack
-    git(factory, "add", "-A")
-    staged = git(factory, "diff", "--cached", "--name-only").split()
-    assert ".toyfoundry/telemetry/quilt/exports/ALFA-2027-0001.quilt.json" in staged
-    assert "SKIP" not in shell
-    run(factory, "git", "commit", "-q", "-m", "Shift: ALFA-2027-0001")
-    _kite_directives(factory, "ALFA-2027-0002", "ALFA-2027-0003")
-    run(factory, toyfoundry, "pull")
-    run(factory, "git", "add", "-A")
-    run(factory, "git", "commit", "-q", "-m", "Pull two directives")
-
-    # A clone is green, and after its one `hooks install` it merges like the original.
-    run(tmp_path, "git", "clone", "-q", str(factory), "clone")
-    clone = tmp_path / "clone"
-    gate = run(clone, toyfoundry, "readiness", "--no-log")
-    assert "readiness: GREEN" in gate.stdout
-    run(clone, toyfoundry, "hooks", "install")
-    for branch, oid in (("left", "ALFA-2027-0002"), ("right", "ALFA-2027-0003")):
-        run(clone, "git", "checkout", "-q", "-b", branch, "main")
-        for stage in ("forge", "drill", "parade"):
-            run(clone, toyfoundry, stage, oid)
-        run(clone, "git", "add", "-A")
-        run(clone, "git", "commit", "-q", "-m", f"Parade {oid}")
-    run(clone, "git", "checkout", "-q", "left")
-    merged = run(clone, "git", "merge", "--no-edit", "right")
-    assert "CONFLICT" not in merged.stdout + merged.stderr
-    index = (clone / "exchange/ledger/index.json").read_text()
-    assert "ALFA-2027-0002" in index and "ALFA-2027-0003" in index
-    run(clone, toyfoundry, "ledger", "index", "--check")
-    assert "readiness: GREEN" in run(clone, toyfoundry, "readiness", "--no-log").stdout

@@ -303,7 +303,7 @@ def test_a_red_shift_gate_is_recorded_and_points_at_the_gate(factory: Path) -> N
     shift = run_cli("shift", cwd=factory)
     assert shift.returncode == 1
     assert (
-        "readiness red: docs-present (1 required doc(s) missing or empty);"
+        "readiness red: docs-present (1 required doc missing or empty);"
         " `toyfoundry readiness` shows what to fix"
     ) in shift.stdout
     assert [r["verdict"] for r in log_runs(factory)] == ["red"]

@@ -46,7 +46,7 @@ def test_a_rejected_order_is_done_sealed_and_pushed_with_its_ack(factory: Path) 
     gate = json.loads(cli(factory, "readiness", "--format", "json"))
     assert gate["verdict"] == "green"
     exports = next(c for c in gate["checks"] if c["id"] == "telemetry-exports")
-    assert exports["message"] == "telemetry exports of 3 produced order(s) match; 1 rejected"
+    assert exports["message"] == "telemetry exports of 3 produced orders match; 1 rejected"
     ack = json.loads((factory / f"exchange/acknowledgements/ACK-{REJECTED}.json").read_text())
     assert ack["disposition"] == "reject"
     assert not (factory / f"exchange/reports/RPT-{REJECTED}.json").exists()

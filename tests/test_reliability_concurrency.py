@@ -105,7 +105,7 @@ def _slow_receive(bare: Path) -> None:
 
 @pytest.mark.slow  # four factories push at once, each retrying on the moved branch
 def test_clones_pushing_to_one_git_hub_at_once_all_land(tmp_path: Path) -> None:
-    bare = bare_hub(tmp_path, [])
+    bare = bare_hub(tmp_path, [f"ALFA-2027-{10 * n + i:04d}" for n in range(4) for i in (1, 2)])
     _slow_receive(bare)
     factories = []
     for n in range(4):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.exchange_kit import sealed_factory
+from tests.exchange_kit import issued, sealed_factory
 from tests.github_server import GitHubServer
 from tests.reliability_kit import snapshot, torn_json
 from tests.test_exchange_git import bare_hub
@@ -123,7 +123,7 @@ def template(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.mark.slow  # 7 crashed and 7 recovering pushes
+@pytest.mark.slow  # 6 crashed and 6 recovering pushes
 @pytest.mark.parametrize("step", ["write", "replace"])
 def test_folder_hub_push_survives_a_kill_at_every_write(
     template: Path, tmp_path: Path, step: str
@@ -131,9 +131,9 @@ def test_folder_hub_push_survives_a_kill_at_every_write(
     total = crash_and_recover(
         template, tmp_path, step=step, pattern="", args=("push",), hub_files=folder_hub_files
     )
-    # ledger digest cache, 3 evidence files, notification, receipt, exchange log (the gate
-    # push runs is looked at, not recorded)
-    assert total == 7
+    # ledger digest cache, ack and report (the directive is the hub's own), notification,
+    # receipt, exchange log (the gate push runs is looked at, not recorded)
+    assert total == 6
 
 
 def git_hub_files(root: Path) -> dict[str, bytes]:
@@ -160,7 +160,7 @@ def git_hub_files(root: Path) -> dict[str, bytes]:
 def test_git_hub_push_survives_a_kill_at_every_git_command_and_write(
     template: Path, tmp_path: Path
 ) -> None:
-    bare = bare_hub(tmp_path / "high-command", [])
+    bare = bare_hub(tmp_path / "high-command", ["ALFA-2027-0001"])
     shutil.move(bare, template / "hub.git")
     args = ("push", "--hub", "./hub.git")
 
@@ -172,7 +172,7 @@ def test_git_hub_push_survives_a_kill_at_every_git_command_and_write(
         template, tmp_path / "write", step="write", pattern="", args=args, hub_files=git_hub_files
     )
 
-    assert git_steps == 6  # fetch, rev-parse, ls-tree, fast-import, rev-parse, push
+    assert git_steps == 7  # ls-remote, fetch, rev-parse, ls-tree, fast-import, rev-parse, push
     assert writes == 2  # ledger digest cache, exchange log
 
 
@@ -194,7 +194,7 @@ def test_github_hub_push_survives_a_kill_at_every_request(
     )
 
     def fresh(_root: Path) -> None:
-        gh.add_repo("high-command/hub", files={"README.md": b"hub\n"})
+        gh.add_repo("high-command/hub", files={"README.md": b"hub\n", **issued(1, 1)})
 
     def files(_root: Path) -> dict[str, bytes]:
         return gh.files_at(gh.repos["high-command/hub"], "main")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.exchange_kit import sealed_factory
+from tests.exchange_kit import issued, sealed_factory
 from tests.github_server import Fault, GitHubServer
 from toyfoundry_ci.base.layout import Layout
 
@@ -24,7 +24,7 @@ RETRIES = 6  # GithubRetry(total=6) in the backend: 7 tries at most per request
 
 @pytest.fixture
 def gh(github_server: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> GitHubServer:
-    github_server.add_repo("high-command/hub", files={"README.md": b"hub\n"})
+    github_server.add_repo("high-command/hub", files={"README.md": b"hub\n", **issued(1, 2)})
     monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", github_server.url)
     monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", github_server.token)
     monkeypatch.setenv("TOYFOUNDRY_GITHUB_BACKOFF", "0.01")

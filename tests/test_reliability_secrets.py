@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.exchange_kit import directive, sealed_factory
+from tests.exchange_kit import issued, sealed_factory
 from tests.github_server import Fault, GitHubServer
 
 CANARY = "ghp_CANARY0123456789abcdefCANARY"  # a canary, not a credential
@@ -25,9 +25,7 @@ HUB = "github://high-command/hub"
 @pytest.fixture
 def gh(monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubServer]:
     with GitHubServer(token=CANARY) as server:  # the canary is the one token it accepts
-        server.add_repo(
-            "high-command/hub", files={"orders/ALFA-2027-0001.json": directive("ALFA-2027-0001")}
-        )
+        server.add_repo("high-command/hub", files=issued(1, 2))
         monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", server.url)
         monkeypatch.setenv("TOYFOUNDRY_GITHUB_BACKOFF", "0.01")
         monkeypatch.setenv("TOYFOUNDRY_GITHUB_TIMEOUT", "2")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, run_cli
+from tests.conftest import committed, git, run_cli
 
 
 @pytest.mark.slow
@@ -59,3 +60,48 @@ def test_demo_needs_a_commit_to_copy_and_refuses_another_hub(tmp_path: Path) -> 
 
     other = run_cli("shift", "--demo", "--hub", str(tmp_path / "hub"), cwd=bare)
     assert other.returncode == 1 and "drop --hub" in other.stderr
+
+
+def test_a_committed_demo_folder_or_hub_link_cannot_aim_the_demo_at_real_orders(
+    factory: Path, tmp_path: Path
+) -> None:
+    """A pull request that commits `.toyfoundry/demo/factory -> ../..` or a linked hub."""
+    demo = factory / ".toyfoundry" / "demo"
+    demo.mkdir(parents=True)
+    (demo / "factory").symlink_to(Path("..") / "..")
+    git(factory, "add", "-f", ".toyfoundry/demo")
+    git(factory, "commit", "-qm", "A scratch factory of my own")
+    before = git(factory, "rev-parse", "HEAD:exchange")
+
+    refused = run_cli("shift", "--demo", cwd=factory)
+    assert refused.returncode == 1, refused.stdout
+    assert ".toyfoundry/demo is committed or a symbolic link" in refused.stderr
+    assert "git rm -r --cached .toyfoundry/demo" in refused.stderr
+    assert git(factory, "status", "--porcelain") == ""
+    assert git(factory, "rev-parse", "HEAD:exchange") == before
+
+    git(factory, "rm", "-rq", "--cached", ".toyfoundry/demo")
+    shared = tmp_path / "shared-hub"
+    shared.mkdir()
+    (demo / "factory").unlink()
+    (factory / ".toyfoundry" / "hub").symlink_to(shared)
+    shutil.copy2(committed() / ".gitignore", factory / ".gitignore")  # this repository's own
+    assert git(factory, "status", "--porcelain", "--", ".toyfoundry/hub") == ""  # ignored
+    git(factory, "add", "-f", ".toyfoundry/hub")
+    git(factory, "commit", "-qm", "Use the shared hub")
+    linked = run_cli("shift", cwd=factory)
+    assert linked.returncode == 1
+    assert "the embedded hub is a symbolic link; refusing it" in linked.stderr
+    assert list(shared.iterdir()) == []
+
+
+def test_the_demo_signs_off_only_what_demo_shifts_paraded(factory: Path) -> None:
+    first = run_cli("shift", "--demo", cwd=factory)
+    assert first.returncode == 0, first.stderr
+    scratch = factory / ".toyfoundry" / "demo" / "factory"
+    entries = [json.loads(p.read_text()) for p in (scratch / "exchange/ledger/entries").glob("*")]
+    sealed = {e["order_id"] for e in entries if e["signoff"]["state"] == "sealed"}
+    assert sealed == {e["order_id"] for e in entries if e["lot"].startswith("demo-shift-")}
+    assert {
+        e["signoff"]["state"] for e in entries if e["order_id"].startswith("ALFA-2026-000")
+    } == {"pending"}

@@ -20,7 +20,13 @@ from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.plural import plural
-from toyfoundry_ci.exchange.demo import DEMO_HUB, DEMO_REVIEWER, demo_factory, seed_demo_batch
+from toyfoundry_ci.exchange.demo import (
+    DEMO_HUB,
+    DEMO_LOT,
+    DEMO_REVIEWER,
+    demo_factory,
+    seed_demo_batch,
+)
 from toyfoundry_ci.exchange.pull import pull
 from toyfoundry_ci.exchange.push import push
 from toyfoundry_ci.foundry.cadence import StageResult
@@ -86,7 +92,7 @@ def run_shift(
         layout, hub = demo_factory(layout), DEMO_HUB
     config = settings(layout, hub)
     backend = open_hub(layout, config.spec)
-    lot = "shift-" + now().strftime("%Y%m%dT%H%M%SZ")
+    lot = (DEMO_LOT if demo else "shift-") + now().strftime("%Y%m%dT%H%M%SZ")
     out = ShiftResult(hub=backend.display, lot=lot, factory=layout)
     say = progress or (lambda _step: None)
     with repository_lock(layout.root, purpose="shift"):
@@ -159,8 +165,8 @@ def _sign_off(layout: Layout, demo: bool) -> Step:
             f"{plural(len(pending), 'order')} await review (`toyfoundry signoff`)",
             len(pending),
         )
-    # The demo signs off only what shifts paraded, never entries that predate it.
-    ours = [e for e in pending if (e.lot or "").startswith("shift-")]
+    # The demo signs off only what demo shifts paraded, never a real shift's entries.
+    ours = [e for e in pending if (e.lot or "").startswith(DEMO_LOT)]
     seal_demo(layout, [e.order_id for e in ours], DEMO_REVIEWER)
     waiting = len(pending) - len(ours)
     if not ours:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from toyfoundry_ci.actions import _git
-from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
@@ -49,10 +48,8 @@ def pending_orders(layout: Layout) -> list[str]:
 def on_hub(layout: Layout, held: Inventory, order_id: str) -> str | None:
     """The receipt that holds the order's current evidence, or None when any file is missing."""
     paths = evidence_paths(layout, order_id)
-    if paths is None or not all(p.is_file() for p in paths):
-        return None
-    receipts = {held.items.get((order_id, sha256_file(p))) for p in paths}
-    return receipts.pop() if len(receipts) == 1 and None not in receipts else None
+    receipt = held.receipt_for(order_id, paths) if paths is not None else None
+    return receipt.receipt_id if receipt else None
 
 
 def merged_pull(repo: Repository, sha: str) -> int | None:

@@ -18,10 +18,20 @@ from toyfoundry_ci.actions.catchup import SealReport, on_hub, pending_orders, se
 from toyfoundry_ci.actions.hub_choice import ci_hub, no_hub_notice
 from toyfoundry_ci.actions.merge import seals_md
 from toyfoundry_ci.actions.pr import blob_sha
-from toyfoundry_ci.actions.report import annotation, cell
+from toyfoundry_ci.actions.report import annotation
 from toyfoundry_ci.actions.runner import RunnerContext
 from toyfoundry_ci.base.canonical import sha256_file
+from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.markdown import (
+    COMMENT_LIMIT,
+    TABLE_ROWS,
+    cell,
+    checked_id,
+    code,
+    fit,
+    table,
+)
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.log import append_run, read_log
 from toyfoundry_ci.exchange.pull import PullResult, pull
@@ -68,10 +78,10 @@ def run_intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = Non
     cfg = ci_hub(layout, hub)
     if cfg is None:
         said = no_hub_notice("nothing was pulled")
-        return IntakeOutcome(f"{cell(said)}\n", annotation("notice", said), "no-hub", "none")
+        return IntakeOutcome(f"{code(said)}\n", annotation("notice", said), "no-hub", "none")
     source = open_hub(layout, cfg.spec)
     pulled = pull(layout, source)
-    held = inventory(source)
+    held = inventory(source, factory=cfg.factory)
     pushed = [o for o in pending_orders(layout) if on_hub(layout, held, o)]
     seals = seal_pending(layout, gh, ctx.repository, pushed)
     _record_receipts(layout, source, held, seals)
@@ -120,17 +130,16 @@ def _title(pulled: PullResult, seals: SealReport) -> str:
 
 
 def _body(pulled: PullResult, seals: SealReport, paths: list[str]) -> str:
-    lines = [MARKER, f"## toyfoundry intake from {cell(pulled.hub)}: {pulled.result}", ""]
-    rows = [(o, "new") for o, _ in pulled.new] + [(o, "changed") for o, _ in pulled.changed]
-    rows += [(q.hub_path, f"quarantined: {q.reason}") for q in pulled.quarantined]
-    if rows:
-        lines += ["| directive | pulled |", "|---|---|"]
-        lines += [f"| {cell(o)} | {cell(what)} |" for o, what in rows]
-    else:
-        lines.append("no new directives")
+    lines = [MARKER, f"## toyfoundry intake from {code(pulled.hub)}: {pulled.result}", ""]
+    rows = [[checked_id(o, is_order_id), "new"] for o, _ in pulled.new]
+    rows += [[checked_id(o, is_order_id), "changed"] for o, _ in pulled.changed]
+    rows += [[cell(q.hub_path), f"quarantined: {cell(q.reason)}"] for q in pulled.quarantined]
+    lines.append(table(["directive", "pulled"], rows) if rows else "no new directives")
     lines += ["", seals_md(seals), "", f"### Files ({len(paths)})", ""]
-    lines += [f"- `{cell(p)}`" for p in paths[:200]]
-    return "\n".join(lines)
+    lines += [f"- {code(p)}" for p in paths[:TABLE_ROWS]]
+    if len(paths) > TABLE_ROWS:
+        lines.append(f"- … and {len(paths) - TABLE_ROWS} more")
+    return fit("\n".join(lines), COMMENT_LIMIT, "the intake branch holds every file")
 
 
 def commit_intake(

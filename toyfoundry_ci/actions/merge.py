@@ -22,9 +22,11 @@ from toyfoundry_ci.actions.catchup import (
     seal_pending,
 )
 from toyfoundry_ci.actions.hub_choice import ci_hub, environment_warning, no_hub_notice
-from toyfoundry_ci.actions.report import annotation, cell, readiness_md
+from toyfoundry_ci.actions.report import annotation, readiness_md
 from toyfoundry_ci.actions.runner import RunnerContext
+from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.markdown import cell, checked_id, code, table
 from toyfoundry_ci.exchange.push import PushResult, push
 from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import inventory
@@ -68,11 +70,11 @@ def run_merge(
         return MergeOutcome(False, summary, "\n".join(notes), "gate-red")
     if cfg is None:
         said = no_hub_notice("nothing was pushed")
-        summary = "\n\n".join([header, readiness_md(gate), cell(said)]) + "\n"
+        summary = "\n\n".join([header, readiness_md(gate), code(said)]) + "\n"
         return MergeOutcome(True, summary, annotation("notice", said), "no-hub")
     fence = environment_warning(gh, ctx.repository, environment) if hub_token else None
     target = open_hub(layout, cfg.spec)
-    held = inventory(target)
+    held = inventory(target, factory=cfg.factory)
     unsent = [o for o in pending_orders(layout) if on_hub(layout, held, o) is None]
     seals = seal_pending(layout, gh, ctx.repository, unsent)
     pushed = push(layout, target, cfg.factory, gate=False)
@@ -84,7 +86,7 @@ def run_merge(
         _push_md(pushed),
     ]
     if fence:
-        sections.insert(1, f"**Warning**: {cell(fence)}")
+        sections.insert(1, f"**Warning**: {code(fence)}")
     notes = [annotation("warning", fence)] if fence else []
     notes += [annotation("warning", f"{o} not signed off: {why}") for o, why in seals.refused]
     notes += [annotation("error", f"{o} held back: {why}") for o, why in pushed.held]
@@ -99,27 +101,32 @@ def seals_md(seals: SealReport) -> str:
     """The sign-off table: what was sealed from which review, and what could not be."""
     if not seals.sealed and not seals.refused:
         return "### Sign-off\n\nno pending entries to seal"
-    rows = ["### Sign-off", "", "| order | pull request | sign-off |", "|---|---|---|"]
+    rows = []
     for number, r in seals.sealed:
         s = r.signoff
         of = (s.commit or "")[:12]
-        said = f"sealed by {cell(s.reviewer or '?')} (review {s.review_id} of {of})"
-        rows.append(f"| {r.order_id} | #{number} | {said} |")
-    rows += [f"| {o} | | **pending**: {cell(why)} |" for o, why in seals.refused]
-    return "\n".join(rows)
+        said = f"sealed by {cell(s.reviewer or '?')} (review {s.review_id} of {cell(of)})"
+        rows.append([_order(r.order_id), f"#{number}", said])
+    rows += [[_order(o), "", f"**pending**: {cell(why)}"] for o, why in seals.refused]
+    return "### Sign-off\n\n" + table(["order", "pull request", "sign-off"], rows)
+
+
+def _order(order_id: str) -> str:
+    return checked_id(order_id, is_order_id)
 
 
 def _push_md(pushed: PushResult) -> str:
-    lines = [f"### Push to {cell(pushed.hub)}: {pushed.result}", ""]
+    lines = [f"### Push to {code(pushed.hub)}: {pushed.result}", ""]
     if pushed.receipt_id:
-        lines.append(f"Receipt `{pushed.receipt_id}` (publication `{pushed.publication}`).")
+        receipt, publication = code(pushed.receipt_id), code(pushed.publication or "")
+        lines.append(f"Receipt {receipt} (publication {publication}).")
         lines.append("")
     rows = [(o.order_id, "sent") for o in pushed.sent]
     rows += [(o, "already on the hub") for o in pushed.already]
-    rows += [(o, f"waiting: {why}") for o, why in pushed.waiting]
-    rows += [(o, f"**held**: {why}") for o, why in pushed.held]
+    rows += [(o, f"waiting: {cell(why)}") for o, why in pushed.waiting]
+    rows += [(o, f"**held**: {cell(why)}") for o, why in pushed.held]
+    rows += [(o, f"not sent: {cell(why)}") for o, why in pushed.elsewhere]
     if not rows:
         return "\n".join([*lines, "no paraded orders"])
-    lines += ["| order | result |", "|---|---|"]
-    lines += [f"| {o} | {cell(what)} |" for o, what in rows]
+    lines.append(table(["order", "result"], [[_order(o), what] for o, what in rows]))
     return "\n".join(lines)

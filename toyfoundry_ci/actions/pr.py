@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toyfoundry_ci.actions import _git
-from toyfoundry_ci.actions.report import cell, readiness_md
+from toyfoundry_ci.actions.report import readiness_md
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext
+from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import read_artifact
+from toyfoundry_ci.base.markdown import SUMMARY_LIMIT, cell, checked_id, fenced, fit_bytes, table
 from toyfoundry_ci.ledger.index import fresh_index
 from toyfoundry_ci.ledger.pairing import pair
 from toyfoundry_ci.ledger.render import PAIRING_RENDERERS
@@ -32,6 +34,7 @@ from toyfoundry_ci.validation.reporting import report_github
 INDEX_PATH = "exchange/ledger/index.json"
 ENTRIES = "exchange/ledger/entries/"
 BOT_MESSAGE = "Rebuild the ledger index for the entries of this pull request"
+SUGGESTION_LIMIT = 40_000  # bytes of index pasted at most; a comment holds 65,536 characters
 
 IndexState = Literal[
     "current", "stale", "committed", "already-committed", "suggested", "branch-moved", "no-ledger"
@@ -84,7 +87,9 @@ def run_pr(ctx: RunnerContext, root: Path) -> PrOutcome:
 def write_handoff(outcome: PrOutcome, folder: Path) -> None:
     """Leave the report and the rebuilt index (if any) for ``ci pr-publish``."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / HANDOFF_REPORT).write_text(outcome.report, encoding="utf-8")
+    # The summary's bound, which ``ci pr-publish`` holds the report to; the comment is cut later.
+    report = fit_bytes(outcome.report, SUMMARY_LIMIT, "the pr job's log has the rest")
+    (folder / HANDOFF_REPORT).write_text(report, encoding="utf-8")
     index = folder / HANDOFF_INDEX
     if outcome.fresh is not None:
         index.write_bytes(outcome.fresh)
@@ -100,11 +105,13 @@ def _readiness(layout: Layout) -> tuple[bool, str]:
 def _validation_md(results: list[FileResult]) -> str:
     if not results:
         return "### Changed artifacts\n\nthis pull request changes no artifacts"
-    rows = ["### Changed artifacts", "", "| file | kind | result |", "|---|---|---|"]
+    rows = []
     for r in results:
-        verdict = "valid" if r.ok else "; ".join(f"{p.where}: {p.message}" for p in r.problems)
-        rows.append(f"| {cell(r.path)} | {r.kind or '?'} | {cell(verdict)} |")
-    return "\n".join(rows)
+        verdict = (
+            "valid" if r.ok else cell("; ".join(f"{p.where}: {p.message}" for p in r.problems))
+        )
+        rows.append([cell(r.path), r.kind or "?", verdict])
+    return "### Changed artifacts\n\n" + table(["file", "kind", "result"], rows)
 
 
 def _pairing_md(layout: Layout) -> str:
@@ -115,13 +122,13 @@ def _ledger_diff_md(root: Path, pr: PullRequestInfo, changed: list[str]) -> str:
     entries = [p for p in changed if p.startswith(ENTRIES) and p.endswith(".json")]
     if not entries:
         return "### Ledger\n\nno ledger entries added or changed"
-    rows = ["### Ledger", "", "| order | change | sign-off |", "|---|---|---|"]
+    rows = []
     for path in entries:
         change = "changed" if _git.exists_at(root, pr.base_sha, path) else "added"
         value = read_artifact(root / path) if (root / path).is_file() else None
         state = _signoff_state(value) if value is not None else "removed"
-        rows.append(f"| {cell(Path(path).stem)} | {change} | {state} |")
-    return "\n".join(rows)
+        rows.append([checked_id(Path(path).stem, is_order_id), change, state])
+    return "### Ledger\n\n" + table(["order", "change", "sign-off"], rows)
 
 
 def _signoff_state(value: Any) -> str:
@@ -145,22 +152,30 @@ def _index_state(
     if current == fresh:
         return "current", f"### Ledger index\n\n`{INDEX_PATH}` is current"
     if pr.same_repo:
-        return "stale", _suggestion(fresh, same_repo=True)
-    return "suggested", _suggestion(fresh, same_repo=False)
+        said = (
+            "The publish job commits the rebuilt index to the PR branch; where it cannot (a"
+            " Dependabot PR's token is read-only),"
+        )
+        return "stale", suggestion(fresh, said)
+    fork = "This PR comes from a fork, so it cannot be updated for you:"
+    return "suggested", suggestion(fresh, fork)
 
 
-def _suggestion(fresh: bytes, *, same_repo: bool) -> str:
-    said = (
-        "The publish job commits the rebuilt index to the PR branch; where it cannot (a"
-        " Dependabot PR's token is read-only),"
-        if same_repo
-        else "This PR comes from a fork, so it cannot be updated for you:"
+def suggestion(fresh: bytes, said: str) -> str:
+    """The index section for a stale index nobody commits here: how to fix it, and the file.
+
+    ``said`` leads into "run `toyfoundry ledger index`": why the index is not committed for the
+    reader. An index too large to paste is named by its size only.
+    """
+    lead = (
+        f"### Ledger index\n\n`{INDEX_PATH}` is stale. {said}"
+        " run `toyfoundry ledger index` and commit the result"
     )
+    if len(fresh) > SUGGESTION_LIMIT:  # too large to paste
+        return f"{lead} ({len(fresh):,} bytes)."
     return (
-        "### Ledger index\n\n"
-        f"`{INDEX_PATH}` is stale. {said}"
-        " run `toyfoundry ledger index` and commit the result, or replace the file with:\n\n"
-        f"<details><summary>{INDEX_PATH}</summary>\n\n```json\n{fresh.decode()}```\n</details>"
+        f"{lead}, or replace the file with:\n\n<details><summary>{INDEX_PATH}</summary>\n\n"
+        f"{fenced(fresh.decode(), 'json')}\n</details>"
     )
 
 

@@ -6,7 +6,8 @@ PR's code wrote, so bounded and checked here) and the PR from its own event payl
 the index to a same-repository PR branch as one bot commit through the git data API (a
 fast-forward onto the head the report was made for, never forced), and creates or edits the
 one report comment. A fork's PR is left alone: its report and suggestion are in ``ci pr``'s
-step summary.
+step summary. A token that may not write (a Dependabot PR's is read-only) gets the index as a
+suggestion instead of a commit, and a notice instead of a comment: the job stays green.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from toyfoundry_ci.actions.comment import CommentAction, upsert_comment
+from toyfoundry_ci.actions.comment import CommentAction, bot_logins, upsert_comment
 from toyfoundry_ci.actions.pr import (
     BOT_MESSAGE,
     HANDOFF_INDEX,
@@ -24,16 +25,20 @@ from toyfoundry_ci.actions.pr import (
     INDEX_PATH,
     IndexState,
     blob_sha,
+    suggestion,
 )
-from toyfoundry_ci.actions.report import cell
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext, RunnerError
+from toyfoundry_ci.base.markdown import SUMMARY_LIMIT, code
 
 if TYPE_CHECKING:
     from github import Github
     from github.Repository import Repository
 
-# GitHub's own limit for a comment body; the index is far below it in any real factory.
-MAX_REPORT = 65_536
+READ_ONLY_NOTICE = (
+    "this run's token is read-only (a fork's or Dependabot's PR):"
+    " the report is in the step summary, not in a comment"
+)
+MAX_REPORT = SUMMARY_LIMIT  # what the pr job's summary holds; the comment is cut to its own
 MAX_INDEX = 8 * 1024 * 1024
 
 
@@ -65,16 +70,31 @@ def run_publish(ctx: RunnerContext, handoff: Path, gh: Github) -> PublishOutcome
     commit: str | None = None
     index_md = "### Ledger index\n\nnothing to commit: the PR's index is current"
     if fresh is not None:
-        index, commit = commit_index(repo, pr, fresh)
-        said = {
-            "committed": f"rebuilt and committed to `{cell(pr.head_ref)}` as {commit}",
-            "already-committed": "already rebuilt on the PR branch by an earlier run",
-            "branch-moved": "stale, but the branch moved on; the run for its new head rebuilds it",
-        }[index]
-        index_md = f"### Ledger index\n\n`{INDEX_PATH}` {said}"
+        index, commit, index_md = _keep_index(repo, pr, fresh)
     body = report.decode("utf-8", errors="replace").rstrip() + f"\n\n{index_md}"
-    comment = upsert_comment(repo, pr.number, body)
+    comment = upsert_comment(repo, pr.number, body, bot_logins(ctx.bot_login))
     return PublishOutcome(index_md + "\n", index, comment, commit)
+
+
+def _keep_index(
+    repo: Repository, pr: PullRequestInfo, fresh: bytes
+) -> tuple[IndexState, str | None, str]:
+    """Commit the rebuilt index; a token that may not write gets it as a suggestion."""
+    from github import GithubException, RateLimitExceededException
+
+    try:
+        state, commit = commit_index(repo, pr, fresh)
+    except GithubException as exc:
+        if exc.status != 403 or isinstance(exc, RateLimitExceededException):
+            raise
+        said = "This run's token is read-only, so it cannot be updated for you:"
+        return "suggested", None, suggestion(fresh, said)
+    said = {
+        "committed": f"rebuilt and committed to {code(pr.head_ref)} as {commit}",
+        "already-committed": "already rebuilt on the PR branch by an earlier run",
+        "branch-moved": "stale, but the branch moved on; the run for its new head rebuilds it",
+    }[state]
+    return state, commit, f"### Ledger index\n\n`{INDEX_PATH}` {said}"
 
 
 def _read(path: Path, bound: int) -> bytes | None:

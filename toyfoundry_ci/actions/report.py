@@ -1,26 +1,14 @@
-"""Markdown and workflow-command pieces the entry points share (summary, comment, annotations)."""
+"""Pieces the entry points share: the readiness section and annotations."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from toyfoundry_ci.base.markdown import code
 from toyfoundry_ci.base.workflow_commands import workflow_command
 from toyfoundry_ci.readiness import ReadinessResult
 
 Level = Literal["error", "warning", "notice"]
-
-
-def cell(text: str) -> str:
-    """Untrusted text made inert in a Markdown table cell (no HTML, no pipes, one line)."""
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("`", "'")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
 
 
 def annotation(level: Level, message: str) -> str:
@@ -32,6 +20,6 @@ def readiness_md(result: ReadinessResult) -> str:
     lines = [f"### Readiness: {result.verdict}", ""]
     for check in result.checks:
         mark = {"pass": "pass", "fail": "**FAIL**"}.get(check.status, "n/a")
-        fix = f" (fix: {cell(check.fix)})" if check.failed and check.fix else ""
-        lines.append(f"- {mark} `{check.id}`: {cell(check.message)}{fix}")
+        fix = f" (fix: {code(check.fix)})" if check.failed and check.fix else ""
+        lines.append(f"- {mark} `{check.id}`: {code(check.message)}{fix}")
     return "\n".join(lines)

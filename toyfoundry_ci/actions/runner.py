@@ -17,6 +17,8 @@ from typing import Any
 
 from toyfoundry_ci.base.errors import ToyfoundryError
 from toyfoundry_ci.base.loader import ParseError, read_artifact
+from toyfoundry_ci.base.markdown import SUMMARY_LIMIT, fit_bytes
+from toyfoundry_ci.base.workflow_commands import workflow_command
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
@@ -59,6 +61,7 @@ class RunnerContext:
     summary: Path | None
     api_url: str
     token: str | None
+    bot_login: str | None = None  # the configured GitHub App's bot, e.g. "my-app[bot]"
 
     def require_token(self) -> str:
         if not self.token:
@@ -98,12 +101,13 @@ def from_environ(environ: Mapping[str, str] | None = None) -> RunnerContext:
         summary=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
         api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
         token=token,
+        bot_login=env.get("TOYFOUNDRY_BOT_LOGIN") or None,
     )
 
 
 def mask(secret: str) -> None:
     """Tell the runner to hide ``secret`` in every later log line."""
-    print(f"::add-mask::{secret}", flush=True)  # noqa: T201 - a workflow command for the runner
+    print(workflow_command("add-mask", secret), flush=True)  # noqa: T201 - for the runner
 
 
 def set_output(ctx: RunnerContext, name: str, value: str) -> None:
@@ -124,8 +128,9 @@ def append_summary(ctx: RunnerContext, markdown: str) -> None:
     """Append Markdown to the step summary (nothing outside a runner)."""
     if ctx.summary is None:
         return
+    text = fit_bytes(markdown.rstrip("\n") + "\n", SUMMARY_LIMIT, "the job's log has the rest")
     with ctx.summary.open("a", encoding="utf-8") as fh:
-        fh.write(markdown.rstrip("\n") + "\n")
+        fh.write(text)
 
 
 def parse_pull_request(raw: Mapping[str, Any]) -> PullRequestInfo:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,8 @@ def write_bytes_atomic(
     The file gets the mode any new file would (0666 less the umask), not mkstemp's 0600:
     a hub folder or a clone shared with others must stay readable to them.
     """
-    try:
-        if compare and path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
+    if compare and _holds(path, data):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -46,6 +44,26 @@ def write_bytes_atomic(
     if durable:
         _fsync_dir(path.parent)
     return True
+
+
+def _holds(path: Path, data: bytes | bytearray) -> bool:
+    """Whether ``path`` is a regular file holding ``data``; read only when the size matches.
+
+    Never through a symbolic link, never blocking on a FIFO: the target may sit on a hub
+    someone else writes, and replacing what is there is the answer in every other case.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+            return False
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            return fh.read(len(data) + 1) == data
+    finally:
+        os.close(fd)
 
 
 def write_json_atomic(path: Path, obj: Any) -> bool:

@@ -1,4 +1,4 @@
-"""One error hierarchy; the CLI turns these into messages and exit codes."""
+"""One error hierarchy; one boundary (`_boundary.run`) turns it into messages and exit codes."""
 
 from __future__ import annotations
 
@@ -45,3 +45,11 @@ class RefusedError(ToyfoundryError):
 
 class HubError(ToyfoundryError):
     """The hub could not be reached or refused an operation."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, carrying what the interrupted work had finished (for the operator to read)."""
+
+    def __init__(self, summary: str) -> None:
+        super().__init__(summary)
+        self.summary = summary

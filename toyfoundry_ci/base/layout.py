@@ -8,13 +8,15 @@ from pathlib import Path
 from toyfoundry_ci.base.errors import ToyfoundryError
 from toyfoundry_ci.base.ids import check_order_id, safe_child
 
-# What makes a folder a factory's root: its exchange with the hub, or its own settings.
-MARKERS = ("exchange/", ".toyfoundry/config.toml")
+# What makes a folder a factory's root: its mirror of the hub's orders, or its own settings.
+# (A bare ``exchange/`` is not enough: this package has an ``exchange`` subpackage.)
+MARKERS = ("exchange/orders/", ".toyfoundry/config.toml")
 
 
 def is_factory(folder: Path) -> bool:
     """Whether ``folder`` is a factory's root (it holds one of ``MARKERS``)."""
-    return (folder / "exchange").is_dir() or (folder / ".toyfoundry" / "config.toml").is_file()
+    orders = folder / "exchange" / "orders"
+    return orders.is_dir() or (folder / ".toyfoundry" / "config.toml").is_file()
 
 
 def find_factory(root: str | Path | None = None, *, start: Path | None = None) -> Path:
@@ -37,6 +39,8 @@ def find_factory(root: str | Path | None = None, *, start: Path | None = None) -
     for folder in (here, *here.parents):
         if is_factory(folder):
             return folder
+        if (folder / ".git").exists():
+            break  # as git does: a factory never lies above the repository it is in
     raise ToyfoundryError(
         f"not inside a factory (no {markers} found from {here} upwards)",
         hint="cd into one or run toyfoundry init",

@@ -27,7 +27,13 @@ MAX_DEPTH = 64
 
 # The canonical artifact form (base.canonical.dumps); not imported, to keep this module a leaf.
 _CANONICAL = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+# O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; fstat then refuses it.
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+)
 _SPACED_COLON = re.compile(rb'"[ \t\r\n]+:')
 _BOMS = (
     (b"\xef\xbb\xbf", "UTF-8"),
@@ -61,7 +67,7 @@ def read_artifact(
         if stat.S_ISDIR(info.st_mode):
             return ParseError("$", "is a directory, not an artifact file")
         if not stat.S_ISREG(info.st_mode):
-            return ParseError("$", "not a regular file")
+            return ParseError("$", "not a regular file (a FIFO, socket or device)")
         if info.st_size > max_bytes:
             return too_big(info.st_size, max_bytes)
         chunks = []

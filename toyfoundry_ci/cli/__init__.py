@@ -7,14 +7,12 @@ path) never pays for pydantic, PyGithub or rich.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
-from typing import Any
+from typing import NoReturn
 
 import click
 
 from toyfoundry_ci import __version__
-from toyfoundry_ci.base.errors import ToyfoundryError
 
 # name -> "module:attribute"; one module per command family.
 COMMANDS: dict[str, str] = {
@@ -71,35 +69,17 @@ class LazyGroup(click.Group):
                 exc.command_name, possibilities=close, ctx=ctx
             ) from None
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt:
-            # Work that shows progress says what it finished (cli.progress); this is the rest.
-            click.echo(
-                "interrupted: stopped before it finished; every file is written whole,"
-                " run the command again to finish",
-                err=True,
-            )
-            ctx.exit(130)
-        except ToyfoundryError as exc:
-            if ctx.meta.get("toyfoundry.verbose"):
-                import traceback  # only for --verbose: keeps start-up light
-
-                traceback.print_exc()
-            click.echo(exc.render(), err=True)
-            ctx.exit(exc.exit_code)
-
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="toyfoundry")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for errors.")
-@click.pass_context
-def cli(ctx: click.Context, verbose: bool) -> None:
+def cli(verbose: bool) -> None:
     """Run a factory repository as a validated, auditable exchange of JSON artifacts."""
-    ctx.meta["toyfoundry.verbose"] = verbose or bool(os.environ.get("TOYFOUNDRY_VERBOSE"))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="toyfoundry")
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Run ``toyfoundry ARGV`` inside the one error boundary, and exit with its code."""
+    from toyfoundry_ci._boundary import run
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    sys.exit(run(lambda: cli.main(args=args, prog_name="toyfoundry", standalone_mode=False), args))

@@ -47,7 +47,8 @@ def pr_cmd(handoff: Path | None) -> None:
 def pr_publish_cmd(handoff: Path | None) -> None:
     """pull_request, runs no PR code: commit the rebuilt index, keep the one PR comment."""
     from toyfoundry_ci.actions.github_api import api_errors, client
-    from toyfoundry_ci.actions.publish import run_publish
+    from toyfoundry_ci.actions.publish import READ_ONLY_NOTICE, run_publish
+    from toyfoundry_ci.actions.report import annotation
     from toyfoundry_ci.actions.runner import RunnerError, append_summary, from_environ, set_output
 
     if handoff is None:
@@ -60,6 +61,8 @@ def pr_publish_cmd(handoff: Path | None) -> None:
     append_summary(ctx, outcome.summary)
     set_output(ctx, "index", outcome.index)
     set_output(ctx, "index-commit", outcome.commit or "")
+    if outcome.comment == "read-only":
+        click.echo(annotation("notice", READ_ONLY_NOTICE))
     click.echo(f"ledger index: {outcome.index}; PR comment: {outcome.comment or 'not posted'}")
 
 

@@ -49,6 +49,9 @@ def pull(hub: str | None, root: str) -> None:
         fresh += not q.again
         state = "still quarantined" if q.again else "quarantined"
         click.echo(f"  {state}: {printable(q.hub_path)}: {printable(q.reason)} (copy: {q.stored})")
+    for order_id, _digest in result.withdrawn:
+        state = "withdrawn" if order_id in result.newly_withdrawn else "still withdrawn"
+        click.echo(f"  {state}: {order_id} (kept in exchange/orders/, never pushed)")
     if result.new or result.changed:
         click.echo(
             f"pulled from {result.hub}: {len(result.new)} new, {len(result.changed)} changed, "
@@ -84,6 +87,10 @@ def push(hub: str | None, root: str, dry_run: bool) -> None:
         click.echo(f"  waiting {order_id}: {why}")
     for order_id, why in result.held:
         click.echo(f"  held {order_id}: {why}")
+    for order_id, why in result.elsewhere:
+        click.echo(f"  not sent {order_id}: {why}")
+    for path, why in result.refused_receipts:
+        click.echo(f"  refused hub receipt {path}: {why}")
     if result.sent and dry_run:
         click.echo(f"dry run: {plural(len(result.sent), 'order')} would go to {result.hub}")
     elif result.sent:

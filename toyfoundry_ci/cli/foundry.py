@@ -11,6 +11,7 @@ from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.layout import Layout, find_factory
 from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.cli.exchange import hub_option
 from toyfoundry_ci.cli.options import format_option, root_option
 from toyfoundry_ci.cli.progress import showing
 from toyfoundry_ci.validation.shard import Shard, parse_shard
@@ -114,24 +115,28 @@ def purge(order_ids: tuple[str, ...], root: str, fmt: str) -> None:
 
 
 @click.command()
+@hub_option()
 @root_option()
 @format_option("text", "json")
-def status(root: str, fmt: str) -> None:
-    """Every order and its stage, derived from the files and the ledger."""
-    from toyfoundry_ci.foundry.cadence import NEXT_STEP, order_stages
+def status(hub: str | None, root: str, fmt: str) -> None:
+    """Every order and its stage, from the files, the ledger and the hub's receipts."""
+    from toyfoundry_ci.foundry.cadence import status as run
 
-    stages = order_stages(Layout(Path(root)))
+    report = run(Layout(Path(root)), hub)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     if fmt == "json":
-        doc = [{"order_id": oid, "stage": s.value} for oid, s in stages.items()]
-        click.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
+        click.echo(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
         return
-    if not stages:
+    if not report.orders:
         click.echo("no orders in exchange/orders/")
         return
-    width = max(len(oid) for oid in stages)
+    width = max(len(o.order_id) for o in report.orders)
     click.echo(f"{'ORDER':<{width}}  {'STAGE':<10}  NEXT")
-    for oid, stage in stages.items():
-        click.echo(f"{oid:<{width}}  {stage.value:<10}  {NEXT_STEP[stage]}")
+    for o in report.orders:
+        pushed = f" (receipt {o.receipt.receipt_id}, {o.receipt.pushed_at})" if o.receipt else ""
+        click.echo(f"{o.order_id:<{width}}  {o.stage.value:<10}  {o.next_step}{pushed}")
+    click.echo(f"promoted: read from {report.hub}")
 
 
 @click.command()

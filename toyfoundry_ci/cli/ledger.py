@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from toyfoundry_ci.base.errors import ToyfoundryError
+from toyfoundry_ci.base.errors import RefusedError, ToyfoundryError
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.cli.exchange import hub_option
 from toyfoundry_ci.cli.options import format_option, root_option
 
 if TYPE_CHECKING:
@@ -91,12 +92,10 @@ def merge_driver_cmd(ancestor: Path, current: Path, other: Path) -> None:
 
     conflicts = merge_indexes(ancestor, current, other)
     if conflicts:
-        click.echo(
-            f"ledger index: both sides changed {', '.join(conflicts)}; resolve the entries,"
-            " then run `toyfoundry ledger index`",
-            err=True,
+        raise RefusedError(
+            f"ledger index: both sides changed {', '.join(conflicts)}",
+            hint="resolve the entries, then run `toyfoundry ledger index`",
         )
-        raise SystemExit(1)
 
 
 @click.command()
@@ -161,16 +160,17 @@ def _github() -> Github:
 
 @click.command()
 @click.argument("order_id")
+@hub_option()
 @root_option()
 @format_option("text", "json")
-def audit(order_id: str, root: str, fmt: str) -> None:
-    """The history of ORDER_ID from git alone: commits, digests, PRs, sign-off, pushes."""
+def audit(order_id: str, hub: str | None, root: str, fmt: str) -> None:
+    """The history of ORDER_ID: commits, digests, PRs, sign-off; pushes from the hub's receipts."""
     import orjson
 
     from toyfoundry_ci.ledger.audit import audit as audit_order
     from toyfoundry_ci.ledger.audit import render_text
 
-    trail = audit_order(Layout(Path(root)), order_id)
+    trail = audit_order(Layout(Path(root)), order_id, hub)
     if fmt == "json":
         click.echo(orjson.dumps(trail.to_json(), option=orjson.OPT_INDENT_2).decode())
     else:

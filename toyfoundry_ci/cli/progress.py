@@ -2,8 +2,8 @@
 
 On a terminal a live display (rich, imported only then) counts the orders of each stage;
 otherwise each order is one plain line on stderr, so logs show it and stdout stays the result.
-On Ctrl-C the summary says, per stage, which orders finished and which did not; the command
-exits 130 without a traceback.
+On Ctrl-C the summary says, per stage, which orders finished and which did not; the error
+boundary (``_boundary.run``) shows it and exits 130 without a traceback.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 import click
 
 from toyfoundry_ci.base import progress
+from toyfoundry_ci.base.errors import Interrupted
 from toyfoundry_ci.base.plural import plural
 
-INTERRUPTED = 130  # what a shell reports for a command stopped by SIGINT
 _SHOWN = 5  # order IDs named per list in the summary
 
 
@@ -121,11 +121,10 @@ def _named(ids: Sequence[str]) -> str:
 
 @contextmanager
 def showing(command: str) -> Iterator[Tracker]:
-    """Show the progress of the work in the block; on Ctrl-C, say where it stopped and exit 130."""
+    """Show the progress of the work in the block; on Ctrl-C, carry where it stopped."""
     tracker = Tracker(command, live=sys.stderr.isatty())
     try:
         with progress.listening(tracker), tracker.display():
             yield tracker
     except KeyboardInterrupt:
-        click.echo(tracker.summary(), err=True)
-        raise SystemExit(INTERRUPTED) from None
+        raise Interrupted(tracker.summary()) from None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from datetime import timedelta
+from pathlib import Path
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import dumps
@@ -25,22 +26,42 @@ from toyfoundry_ci.models.exchange import Order
 DEMO_SKUS = ("TOY-ROBOT-01", "TOY-TRAIN-02", "TOY-KITE-03")
 DEMO_REVIEWER = "Demo Reviewer (toyfoundry shift --demo)"
 DEMO_HOME = (".toyfoundry", "demo")
+DEMO_DIR = "/".join(DEMO_HOME)
 DEMO_HUB = ".toyfoundry/hub"
+DEMO_LOT = "demo-shift-"  # the lots the demo paraded, and the only ones it signs off
 
 
 def demo_factory(layout: Layout) -> Layout:
-    """The scratch factory the demo runs in, cloned from ``layout``'s last commit on first use."""
+    """The scratch factory the demo runs in, cloned from ``layout``'s last commit on first use.
+
+    Nothing committed may stand in for it: a tracked ``.toyfoundry/demo`` (a link to the
+    factory itself, say) would make the demo seal and push real orders, so it is refused, as
+    is a scratch folder that is a link or not a repository of its own.
+    """
     home = layout.root.resolve().joinpath(*DEMO_HOME)
     scratch = home / "factory"
+    in_git = _git_answers(layout.root, "rev-parse", "--is-inside-work-tree")
+    tracked = git(layout.root, "ls-files", "--", DEMO_DIR) if in_git else ""
+    if tracked or any(p.is_symlink() for p in (home.parent, home, scratch)):
+        raise RefusedError(
+            f"{DEMO_DIR} is committed or a symbolic link; the demo's scratch factory "
+            "must be its own",
+            hint=f"remove it from git and disk: git rm -r --cached {DEMO_DIR}; "
+            f"rm -r {DEMO_DIR}",
+        )
     if (scratch / ".git").is_dir():
+        top = git(scratch, "rev-parse", "--show-toplevel").strip()
+        if Path(top).resolve() != scratch:
+            raise RefusedError(
+                f"{DEMO_DIR}/factory is not a repository of its own",
+                hint=f"delete {DEMO_DIR} to start the demo over",
+            )
         return Layout(scratch)
-    try:
-        git(layout.root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    except RefusedError:
+    if not _git_answers(layout.root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"):
         raise RefusedError(
             f"the demo runs on a copy of this factory's last commit, and {layout.root} has none",
             hint="commit the factory first: git init && git add -A && git commit -m 'Scaffold'",
-        ) from None
+        )
     home.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(
         home / ".gitignore", b"# toyfoundry shift --demo: scratch, never committed\n*\n"
@@ -58,6 +79,15 @@ def demo_factory(layout: Layout) -> Layout:
         if not (scratch / ".git").is_dir():
             raise
     return Layout(scratch)
+
+
+def _git_answers(root: Path, *args: str) -> bool:
+    """Whether git, asked ``args`` in ``root``, answers without an error."""
+    try:
+        git(root, *args)
+    except RefusedError:
+        return False
+    return True
 
 
 def seed_demo_batch(layout: Layout, hub: FolderHub, count: int = 3) -> list[str]:

@@ -1,7 +1,8 @@
 """``logs/exchange_all.json``: every pull and push appended, newest last, bounded, atomic.
 
 Hub names reach this file only through the backends' ``display`` (credentials removed); no
-token ever does.
+token ever does. A dry run is not an exchange and is not recorded. Each pull from a hub records
+the mirrored directives that hub has withdrawn; the latest pull from the hub is what counts.
 """
 
 from __future__ import annotations
@@ -41,25 +42,48 @@ def append_run(
     result: str,
     receipt_id: str | None = None,
     detail: str | None = None,
+    withdrawn: Iterable[tuple[str, str]] | None = None,
 ) -> ExchangeRun:
     """Record one exchange; the oldest runs fall off past HISTORY_LIMIT."""
+    gone = None if withdrawn is None else _orders(withdrawn)
     run = ExchangeRun.model_validate(
         {
             "at": now(),
             "direction": direction,
             "hub": hub[:200],
-            "orders": [
-                ExchangedOrder(order_id=o, digest=Digest(sha256=d)) for o, d in sorted(orders)
-            ],
+            "orders": _orders(orders),
             "result": result,
             "receipt_id": receipt_id,
             "detail": detail[:2000] if detail else None,
+            "withdrawn": gone or None,
         }
     )
     log = read_log(layout)
     runs = [*log.runs, run][-HISTORY_LIMIT:]
     write_json_atomic(layout.exchange_log, ExchangeLog(runs=runs).to_json())
     return run
+
+
+def _orders(orders: Iterable[tuple[str, str]]) -> list[ExchangedOrder]:
+    return [ExchangedOrder(order_id=o, digest=Digest(sha256=d)) for o, d in sorted(orders)]
+
+
+def withdrawn_on(log: ExchangeLog, hub: str) -> dict[str, ExchangeRun]:
+    """The directives the latest successful pull from ``hub`` found withdrawn, with that run."""
+    for run in reversed(log.runs):
+        if run.direction == "pull" and run.hub == hub[:200] and run.result != "failed":
+            return {o.order_id: run for o in run.withdrawn or ()}
+    return {}
+
+
+def pulled_from(log: ExchangeLog, hub: str) -> set[str]:
+    """Order IDs a recorded pull from ``hub`` mirrored (new or changed) or found withdrawn."""
+    return {
+        o.order_id
+        for run in log.runs
+        if run.direction == "pull" and run.hub == hub[:200]
+        for o in (*run.orders, *(run.withdrawn or ()))
+    }
 
 
 @contextmanager

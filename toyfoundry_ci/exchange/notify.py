@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.clock import now
+from toyfoundry_ci.base.ids import is_order_id
+from toyfoundry_ci.base.markdown import COMMENT_LIMIT, cell, checked_id, code, fit, table
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.hub.protocol import HubFile
 from toyfoundry_ci.models.common import Digest
@@ -34,11 +36,12 @@ def notification_for(
         created_at=now(),
     )
     title = f"Lot {lot} graduated: {plural(len(orders), 'order')} from {receipt.factory}"
-    rows = "\n".join(f"| {o} | `{d[:16]}` |" for o, d in sorted(orders))
+    rows = [[checked_id(o, is_order_id), cell(d[:16])] for o, d in sorted(orders)]
     body = (
-        f"{notice.message}\n\nSchedule integration drills for these orders.\n\n"
-        f"| order | order sha256 |\n|---|---|\n{rows}\n\n"
-        f"Receipt: `receipts/{receipt.receipt_id}.json`\n"
+        f"{code(notice.message)}\n\nSchedule integration drills for these orders.\n\n"
+        f"{table(['order', 'order sha256'], rows)}\n\n"
+        f"Receipt: {code(f'receipts/{receipt.receipt_id}.json')}\n"
     )
     path = f"notifications/{notice.notification_id}.json"
-    return HubFile(path, dumps(notice.to_json())), title, body[:60000]
+    where = f"notifications/{notice.notification_id}.json on the hub lists every order"
+    return HubFile(path, dumps(notice.to_json())), title, fit(body, COMMENT_LIMIT, where)

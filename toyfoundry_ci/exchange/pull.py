@@ -4,10 +4,18 @@ Hub input is untrusted. Each new or changed directive is checked before it is wr
 name must be a safe order ID, its bytes must load strictly and validate as an order naming
 that same ID, and it must not silently replace a directive the factory already worked on.
 Whatever fails goes to ``.toyfoundry/quarantine/`` with a report, never into the mirror.
+
+High Command may change its mind. An amended directive (new bytes under the same order ID)
+that the factory has not answered yet replaces the mirror and is reported as changed; once
+answered (acknowledged or paraded) it is quarantined instead: High Command supersedes an
+answered order by issuing a new order ID. A directive this hub issued and no longer holds is
+withdrawn: the mirror keeps it, the pull reports it and records it in the exchange log, and
+push never sends its evidence.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +28,13 @@ from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.base.plural import plural
-from toyfoundry_ci.exchange.log import append_run, failures_logged
+from toyfoundry_ci.exchange.log import (
+    append_run,
+    failures_logged,
+    pulled_from,
+    read_log,
+    withdrawn_on,
+)
 from toyfoundry_ci.hub.protocol import MAX_HUB_FILE, Hub, blob_id, oversized
 from toyfoundry_ci.validation.checker import check_value
 
@@ -41,12 +55,14 @@ class PullResult:
     changed: list[tuple[str, str]] = field(default_factory=list)
     unchanged: int = 0
     quarantined: list[Quarantined] = field(default_factory=list)
+    withdrawn: list[tuple[str, str]] = field(default_factory=list)  # (order ID, local digest)
+    newly_withdrawn: list[str] = field(default_factory=list)  # not withdrawn at the last pull
 
     @property
     def result(self) -> str:
         if self.quarantined:
             return "partial"
-        return "ok" if self.new or self.changed else "nothing-new"
+        return "ok" if self.new or self.changed or self.newly_withdrawn else "nothing-new"
 
 
 def quarantine_dir(layout: Layout) -> Path:
@@ -61,16 +77,19 @@ def pull(layout: Layout, hub: Hub) -> PullResult:
     append_run(
         layout,
         direction="pull",
-        hub=hub.display,
+        hub=out.hub,
         orders=[*out.new, *out.changed],
         result=out.result,
         detail=_detail(out),
+        withdrawn=out.withdrawn,
     )
     return out
 
 
 def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
     listing = hub.listing()
+    out.hub = hub.display  # a hub read on its default branch now names the branch
+    _withdrawn(layout, listing, out)
     wanted: list[str] = []
     for path in sorted(p for p in listing if p.startswith("orders/")):
         stem = path.removeprefix("orders/").removesuffix(".json")
@@ -94,6 +113,19 @@ def _take(layout: Layout, out: PullResult, path: str, data: bytes) -> None:
     existed = target.is_file()
     write_bytes_atomic(target, data)
     (out.changed if existed else out.new).append((stem, digest))
+
+
+def _withdrawn(layout: Layout, listing: Mapping[str, str], out: PullResult) -> None:
+    """Mirrored directives this hub issued (a recorded pull says so) and no longer holds."""
+    log = read_log(layout)
+    issued = pulled_from(log, out.hub)
+    before = withdrawn_on(log, out.hub)
+    for path in sorted(layout.orders.glob("*.json")):
+        oid = path.stem
+        if is_order_id(oid) and oid in issued and f"orders/{oid}.json" not in listing:
+            out.withdrawn.append((oid, sha256_bytes(path.read_bytes())))
+            if oid not in before:
+                out.newly_withdrawn.append(oid)
 
 
 def _refusal(layout: Layout, stem: str, data: bytes) -> str | None:
@@ -157,7 +189,11 @@ def _blob_of(path: Path) -> str:
 
 
 def _detail(out: PullResult) -> str | None:
-    if not out.quarantined:
-        return None
-    names = ", ".join(printable(q.hub_path) for q in out.quarantined[:10])
-    return f"{plural(len(out.quarantined), 'directive')} quarantined: {names}"
+    parts = []
+    if out.quarantined:
+        names = ", ".join(printable(q.hub_path) for q in out.quarantined[:10])
+        parts.append(f"{plural(len(out.quarantined), 'directive')} quarantined: {names}")
+    if out.withdrawn:
+        names = ", ".join(o for o, _ in out.withdrawn[:10])
+        parts.append(f"{len(out.withdrawn)} withdrawn by High Command: {names}")
+    return "; ".join(parts) or None

@@ -6,6 +6,13 @@ ledger entry is sealed over exactly these files; a rejected order (its ack's dis
 receipts already hold, keyed by (order ID, sha256), is not sent again, so a re-run after a
 crash completes the push and a push with nothing new says so. One push is one publication:
 the evidence, a notification and the receipt, landed together.
+
+Only the hub writes its ``orders/``. A push sends acknowledgements and reports; the directive
+they answer is never sent: it must be on the hub already, byte for byte, and the receipt cites
+it by digest. Evidence for an order the hub does not hold (another hub's, or one High Command
+withdrew) is never sent: it is listed by name with the reason, and does not fail the push.
+Receipts count only when they validate and are this factory's. A dry run sends nothing and
+records nothing.
 """
 
 from __future__ import annotations
@@ -27,13 +34,14 @@ from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.gate import require_ready
-from toyfoundry_ci.exchange.log import append_run, failures_logged
+from toyfoundry_ci.exchange.log import append_run, failures_logged, read_log, withdrawn_on
 from toyfoundry_ci.exchange.notify import notification_for
 from toyfoundry_ci.hub.protocol import Hub, HubFile, Inventory, Publication, inventory
 from toyfoundry_ci.ledger.store import read_entry
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.hub import Receipt, ReceiptItem
 from toyfoundry_ci.models.ledger import Subject
+from toyfoundry_ci.models.logs import ExchangeRun
 from toyfoundry_ci.readiness import require_not_halted
 from toyfoundry_ci.validation.checker import check_value
 
@@ -68,9 +76,12 @@ class PushResult:
     already: list[str] = field(default_factory=list)
     waiting: list[tuple[str, str]] = field(default_factory=list)  # not signed off yet
     held: list[tuple[str, str]] = field(default_factory=list)  # (order ID, what is wrong)
+    # Not this hub's to take (another hub issued it, or this one withdrew it): not a failure.
+    elsewhere: list[tuple[str, str]] = field(default_factory=list)  # (order ID, why)
     receipt_id: str | None = None
     publication: str | None = None
     dry_run: bool = False
+    refused_receipts: list[tuple[str, str]] = field(default_factory=list)  # (hub path, why)
 
     @property
     def result(self) -> str:
@@ -100,10 +111,12 @@ def push(
         require_not_halted(layout, "push")
     with failures_logged(layout, "push", hub.display):
         out = _push(layout, hub, factory, dry_run=dry_run, order_ids=order_ids, gate=gate)
+    if dry_run:
+        return out  # a look at what would go is not an exchange: nothing is recorded
     append_run(
         layout,
         direction="push",
-        hub=hub.display,
+        hub=out.hub,
         orders=[(e.order_id, e.order_digest) for e in out.sent],
         result=out.result,
         receipt_id=out.receipt_id,
@@ -123,7 +136,10 @@ def _push(
 ) -> PushResult:
     out = PushResult(hub=hub.display, dry_run=dry_run)
     listing = hub.listing()
-    held = inventory(hub, listing)
+    out.hub = hub.display  # a hub read on its default branch now names the branch
+    held = inventory(hub, listing, factory=factory)
+    out.refused_receipts = held.refused
+    withdrawn = withdrawn_on(read_log(layout), out.hub)
     wanted = set(order_ids) if order_ids is not None else None
     chosen = [
         p.stem
@@ -132,7 +148,9 @@ def _push(
     ]
     progress.begin("push", chosen)
     for order_id in chosen:
-        progress.advance("push", order_id, _check(layout, order_id, held, listing, out))
+        progress.advance(
+            "push", order_id, _check(layout, order_id, held, listing, withdrawn=withdrawn, out=out)
+        )
     if out.sent and not dry_run:
         # The full gate guards what leaves; a push with nothing to send only checks the halt.
         if gate:
@@ -162,7 +180,13 @@ def evidence_paths(layout: Layout, order_id: str) -> list[Path] | None:
 
 
 def _check(
-    layout: Layout, order_id: str, held: Inventory, listing: Mapping[str, str], out: PushResult
+    layout: Layout,
+    order_id: str,
+    held: Inventory,
+    listing: Mapping[str, str],
+    *,
+    withdrawn: Mapping[str, ExchangeRun],
+    out: PushResult,
 ) -> str:
     """Sort one order into ``out``: already on the hub, waiting, held or to be sent."""
     files = _files(layout, order_id)
@@ -172,15 +196,19 @@ def _check(
     if all(held.has(*key) for key in evidence.hub_keys()):
         out.already.append(order_id)
         return "already on the hub"
+    foreign = _not_issued(evidence, listing, out.hub, withdrawn)
+    if foreign is not None:
+        out.elsewhere.append((order_id, foreign))
+        return "not sent"
     why = _why_not(layout, evidence, held, listing)
     if isinstance(why, Waiting):
         out.waiting.append((order_id, why.reason))
         return "waiting"
-    if isinstance(why, str):
-        out.held.append((order_id, why))
-        return "held"
-    out.sent.append(why)
-    return "ready"
+    if isinstance(why, Evidence):
+        out.sent.append(why)
+        return "ready"
+    out.held.append((order_id, why))
+    return "held"
 
 
 def _files(layout: Layout, order_id: str) -> tuple[HubFile, ...] | None:
@@ -260,6 +288,25 @@ def _sealed_over(layout: Layout, subjects: list[Subject], evidence: Evidence) ->
     return None
 
 
+def _not_issued(
+    evidence: Evidence, listing: Mapping[str, str], hub: str, withdrawn: Mapping[str, ExchangeRun]
+) -> str | None:
+    """Why the hub cannot take this evidence because it does not hold the directive."""
+    path = evidence.files[0].path
+    if path in listing:
+        return None
+    run = withdrawn.get(evidence.order_id)
+    if run is not None:
+        return (
+            f"withdrawn by High Command (the pull of {run.at:%Y-%m-%d %H:%M} UTC found no {path}"
+            " on the hub); it stays in exchange/orders/ and is never pushed"
+        )
+    return (
+        f"{hub} never issued {evidence.order_id} (it has no {path});"
+        " push it to the hub it was pulled from (--hub)"
+    )
+
+
 def _conflict(evidence: Evidence, held: Inventory, listing: Mapping[str, str]) -> str | None:
     for item in evidence.files:
         digest = sha256_bytes(item.data)
@@ -267,9 +314,11 @@ def _conflict(evidence: Evidence, held: Inventory, listing: Mapping[str, str]) -
         if there is not None and there[0] != digest:
             return f"the hub already holds a different {item.path} (receipt {there[1]})"
     order = evidence.files[0]
-    hub_blob = listing.get(order.path)
-    if hub_blob is not None and hub_blob != order.blob:
-        return f"the hub's {order.path} changed since it was pulled; pull and re-answer it"
+    if listing.get(order.path) != order.blob:
+        return (
+            f"High Command amended {order.path} after it was answered; the answer cites the"
+            " version pulled (a new order ID supersedes an answered directive)"
+        )
     return None
 
 
@@ -292,7 +341,7 @@ def _publication(sent: list[Evidence], factory: str, hub: str) -> tuple[Publicat
     notice, title, body = notification_for(
         receipt, str(lot), [(e.order_id, e.order_digest) for e in sent]
     )
-    files = tuple(f for e in sent for f in e.files)
+    files = tuple(f for e in sent for f in e.files[1:])  # the directive is the hub's already
     publication = Publication(
         files=files,
         receipt=HubFile(f"receipts/{receipt.receipt_id}.json", dumps(receipt.to_json())),
@@ -313,4 +362,10 @@ def _detail(out: PushResult) -> str | None:
     if out.held:
         reasons = "; ".join(f"{o}: {w}" for o, w in out.held[:5])
         parts.append(f"{len(out.held)} held back: {reasons}")
+    if out.elsewhere:
+        names = ", ".join(o for o, _ in out.elsewhere[:10])
+        parts.append(f"{len(out.elsewhere)} not this hub's (not issued or withdrawn): {names}")
+    if out.refused_receipts:
+        names = ", ".join(p for p, _ in out.refused_receipts[:5])
+        parts.append(f"{plural(len(out.refused_receipts), 'hub receipt')} refused: {names}")
     return ", ".join(parts) or None

@@ -2,7 +2,8 @@
 
 Forge -> Drill -> Parade -> Purge, then sign-off and Promote. What is on disk decides the
 stage: drafts in ``outbox/``, the ledger entry and its sign-off state. A stage function asks
-``order_stages`` where each order is and refuses illegal moves with the reason.
+``order_stages`` where each order is and refuses illegal moves with the reason. Promote is the
+one stage the repository cannot tell alone: ``status`` reads it from the hub's receipts.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toyfoundry_ci.base import progress
+from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.ids import check_order_id, is_order_id
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.exchange.log import pulled_from, read_log, withdrawn_on
+from toyfoundry_ci.exchange.push import evidence_paths
+from toyfoundry_ci.hub.config import open_hub, settings
+from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts, inventory
 from toyfoundry_ci.ledger.store import read_entry
 
 
@@ -28,7 +34,7 @@ class Stage(StrEnum):
     PARADED = "paraded"  # evidence in exchange/, ledger entry pending, drafts not yet purged
     PURGED = "purged"  # drafts and stale telemetry cleared; waiting for sign-off
     SIGNED_OFF = "signed-off"  # the ledger entry is sealed
-    PROMOTED = "promoted"  # pushed to the hub (known to the hub workflow, passed in)
+    PROMOTED = "promoted"  # this factory's receipt on the hub holds the evidence
 
     @property
     def rank(self) -> int:
@@ -41,7 +47,7 @@ NEXT_STEP: dict[Stage, str] = {
     Stage.DRILLED: "toyfoundry parade",
     Stage.PARADED: "toyfoundry purge",
     Stage.PURGED: "sign-off",
-    Stage.SIGNED_OFF: "promote",
+    Stage.SIGNED_OFF: "toyfoundry push",
     Stage.PROMOTED: "-",
 }
 
@@ -165,3 +171,75 @@ def promote_refusal(stage: Stage) -> str | None:
     if stage.rank < Stage.SIGNED_OFF.rank:
         return f"is {stage.value}: no promote before sign-off (the ledger entry is pending)"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatus:
+    """One row of ``toyfoundry status``."""
+
+    order_id: str
+    stage: Stage
+    next_step: str
+    receipt: ReceiptFacts | None = None  # this factory's receipt on the hub for this evidence
+    withdrawn: bool = False
+
+
+@dataclass(slots=True)
+class StatusReport:
+    """Every order's stage, promotion read from the hub's receipts; notes on what was not read."""
+
+    hub: str
+    orders: list[OrderStatus] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "order_id": o.order_id,
+                "stage": o.stage.value,
+                "next": o.next_step,
+                "withdrawn": o.withdrawn,
+                "receipt": o.receipt.receipt_id if o.receipt else None,
+                "pushed_at": o.receipt.pushed_at if o.receipt else None,
+                "hub": self.hub,
+            }
+            for o in self.orders
+        ]
+
+
+def status(layout: Layout, hub: str | None = None) -> StatusReport:
+    """Each order's stage; promoted when this factory's receipt on the hub holds its evidence.
+
+    Receipts reach the repository only with a later intake, so the hub is asked. A hub that
+    cannot be read leaves the stages as the files say, with a note naming the hub and why.
+    """
+    config = settings(layout, hub)
+    out = StatusReport(hub=config.spec)
+    held, listing = Inventory(), None
+    try:
+        backend = open_hub(layout, config.spec)
+        listing = backend.listing()
+        out.hub = backend.display
+        held = inventory(backend, listing, factory=config.factory)
+    except HubError as exc:
+        out.notes.append(f"{out.hub} not read ({exc.message}): promoted orders show as signed-off")
+    for path, why in held.refused:
+        out.notes.append(f"{out.hub}: {path} refused ({why})")
+    log = read_log(layout)
+    if listing is None:  # the log's word stands only when the hub itself cannot be asked
+        withdrawn = set(withdrawn_on(log, out.hub))
+    else:
+        issued = pulled_from(log, out.hub)
+        withdrawn = {o for o in issued if f"orders/{o}.json" not in listing}
+    receipts = {oid: _receipt(held, layout, oid) for oid in known_orders(layout)}
+    promoted = {oid for oid, receipt in receipts.items() if receipt is not None}
+    for oid, stage in order_stages(layout, promoted=promoted).items():
+        gone = oid in withdrawn and stage is not Stage.PROMOTED
+        step = "- (withdrawn by High Command: kept, never pushed)" if gone else NEXT_STEP[stage]
+        out.orders.append(OrderStatus(oid, stage, step, receipts[oid], gone))
+    return out
+
+
+def _receipt(held: Inventory, layout: Layout, order_id: str) -> ReceiptFacts | None:
+    paths = evidence_paths(layout, order_id)
+    return held.receipt_for(order_id, paths) if paths is not None else None

@@ -3,7 +3,11 @@ pyproject.toml, then ``.toyfoundry/config.toml``, else the embedded folder hub.
 
 A hub spec is a folder path, a git URL (anything with ``://``, ``user@host:path``, a path to a
 bare repository or ending in ``.git``, or any of those prefixed ``git+``; ``#BRANCH`` picks
-the branch, default ``main``), or ``github://OWNER/REPO[@BRANCH]``.
+the branch), or ``github://OWNER/REPO[@BRANCH]``. Without a branch, a git or GitHub hub is read
+and written on its default branch (what its ``HEAD`` names), as git itself would.
+
+A hub that is not there is an error naming it, never an empty hub: only the embedded default,
+``.toyfoundry/hub``, is created on first use.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.hub.protocol import Hub
 
-DEFAULT_BRANCH = "main"
 _GITHUB = re.compile(
     r"^github://(?P<owner>[A-Za-z0-9][A-Za-z0-9-]{0,38})/(?P<repo>[A-Za-z0-9._-]{1,100})"
     r"(@(?P<branch>[A-Za-z0-9._/-]{1,200}))?$"
@@ -63,8 +66,7 @@ def open_hub(layout: Layout, spec: str) -> Hub:
     if match:
         from toyfoundry_ci.hub.github import GitHubHub
 
-        branch = match["branch"] or DEFAULT_BRANCH
-        return GitHubHub(match["owner"], match["repo"], branch, cache)
+        return GitHubHub(match["owner"], match["repo"], match["branch"], cache)
     if spec.startswith("github:"):
         raise HubError(f"{spec!r} is not a GitHub hub URL", hint="use github://OWNER/REPO[@BRANCH]")
     if _is_git(layout, spec):
@@ -79,7 +81,8 @@ def open_hub(layout: Layout, spec: str) -> Hub:
     folder = Path(spec).expanduser()
     folder = folder if folder.is_absolute() else layout.root / folder
     shown = spec if not Path(spec).is_absolute() else str(folder)
-    return FolderHub(folder, display=shown)
+    embedded = folder.absolute() == layout.default_hub.absolute()
+    return FolderHub(folder, display=shown, create=embedded)
 
 
 def local_path(layout: Layout, spec: str) -> Path | None:
@@ -118,9 +121,10 @@ def _is_git(layout: Layout, spec: str) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir()
 
 
-def _split_branch(url: str) -> tuple[str, str]:
-    url, _, branch = url.partition("#")
-    branch = branch or DEFAULT_BRANCH
+def _split_branch(url: str) -> tuple[str, str | None]:
+    url, sep, branch = url.partition("#")
+    if not sep:
+        return url, None
     if not _BRANCH.match(branch) or ".." in branch:
         raise HubError(f"{branch!r} is not a usable hub branch name")
     return url, branch

@@ -3,6 +3,9 @@
 Crash safety comes from order: evidence files first, then the notification, the receipt
 last, each written atomically. A push killed half-way leaves files without a receipt; the
 re-run finds them identical (nothing rewritten) and writes the receipt, so no duplicate.
+
+A folder that is not there is an error naming it (a mistyped path must not look like an empty
+hub); only the embedded default hub is created by its first push.
 """
 
 from __future__ import annotations
@@ -27,14 +30,17 @@ from toyfoundry_ci.hub.protocol import (
 class FolderHub:
     """A hub that is a folder on this machine (or a mounted share)."""
 
-    def __init__(self, root: Path, display: str | None = None) -> None:
+    def __init__(self, root: Path, display: str | None = None, *, create: bool = False) -> None:
         self.root = root
         self.display = display or str(root)
+        self.create = create
         self._bytes: dict[str, bytes] = {}
 
     def listing(self) -> Mapping[str, str]:
         found: dict[str, str] = {}
         self._bytes = {}
+        if not self._present():
+            return found
         for folder in HUB_FOLDERS:
             directory = self.root / folder
             if directory.is_symlink():
@@ -59,12 +65,33 @@ class FolderHub:
         return out
 
     def publish(self, publication: Publication) -> Published:
+        self._present()
         changed = 0
         for item in publication.all_files():
             if write_bytes_atomic(self._target(item.path), item.data):
                 changed += 1
         receipt_name = publication.receipt.path.rsplit("/", 1)[-1]
         return Published(publication=f"folder:{receipt_name}", changed=changed)
+
+    def _present(self) -> bool:
+        """Whether the hub folder exists; a missing one is an error unless it is embedded."""
+        if self.create and self.root.is_symlink():
+            # The embedded hub is the factory's own folder: a link there (committed, say) would
+            # send unreviewed evidence wherever it points.
+            raise HubError(
+                f"{self.display}: the embedded hub is a symbolic link; refusing it",
+                hint=f"remove the link (git rm --cached {self.display}; rm {self.display})",
+            )
+        if self.root.is_dir():
+            return True
+        if self.root.exists() or self.root.is_symlink():
+            raise HubError(f"{self.display}: the hub is not a folder")
+        if self.create:
+            return False
+        raise HubError(
+            f"{self.display}: no such hub folder",
+            hint="create it first (mkdir) or name the right one with --hub",
+        )
 
     def _target(self, path: str) -> Path:
         return self.root / check_hub_path(path)

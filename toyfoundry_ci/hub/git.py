@@ -5,6 +5,11 @@ A bare cache under ``.toyfoundry/cache/`` is fetched from the hub; a publication
 commit built with ``git fast-import`` on top of the hub's branch and pushed without force. When
 someone else moved the branch meanwhile, the push is refused as non-fast-forward: the cache
 is refetched and the same files are committed again on the new head.
+
+The branch is the one named, else the hub's default: what its ``HEAD`` points at, as
+``git ls-remote --symref`` reports it. A branch that is not there is an error naming it, with
+one exception: the branch an unborn ``HEAD`` points at (a fresh ``git init --bare``) is an
+empty hub, and the first push creates it. So a push never starts a branch beside the default.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -28,7 +34,6 @@ from toyfoundry_ci.hub.protocol import (
 
 ATTEMPTS = 5
 _REJECTED = ("non-fast-forward", "fetch first", "[rejected]", "failed to update ref")
-_MISSING = ("couldn't find remote ref", "could not find remote ref")
 _LOCAL_REF = "refs/toyfoundry/hub"
 _SCRATCH_REF = "refs/toyfoundry/publish"
 
@@ -36,11 +41,12 @@ _SCRATCH_REF = "refs/toyfoundry/publish"
 class GitRemoteHub:
     """A hub that is a branch of a git repository reachable by URL."""
 
-    def __init__(self, url: str, branch: str, cache_root: Path, display: str) -> None:
+    def __init__(self, url: str, branch: str | None, cache_root: Path, display: str) -> None:
         self.url = url
-        self.branch = branch
+        self.named = branch  # None: the hub's default branch, resolved on first fetch
+        self.branch = branch or "HEAD"
         self.display = display
-        key = hashlib.sha256(f"{url}#{branch}".encode()).hexdigest()[:16]
+        key = hashlib.sha256(f"{url}#{self.branch}".encode()).hexdigest()[:16]
         self.cache = cache_root / f"hub-git-{key}.git"
         self._head: str | None = None
         self._fetched = False
@@ -123,23 +129,83 @@ class GitRemoteHub:
                 capture_output=True,
                 check=True,
             )
+        if not self._resolve_branch():  # the unborn default branch: an empty hub
+            self._run("update-ref", "-d", _LOCAL_REF)
+            self._head, self._tree = None, {}
+            self._fetched = True
+            return
         proc = self._run(
             "fetch", "--quiet", "--no-tags", "--force", self.url,
             f"+refs/heads/{self.branch}:{_LOCAL_REF}",
         )  # fmt: skip
-        text = proc.stderr.decode(errors="replace")
-        if proc.returncode != 0 and not any(word in text for word in _MISSING):
+        if proc.returncode != 0:
             raise HubError(
-                f"{self.display}: cannot fetch branch {self.branch}: {self._clean(text)}",
+                f"{self.display}: cannot fetch branch {self.branch}: "
+                f"{self._clean(proc.stderr.decode(errors='replace'))}",
                 hint="check the hub URL and that this machine may read it",
             )
-        if proc.returncode != 0:  # an empty hub: the first push creates the branch
-            self._run("update-ref", "-d", _LOCAL_REF)
-            self._head, self._tree = None, {}
-        else:
-            self._head = self._git("rev-parse", _LOCAL_REF).decode().strip()
-            self._tree = self._ls_tree(self._head)
+        self._head = self._git("rev-parse", _LOCAL_REF).decode().strip()
+        self._tree = self._ls_tree(self._head)
         self._fetched = True
+
+    def _resolve_branch(self) -> bool:
+        """Settle ``self.branch``; True when it holds commits, False when it is unborn."""
+        proc = self._run("ls-remote", "--symref", self.url, "HEAD", "refs/heads/*")
+        if proc.returncode != 0:
+            said = proc.stderr.decode(errors="replace").strip().splitlines() or ["no answer"]
+            raise HubError(
+                f"{self.display}: no git repository can be read there: {self._clean(said[0])}",
+                hint="check the hub URL; a new hub is made with `git init --bare PATH`",
+            )
+        heads, default = [], None
+        for line in proc.stdout.decode(errors="replace").splitlines():
+            left, _, name = line.partition("\t")
+            if left.startswith("ref: refs/heads/") and name == "HEAD":
+                default = left.removeprefix("ref: refs/heads/")
+            elif name.startswith("refs/heads/"):
+                heads.append(name.removeprefix("refs/heads/"))
+        if default is None and not heads:
+            default = self._unborn_head()  # an empty repository: HEAD names its first branch
+        known = ", ".join(sorted(heads)[:10]) or "none"
+        base = self.display.partition("#")[0]
+        if self.named is None:
+            if default is None:  # HEAD is detached, or names a branch that has no commits
+                raise HubError(
+                    f"{self.display}: the hub's HEAD names no branch with commits"
+                    f" (its branches: {known})",
+                    hint=f"name the branch: --hub {base}#{sorted(heads)[0] if heads else 'BRANCH'}",
+                )
+            self.branch = default
+        if self.branch in heads:
+            return True
+        if self.branch == default and not heads:
+            return False
+        raise HubError(
+            f"{self.display}: the hub has no branch {self.branch} (its branches: {known})",
+            hint=f"use the hub's default branch: --hub {base} (that is #{default})"
+            if default
+            else f"name an existing branch: --hub {base}#BRANCH",
+        )
+
+    def _unborn_head(self) -> str | None:
+        """The branch an empty repository's HEAD points at, learnt by cloning it (cheap: empty)."""
+        with tempfile.TemporaryDirectory(prefix="toyfoundry-hub-") as scratch:
+            clone = Path(scratch) / "hub.git"
+            proc = subprocess.run(
+                ["git", "clone", "--quiet", "--bare", self.url, str(clone)],
+                capture_output=True,
+                check=False,
+                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+            )
+            if proc.returncode != 0:
+                return None
+            head = subprocess.run(
+                ["git", f"--git-dir={clone}", "symbolic-ref", "--quiet", "HEAD"],
+                capture_output=True,
+                check=False,
+            )
+        name = head.stdout.decode(errors="replace").strip()
+        return name.removeprefix("refs/heads/") if name.startswith("refs/heads/") else None
 
     def _ls_tree(self, commit: str) -> dict[str, str]:
         out = self._git("ls-tree", "-r", "-z", "--full-tree", commit, "--", *HUB_FOLDERS)

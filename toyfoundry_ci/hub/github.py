@@ -6,6 +6,9 @@ a constant number of requests (ref, commit, tree, create tree, create commit, up
 an issue as the notification), never one contents-API call per file. Rate limits and server
 errors are retried with backoff, honouring ``Retry-After``; a stale ref (someone else pushed)
 means refetch and retry. Blobs are content-addressed, so those read once are kept in a cache.
+
+Without ``@BRANCH`` the hub is the repository's default branch. A branch or repository that is
+not there is an error naming it: a push never starts a branch beside the default.
 """
 
 from __future__ import annotations
@@ -126,13 +129,12 @@ def _timeout() -> int:
 class GitHubHub:
     """A hub that is a branch of a GitHub (or GitHub Enterprise) repository."""
 
-    def __init__(self, owner: str, name: str, branch: str, cache_root: Path) -> None:
+    def __init__(self, owner: str, name: str, branch: str | None, cache_root: Path) -> None:
         self.full_name = f"{owner}/{name}"
-        self.branch = branch
+        self.named = branch  # None: the repository's default branch, read on first fetch
+        self.branch = branch or ""
         self.base_url = api_url()
-        self.display = f"github://{self.full_name}@{branch}"
-        if self.base_url != DEFAULT_API:
-            self.display += f" via {self.base_url}"
+        self.display = self._display()
         key = hashlib.sha256(f"{self.base_url}/{self.full_name}".encode()).hexdigest()[:16]
         self.blob_cache = cache_root / f"hub-github-{key}" / "blobs"
         # The issue owed for a publication whose ref may have moved: a crash between the
@@ -167,6 +169,14 @@ class GitHubHub:
             self._fetch()
         return {path: self._blob(path) for path in paths}
 
+    def _display(self) -> str:
+        shown = f"github://{self.full_name}" + (f"@{self.branch}" if self.branch else "")
+        return shown + (f" via {self.base_url}" if self.base_url != DEFAULT_API else "")
+
+    def _default_branch(self) -> str:
+        name: str = self._call(lambda: self._repo.default_branch, "read the hub repository")
+        return name
+
     def _blob(self, path: str) -> bytes:
         sha = self._tree.get(path)
         if sha is None:
@@ -186,6 +196,9 @@ class GitHubHub:
 
     def _fetch(self) -> None:
         self._head, self._base, self._tree, self._ref = None, None, {}, None
+        if not self.branch:
+            self.branch = self._default_branch()
+            self.display = self._display()
         try:
             ref = self._repo.get_git_ref(f"heads/{self.branch}")
             head_sha = ref.object.sha
@@ -193,6 +206,11 @@ class GitHubHub:
         except GithubException as exc:
             if exc.status != 404:
                 raise self._error(exc, "read the hub branch") from exc
+            default = self._default_branch()  # a missing repository is named by this 404
+            raise HubError(
+                f"{self.display}: the hub has no branch {self.branch}",
+                hint=f"use the default branch ({default}): --hub github://{self.full_name}",
+            ) from exc
         except requests.RequestException as exc:
             raise self._error(exc, "read the hub branch") from exc
         else:
@@ -292,11 +310,10 @@ class GitHubHub:
         commit: GitCommit = self._call(
             lambda: self._repo.create_git_commit(message, tree, parents), "create the commit"
         )
+        if self._ref is None:  # never reached: a fetch without the branch is an error
+            raise HubError(f"{self.display}: the hub has no branch {self.branch}")
         try:
-            if self._ref is None:
-                self._repo.create_git_ref(f"refs/heads/{self.branch}", commit.sha)
-            else:
-                self._ref.edit(commit.sha, force=False)
+            self._ref.edit(commit.sha, force=False)
         except GithubException as exc:
             if exc.status in (409, 422):
                 return None

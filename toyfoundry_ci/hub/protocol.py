@@ -10,14 +10,15 @@ notification and receipt, landed as one unit: the receipt says the unit is compl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.errors import HubError, UnsafeIdError
 from toyfoundry_ci.base.ids import safe_child
-from toyfoundry_ci.base.loader import ParseError, parse_artifact
+from toyfoundry_ci.base.loader import parse_artifact
 
 HUB_FOLDERS: tuple[str, ...] = (
     "orders",
@@ -111,37 +112,94 @@ class Hub(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ReceiptFacts:
+    """What one of this factory's receipts on the hub says about its push."""
+
+    receipt_id: str
+    path: str
+    pushed_at: str
+    hub: str
+    publication: str | None
+    orders: frozenset[str]
+
+
 @dataclass(slots=True)
 class Inventory:
-    """What the hub already holds under a receipt, keyed by (order ID, sha256 digest)."""
+    """What the hub holds under this factory's receipts, keyed by (order ID, sha256 digest).
+
+    Receipts are checked, not believed: one that does not validate as a receipt is listed in
+    ``refused`` with the reason, and another factory's receipts are counted, never used.
+    """
 
     items: dict[tuple[str, str], str] = field(default_factory=dict)  # key -> receipt id
     paths: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (digest, receipt)
+    receipts: dict[str, ReceiptFacts] = field(default_factory=dict)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (hub path, why)
+    foreign: int = 0  # receipts of other factories on the same hub
 
     def has(self, order_id: str, digest: str) -> bool:
         return (order_id, digest) in self.items
 
+    def covering(self, order_id: str, digests: Iterable[str]) -> ReceiptFacts | None:
+        """The one receipt that holds every given file of the order, if there is one."""
+        found = {self.items.get((order_id, d)) for d in digests}
+        if len(found) != 1 or None in found:
+            return None
+        return self.receipts.get(str(found.pop()))
 
-def inventory(hub: Hub, listing: Mapping[str, str] | None = None) -> Inventory:
-    """Read the hub's receipts and index what they cover."""
+    def receipt_for(self, order_id: str, paths: Sequence[Path]) -> ReceiptFacts | None:
+        """The receipt that holds these files of the order as they are now, if one does."""
+        if not paths or not all(p.is_file() for p in paths):
+            return None
+        return self.covering(order_id, [sha256_file(p) for p in paths])
+
+    def of_order(self, order_id: str) -> list[ReceiptFacts]:
+        """Every receipt that lists the order, oldest push first."""
+        hits = [r for r in self.receipts.values() if order_id in r.orders]
+        return sorted(hits, key=lambda r: (r.pushed_at, r.receipt_id))
+
+
+def inventory(
+    hub: Hub, listing: Mapping[str, str] | None = None, *, factory: str | None = None
+) -> Inventory:
+    """Read the hub's receipts and index those of ``factory`` (every factory's when None)."""
+    from toyfoundry_ci.validation.checker import check_value  # only exchanges need schemas
+
     listing = hub.listing() if listing is None else listing
     receipts = sorted(p for p in listing if p.startswith("receipts/") and p.endswith(".json"))
     found = Inventory()
     for path, data in sorted(hub.read(receipts).items()):
         if oversized(data):
-            raise HubError(f"{hub.display}: {path} is above the {MAX_HUB_FILE}-byte bound")
+            found.refused.append((path, f"above the {MAX_HUB_FILE}-byte bound"))
+            continue
         value = parse_artifact(data)
-        if isinstance(value, ParseError) or not isinstance(value, dict):
-            raise HubError(
-                f"{hub.display}: {path} is not a readable receipt",
-                hint="repair or remove the receipt on the hub; receipts are JSON objects",
-            )
-        receipt_id = str(value.get("receipt_id", path))
-        for item in value.get("items", []):
-            try:
-                key = (str(item["order_id"]), str(item["digest"]["sha256"]))
-                found.items[key] = receipt_id
-                found.paths[str(item["path"])] = (key[1], receipt_id)
-            except (KeyError, TypeError) as exc:
-                raise HubError(f"{hub.display}: {path} has a malformed item") from exc
+        result = check_value(path, value, "receipt")
+        if not result.ok or not isinstance(value, dict):
+            first = result.problems[0]
+            found.refused.append((path, f"not a valid receipt: {first.where}: {first.message}"))
+            continue
+        if factory is not None and value["factory"] != factory:
+            found.foreign += 1
+            continue
+        _index(found, path, value)
     return found
+
+
+def _index(found: Inventory, path: str, value: dict[str, Any]) -> None:
+    receipt_id = str(value["receipt_id"])
+    orders = set()
+    for item in value["items"]:
+        key = (str(item["order_id"]), str(item["digest"]["sha256"]))
+        found.items[key] = receipt_id
+        found.paths[str(item["path"])] = (key[1], receipt_id)
+        orders.add(key[0])
+    publication = value.get("publication")
+    found.receipts[receipt_id] = ReceiptFacts(
+        receipt_id=receipt_id,
+        path=path,
+        pushed_at=str(value["pushed_at"]),
+        hub=str(value["hub"]),
+        publication=str(publication) if publication else None,
+        orders=frozenset(orders),
+    )

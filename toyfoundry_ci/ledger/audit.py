@@ -3,7 +3,9 @@
 Which commit added or changed each of the order's files (order, ack, report, ledger entry and
 the entry's other evidence), with the file's sha256 at that point; the pull request when a
 merge commit names one ("Merge pull request #N" or a squash subject ending "(#N)"); each
-sign-off as the entry recorded it; each push the exchange log recorded.
+sign-off as the entry recorded it; each push: this factory's receipts on the hub that list the
+order (validated; receipts reach the repository only with a later intake), then any other push
+the exchange log records, committed or not. A dry run or a failed push is not a push.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from toyfoundry_ci.base.canonical import sha256_bytes
-from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.base.errors import HubError, RefusedError
 from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact
+from toyfoundry_ci.hub.config import open_hub, settings
+from toyfoundry_ci.hub.protocol import inventory
 from toyfoundry_ci.ledger._git import git, show
 
+Pushed = dict[str, Any]
 _PR = re.compile(r"(?:^Merge pull request #(\d+)\b|\(#(\d+)\)\s*$)")
 
 
@@ -39,6 +44,7 @@ class AuditTrail:
     events: list[FileEvent] = field(default_factory=list)
     signoffs: list[dict[str, Any]] = field(default_factory=list)
     pushes: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,8 +53,8 @@ class AuditTrail:
 _CHANGES = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
 
 
-def audit(layout: Layout, order_id: str) -> AuditTrail:
-    """Reconstruct the order's history from the repository's commits, oldest first."""
+def audit(layout: Layout, order_id: str, hub: str | None = None) -> AuditTrail:
+    """Reconstruct the order's history from the repository's commits and the hub, oldest first."""
     order_id = check_order_id(order_id)
     entry_rel = layout.rel(layout.ledger_entry_file(order_id))
     own = [
@@ -79,7 +85,9 @@ def audit(layout: Layout, order_id: str) -> AuditTrail:
             trail.events.append(event)
             if path == entry_rel and blob is not None:
                 _note_signoff(trail, event, blob)
-    trail.pushes = _pushes(layout, order_id)
+    trail.pushes = _hub_pushes(layout, order_id, hub, trail.notes)
+    known = {p["receipt_id"] for p in trail.pushes}
+    trail.pushes += [p for p in _logged_pushes(layout, order_id) if p["receipt_id"] not in known]
     if not trail.events:
         raise RefusedError(f"{order_id}: no commit in this repository touches its files")
     return trail
@@ -105,32 +113,67 @@ def _note_signoff(trail: AuditTrail, event: FileEvent, blob: bytes) -> None:
         trail.signoffs.append({**signoff, "recorded_in": event.commit})
 
 
-def _pushes(layout: Layout, order_id: str) -> list[dict[str, Any]]:
+def _hub_pushes(layout: Layout, order_id: str, hub: str | None, notes: list[str]) -> list[Pushed]:
+    """This factory's receipts on the hub that list the order; a note when it cannot be read."""
+    config = settings(layout, hub)
+    try:
+        backend = open_hub(layout, config.spec)
+        held = inventory(backend, factory=config.factory)
+    except HubError as exc:
+        notes.append(f"{config.spec} not read ({exc.message}): pushes below are the log's only")
+        return []
+    notes += [f"{backend.display}: {path} refused ({why})" for path, why in held.refused]
+    return [
+        {
+            "at": r.pushed_at,
+            "hub": r.hub,
+            "receipt_id": r.receipt_id,
+            "publication": r.publication,
+            "source": "hub",
+            "recorded_in": None,
+        }
+        for r in held.of_order(order_id)
+    ]
+
+
+def _logged_pushes(layout: Layout, order_id: str) -> list[Pushed]:
+    """Pushes of the order in the exchange log: its committed versions, then the working tree."""
     rel = layout.rel(layout.exchange_log)
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
-    log = git(layout.root, "log", "--reverse", "--format=%H", "--", rel)
-    for commit in log.split():
-        blob = show(layout.root, commit, rel)
+    versions: list[tuple[str | None, bytes | None]] = [
+        (commit, show(layout.root, commit, rel))
+        for commit in git(layout.root, "log", "--reverse", "--format=%H", "--", rel).split()
+    ]
+    if layout.exchange_log.is_file():
+        versions.append((None, layout.exchange_log.read_bytes()))
+    seen: dict[str, Pushed] = {}
+    for commit, blob in versions:
         value = parse_artifact(blob) if blob is not None else None
         runs = value.get("runs", []) if isinstance(value, dict) else []
         for run in runs if isinstance(runs, list) else []:
-            if not isinstance(run, dict) or run.get("direction") != "push":
+            if not _is_push_of(run, order_id):
                 continue
-            for item in run.get("orders", []):
-                if isinstance(item, dict) and item.get("order_id") == order_id:
-                    key = (str(run.get("at")), str(run.get("receipt_id")))
-                    seen.setdefault(
-                        key,
-                        {
-                            "at": run.get("at"),
-                            "hub": run.get("hub"),
-                            "result": run.get("result"),
-                            "receipt_id": run.get("receipt_id"),
-                            "sha256": item.get("digest", {}).get("sha256"),
-                            "recorded_in": commit,
-                        },
-                    )
+            seen.setdefault(
+                str(run["receipt_id"]),
+                {
+                    "at": run.get("at") or "?",
+                    "hub": run.get("hub") or "?",
+                    "receipt_id": run["receipt_id"],
+                    "publication": None,
+                    "source": "log",
+                    "recorded_in": commit,
+                },
+            )
     return list(seen.values())
+
+
+def _is_push_of(run: Any, order_id: str) -> bool:
+    """A run that landed evidence of the order: a push with a receipt, not a dry or failed one."""
+    if not isinstance(run, dict) or run.get("direction") != "push":
+        return False
+    if run.get("result") not in ("ok", "partial") or not run.get("receipt_id"):
+        return False
+    orders = run.get("orders", [])
+    return any(isinstance(i, dict) and i.get("order_id") == order_id for i in orders)
 
 
 def _pull_request(layout: Layout, commit: str, subject: str) -> int | None:
@@ -159,17 +202,20 @@ def render_text(trail: AuditTrail) -> str:
         digest = f" sha256 {e.sha256}" if e.sha256 else ""
         lines.append(f"{e.at} {e.commit[:12]}{pr} {e.change} {e.path}{digest} by {e.author}")
     for s in trail.signoffs:
-        pr = (
-            f" PR #{s['pull_request']} review {s.get('review_id')}" if s.get("pull_request") else ""
-        )
+        pr = f" PR #{s['pull_request']}" if s.get("pull_request") else ""
+        pr += f" review {s['review_id']}" if pr and s.get("review_id") else ""
+        of = f" for commit {str(s['commit'])[:12]}" if s.get("commit") else ""
         lines.append(
-            f"signed off by {s.get('reviewer')} at {s.get('at')} ({s.get('method')}{pr})"
-            f" for commit {str(s.get('commit'))[:12]}"
+            f"signed off by {s.get('reviewer', '?')} at {s.get('at', '?')}"
+            f" ({s.get('method', '?')}{pr}){of}"
         )
     if not trail.signoffs:
         lines.append("sign-off: pending (no sealed entry in history)")
     for p in trail.pushes:
-        lines.append(f"pushed {p['at']} to {p['hub']}: {p['result']} receipt {p['receipt_id']}")
+        where = "on the hub" if p["source"] == "hub" else "in the exchange log"
+        via = f", publication {p['publication']}" if p.get("publication") else ""
+        lines.append(f"pushed {p['at']} to {p['hub']}: receipt {p['receipt_id']}{via} ({where})")
     if not trail.pushes:
         lines.append("pushed: never")
+    lines += [f"note: {n}" for n in trail.notes]
     return "\n".join(lines)

@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 
+from toyfoundry_ci.base.ids import is_order_id
+from toyfoundry_ci.base.markdown import cell, checked_id, table
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.base.workflow_commands import workflow_command
 from toyfoundry_ci.ledger.pairing import PairingReport
@@ -64,27 +66,21 @@ def _mark(value: str | None) -> str:
     return "✅" if value else "—"
 
 
-def _cell(text: str) -> str:
-    # File names and messages come from untrusted evidence: keep them inside their cell.
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
-
-
 def pairing_markdown(report: PairingReport) -> str:
-    """A table for a pull-request comment or a step summary."""
-    lines = ["| order | order file | ack | report | status |", "|---|---|---|---|---|"]
+    """A table for a pull-request comment or a step summary (file names, IDs and messages
+    come from untrusted evidence: each is made inert by the one Markdown escaper)."""
+    rows = []
     for o in report.orders:
-        status = o.status if not o.problems else "broken: " + "; ".join(o.problems)
-        lines.append(
-            f"| `{o.order_id}` | {_mark(o.order)} | {_mark(o.ack)} | {_mark(o.report)}"
-            f" | {_cell(status)} |"
-        )
+        status = o.status if not o.problems else "broken: " + cell("; ".join(o.problems))
+        order = checked_id(o.order_id, is_order_id)
+        rows.append([order, _mark(o.order), _mark(o.ack), _mark(o.report), status])
     for orphan in report.orphans:
-        lines.append(f"| `{_cell(orphan.cites)}` | — | — | — | orphan: `{_cell(orphan.path)}` |")
+        cites = checked_id(orphan.cites, is_order_id)
+        rows.append([cites, "—", "—", "—", f"orphan: {cell(orphan.path)}"])
     for path, message in report.unreadable:
-        lines.append(f"| — | — | — | — | unreadable: `{_cell(path)}`: {_cell(message)} |")
-    lines.append("")
-    lines.append(f"**{_cell(_summary(report))}**")
-    return "\n".join(lines)
+        rows.append(["—", "—", "—", "—", f"unreadable: {cell(path)}: {cell(message)}"])
+    header = ["order", "order file", "ack", "report", "status"]
+    return f"{table(header, rows)}\n\n**{_summary(report)}**"
 
 
 def pairing_github(report: PairingReport) -> str:

@@ -9,6 +9,7 @@ from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, read_artifact
 from toyfoundry_ci.models.ledger import LedgerEntry
+from toyfoundry_ci.models.parse import build
 
 
 def read_entry(layout: Layout, order_id: str) -> LedgerEntry | None:
@@ -17,9 +18,13 @@ def read_entry(layout: Layout, order_id: str) -> LedgerEntry | None:
     if not path.exists():
         return None
     value = read_artifact(path)
+    rel = layout.rel(path)
+    hint = (
+        f"run `toyfoundry validate {rel}` to see every problem; `git checkout -- {rel}` restores it"
+    )
     if isinstance(value, ParseError):
-        raise RefusedError(f"{layout.rel(path)}::{value.where}: {value.message}")
-    return LedgerEntry.model_validate(value)
+        raise RefusedError(f"{rel}::{value.where}: {value.message}", hint=hint)
+    return build(LedgerEntry, value, rel, hint=hint)
 
 
 def write_entry(layout: Layout, entry: LedgerEntry) -> bool:

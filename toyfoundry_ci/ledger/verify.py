@@ -20,7 +20,7 @@ from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.ledger import index as ledger_index
 from toyfoundry_ci.ledger import pairing
-from toyfoundry_ci.ledger._git import git
+from toyfoundry_ci.ledger._git import git, show
 from toyfoundry_ci.ledger.digest_cache import DigestCache, Wants
 
 
@@ -62,7 +62,7 @@ def verify(
             problems += check_against_base(layout, base)
         problems += _check_receipts(layout, entries)
         cache.save()
-    return problems
+    return list(dict.fromkeys(problems))  # a refused file is refused by more than one check
 
 
 Scanned = dict[str, list[tuple[str, str, dict[str, Any]]]]
@@ -87,6 +87,17 @@ def _validate(rel: str, value: Any) -> list[list[str]]:
 
 
 _VALID_WANTS: Wants = (("valid", _validate),)
+
+
+def _invalid(rel: str, facts: dict[str, Any]) -> list[Problem]:
+    """The validity problems of one file; a refused file (a symlink, a FIFO) has one."""
+    found = facts["valid"]
+    if isinstance(found, dict):  # digest_cache's refusal: {"error": "WHERE: MESSAGE"}
+        where, _, message = found["error"].partition(": ")
+        return [Problem(rel, where, message)]
+    return [Problem(rel, where, message) for where, message in found]
+
+
 _ENTRY_WANTS: Wants = (
     ("entry-subjects", _entry_facts),
     (ledger_index.NAMESPACE, ledger_index.entry_facts),
@@ -115,11 +126,11 @@ def _check_validity(
     layout: Layout, cache: DigestCache, scanned: Scanned, entries: dict[str, dict[str, Any]]
 ) -> list[Problem]:
     problems = [
-        Problem(f"{folder}/{name}", where, message)
+        problem
         for folder, found in scanned.items()
         for name, _sha, facts in found
         if facts["valid"]
-        for where, message in facts["valid"]
+        for problem in _invalid(f"{folder}/{name}", facts)
     ]
     # Evidence named by entries outside the folders above (quilt exports). The index is
     # checked against a fresh rebuild instead, and validated only when it differs.
@@ -139,7 +150,7 @@ def _check_validity(
     for folder, names in others.items():
         for name, _sha, facts in cache.files(folder, sorted(names), _VALID_WANTS):
             rel = f"{folder}/{name}" if folder else name
-            problems += [Problem(rel, where, message) for where, message in facts["valid"]]
+            problems += _invalid(rel, facts)
     problems.sort(key=lambda p: p.file)
     return problems
 
@@ -215,7 +226,7 @@ def _check_index(layout: Layout, cache: DigestCache) -> list[Problem]:
     (found,) = cache.files(folder, [name], _VALID_WANTS)
     return [
         Problem(rel, "$", "differs from a fresh rebuild; run `toyfoundry ledger index`"),
-        *(Problem(rel, where, message) for where, message in found[2]["valid"]),
+        *_invalid(rel, found[2]),
     ]
 
 
@@ -231,15 +242,24 @@ def check_against_base(layout: Layout, base: str) -> list[Problem]:
         if status == "D":
             problems.append(Problem(rel, "$", f"was removed since {base}; entries are permanent"))
             continue
-        old = parse_artifact(git(layout.root, "show", f"{base}:{rel}").encode())
+        old = parse_artifact(show(layout.root, base, rel) or b"")
         new = read_artifact(layout.root / rel)
         problems += _transition_problems(rel, base, old, new)
     return problems
 
 
 def _transition_problems(rel: str, base: str, old: Any, new: Any) -> list[Problem]:
-    if isinstance(old, ParseError) or isinstance(new, ParseError):
+    if isinstance(new, ParseError):
         return []  # reported by the validity check
+    if isinstance(old, ParseError):
+        return [
+            Problem(
+                rel,
+                "$",
+                f"changed since {base}, where it is unreadable ({old.where}: {old.message});"
+                " entries are write-once, so the change cannot be checked",
+            )
+        ]
     old_state = old.get("signoff", {}).get("state")
     new_state = new.get("signoff", {}).get("state")
     if old_state != "pending" or new_state != "sealed":

@@ -13,11 +13,15 @@ PIVOT = "v1"
 Pivot = Literal["v1"]
 
 # JSON Schema has no notion of "timezone-aware"; the pattern carries it so that the fast
-# validator refuses naive stamps exactly as pydantic does.
+# validator refuses naive stamps exactly as pydantic does. The formats (checked by both
+# validators) refuse impossible days and times; the patterns also refuse what RFC 3339 allows
+# but a calendar cannot hold: year 0000 and the leap second :60.
+_YEAR = r"([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_HOUR_MINUTE = r"([01][0-9]|2[0-3]):[0-5][0-9]"
 _TIMESTAMP_PATTERN = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+    rf"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}T{_HOUR_MINUTE}:[0-5][0-9](\.[0-9]+)?(Z|[+-]{_HOUR_MINUTE})$"
 )
-_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_DATE_PATTERN = rf"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$"
 
 Timestamp = Annotated[
     AwareDatetime,

@@ -50,9 +50,14 @@ class ExchangeRun(Artifact):
     direction: Literal["pull", "push"]
     hub: ShortText
     orders: list[ExchangedOrder]
+    # "dry-run" only in logs written before dry runs stopped being recorded; never a push.
     result: Literal["ok", "nothing-new", "partial", "failed", "dry-run"]
     receipt_id: GenericId | None = None
     detail: Text | None = None
+    withdrawn: list[ExchangedOrder] | None = Field(
+        default=None,
+        description="Pull only: mirrored directives this hub no longer holds (kept, never pushed).",
+    )
 
 
 class ExchangeLog(Artifact):

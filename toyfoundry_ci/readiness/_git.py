@@ -19,6 +19,18 @@ def head(root: Path) -> str:
     return value if proc.returncode == 0 and value else "none"
 
 
+def in_work_tree(root: Path) -> bool:
+    """Whether ``root`` is inside a git work tree."""
+    proc = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.returncode == 0 and proc.stdout.strip() == "true"
+
+
 def staged_changes(root: Path) -> list[tuple[str, str]]:
     """``(status letter, path)`` of every staged change; renames count as an add."""
     proc = subprocess.run(
@@ -28,7 +40,9 @@ def staged_changes(root: Path) -> list[tuple[str, str]]:
         check=False,
     )
     if proc.returncode != 0:
-        message = proc.stderr.decode(errors="replace").strip() or "git diff failed"
+        # git's first line says why; the rest is its usage text.
+        message = proc.stderr.decode(errors="replace").strip().partition("\n")[0]
+        message = message or "git diff failed"
         raise OSError(message)
     fields = proc.stdout.decode("utf-8", errors="surrogateescape").split("\0")
     return [(fields[i][:1], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]

@@ -13,6 +13,7 @@ from typing import Literal
 
 from toyfoundry_ci.base.kinds import iter_repo_artifacts
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.validation.checker import check_files
 
 Status = Literal["pass", "fail", "not-applicable"]
@@ -77,12 +78,12 @@ def docs_present(layout: Layout) -> Check:
     if problems:
         return failed(
             "docs-present",
-            f"{len(problems)} required doc(s) missing or empty",
+            f"{plural(len(problems), 'required doc')} missing or empty",
             "restore the docs named above from git (`git checkout -- FILE`), or write them"
             " (RUNBOOK.md says what each one holds)",
             problems,
         )
-    return passed("docs-present", f"{len(names)} required doc(s) present")
+    return passed("docs-present", f"{plural(len(names), 'required doc')} present")
 
 
 def artifacts_valid(layout: Layout) -> Check:
@@ -91,13 +92,13 @@ def artifacts_valid(layout: Layout) -> Check:
     results = check_files(str(p) for p in iter_repo_artifacts(root))
     bad = [r for r in results if not r.ok]
     if not bad:
-        return passed("artifacts-valid", f"{len(results)} artifact(s) valid")
+        return passed("artifacts-valid", f"{plural(len(results), 'artifact')} valid")
     problems = [
         f"{layout.rel(Path(r.path))}::{p.where}: {p.message}" for r in bad for p in r.problems
     ]
     return failed(
         "artifacts-valid",
-        f"{len(problems)} error(s) in {len(bad)} of {len(results)} artifact(s)",
+        f"{plural(len(problems), 'error')} in {len(bad)} of {plural(len(results), 'artifact')}",
         "run `toyfoundry validate` and fix the files it names",
         problems,
     )

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.readiness.checks import Check, failed, passed
 
 CHECK_ID = "docs-aligned"
@@ -58,12 +59,14 @@ def docs_aligned(layout: Layout) -> Check:
     if problems:
         return failed(
             CHECK_ID,
-            f"{len(problems)} name(s) in {RUNBOOK} do not exist",
+            f"names in {RUNBOOK} that do not exist: {len(problems)}",
             f"edit the {RUNBOOK} lines named above to the current command and folder names"
             " (or restore what they name)",
             problems,
         )
-    return passed(CHECK_ID, f"{commands} command(s) and {paths} path(s) in {RUNBOOK} exist")
+    return passed(
+        CHECK_ID, f"{plural(commands, 'command')} and {plural(paths, 'path')} in {RUNBOOK} exist"
+    )
 
 
 def cli_registry() -> Mapping[str, str]:

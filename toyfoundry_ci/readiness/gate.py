@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from toyfoundry_ci.base.clock import stamp
+from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.readiness import _git
 from toyfoundry_ci.readiness.checks import Check, run_checks
@@ -45,6 +46,11 @@ def run_readiness(layout: Layout, staged: bool = False, *, record: bool = False)
     ``readiness --record``) writes ``logs/ops_readiness.json`` and counts towards the halt
     rule. An unrecorded run reports the halt state of the recorded runs as it stands.
     """
+    if staged and not _git.in_work_tree(layout.root):
+        raise RefusedError(
+            f"{layout.root} is not a git repository: --staged checks what is staged to commit",
+            hint="run `git init` there, or run `toyfoundry readiness` without --staged",
+        )
     checks = tuple(run_checks(layout, staged=staged))
     at = stamp()
     head = _git.head(layout.root)

@@ -9,6 +9,7 @@ from toyfoundry_ci.base.canonical import sha256_bytes, sha256_file
 from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX, kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact, read_artifact
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.readiness import _git
 from toyfoundry_ci.readiness.checks import Check, failed, not_applicable, passed
 from toyfoundry_ci.validation.checker import check_value
@@ -46,11 +47,11 @@ def staged_artifacts_valid(layout: Layout) -> Check:
     if problems:
         return failed(
             "staged-artifacts",
-            f"{len(problems)} error(s) in the staged artifacts",
+            f"{plural(len(problems), 'error')} in the staged artifacts",
             "fix the files named above, then stage them again: `git add -- FILE`",
             problems,
         )
-    return passed("staged-artifacts", f"{len(paths)} staged artifact(s) valid")
+    return passed("staged-artifacts", f"{plural(len(paths), 'staged artifact')} valid")
 
 
 def mirror_digests(layout: Layout) -> dict[str, str]:
@@ -103,9 +104,9 @@ def staged_orders_mirrored(layout: Layout) -> Check:
     if problems:
         return failed(
             "staged-orders",
-            f"{len(problems)} staged order(s) differ from the hub mirror",
+            f"staged orders differing from the hub mirror: {len(problems)}",
             "orders come only from `toyfoundry pull`: drop the staged change"
             " (`git restore --staged --worktree -- FILE`)",
             problems,
         )
-    return passed("staged-orders", f"{len(orders)} staged order(s) match the hub mirror")
+    return passed("staged-orders", f"staged orders match the hub mirror ({len(orders)})")

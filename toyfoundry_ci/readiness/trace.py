@@ -17,6 +17,7 @@ from toyfoundry_ci.base.errors import UnsafeIdError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, read_artifact
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.ledger.index import index_is_current
 from toyfoundry_ci.readiness.checks import Check, CheckFn, failed, not_applicable, passed
 
@@ -88,7 +89,7 @@ def ledger_entries(layout: Layout) -> Check:
     if problems:
         return failed(
             "ledger-entries",
-            f"{len(problems)} paraded order(s) without a usable ledger entry",
+            f"{plural(len(problems), 'paraded order')} without a usable ledger entry",
             RESTORE_FROM_GIT,
             problems,
         )
@@ -127,11 +128,11 @@ def ledger_evidence(layout: Layout) -> Check:
     if problems:
         return failed(
             "ledger-evidence",
-            f"{len(problems)} evidence file(s) differ from the ledger",
+            f"evidence differs from the ledger: {plural(len(problems), 'file')}",
             RESTORE_FROM_GIT,
             problems,
         )
-    return passed("ledger-evidence", f"{count} evidence file(s) match the ledger")
+    return passed("ledger-evidence", f"evidence matches the ledger ({plural(count, 'file')})")
 
 
 def storyboard_notes(layout: Layout) -> Check:
@@ -151,12 +152,12 @@ def storyboard_notes(layout: Layout) -> Check:
     if problems:
         return failed(
             "storyboard-notes",
-            f"{len(problems)} paraded order(s) without a storyboard note",
+            f"{plural(len(problems), 'paraded order')} without a storyboard note",
             "restore the notes named above from git (`git checkout -- FILE`), or write them:"
             " what happened to the order and why",
             problems,
         )
-    return passed("storyboard-notes", f"{len(entries)} storyboard note(s) present")
+    return passed("storyboard-notes", f"{plural(len(entries), 'storyboard note')} present")
 
 
 def telemetry_exports(layout: Layout) -> Check:
@@ -184,14 +185,16 @@ def telemetry_exports(layout: Layout) -> Check:
     if problems:
         return failed(
             "telemetry-exports",
-            f"{len(problems)} telemetry export problem(s)",
+            f"{plural(len(problems), 'telemetry export problem')}",
             RESTORE_FROM_GIT,
             problems,
         )
     produced = len(entries) - rejected
     if not produced:
-        return passed("telemetry-exports", f"{rejected} rejected order(s): nothing produced")
-    message = f"telemetry exports of {produced} produced order(s) match"
+        return passed(
+            "telemetry-exports", f"{plural(rejected, 'rejected order')}: nothing produced"
+        )
+    message = f"telemetry exports of {plural(produced, 'produced order')} match"
     return passed("telemetry-exports", message + (f"; {rejected} rejected" if rejected else ""))
 
 

@@ -6,7 +6,9 @@ reporters in ``reporting`` render it, and nothing here prints.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +16,9 @@ from typing import Any
 from toyfoundry_ci.base.kinds import KINDS, kind_for_path, max_bytes_for
 from toyfoundry_ci.base.loader import ParseError, json_path, read_artifact
 from toyfoundry_ci.validation.schemas import compiled_validator, registry
+
+# An invalid value is shown only when it is a short plain word; any other is described.
+_SHOWN = re.compile(r"[A-Za-z0-9._-]{1,40}")
 
 # Below this many files one process is quicker than starting workers.
 PARALLEL_THRESHOLD = 2000
@@ -60,7 +65,7 @@ def check_value(path: str, value: Any, expected_kind: str | None = None) -> File
         result.problems.append(
             Problem(
                 "$.pivot",
-                f"unknown pivot {pivot!r}; known pivots: {known} (current: {reg.current})",
+                f"unknown pivot {_value(pivot)}; known pivots: {known} (current: {reg.current})",
                 ("pivot",),
             )
         )
@@ -70,13 +75,16 @@ def check_value(path: str, value: Any, expected_kind: str | None = None) -> File
         return result
     result.kind = kind
     if kind not in reg.pivots[pivot]:
-        result.problems.append(Problem("$.kind", f"pivot {pivot} has no kind {kind!r}", ("kind",)))
+        result.problems.append(
+            Problem("$.kind", f"pivot {pivot} has no kind {_value(kind)}", ("kind",))
+        )
         return result
     validator = compiled_validator(pivot, kind)
     if not validator.is_valid(value):
         for err in validator.iter_errors(value):
             parts = tuple(err.instance_path)
-            result.problems.append(Problem(json_path(parts), err.message, parts))
+            message = _without_instance(err.message, err.instance)
+            result.problems.append(Problem(json_path(parts), message, parts))
     return result
 
 
@@ -99,20 +107,47 @@ def _resolve_kind(result: FileResult, folder_kind: str | None, own_kind: object)
     if own_kind not in KINDS:
         hint = f"; this folder holds {folder_kind!r} artifacts" if folder_kind else ""
         result.problems.append(
-            Problem("$.kind", f"missing or unknown kind {own_kind!r}{hint}", ("kind",))
+            Problem("$.kind", f"missing or unknown kind {_value(own_kind)}{hint}", ("kind",))
         )
         return folder_kind
     if folder_kind is not None and own_kind != folder_kind:
         result.problems.append(
             Problem(
                 "$.kind",
-                f"kind {own_kind!r} does not belong in a folder of {folder_kind!r} artifacts;"
+                f"kind {_value(own_kind)} does not belong in a folder of {folder_kind!r} artifacts;"
                 " move the file or fix its kind",
                 ("kind",),
             )
         )
         return None
     return str(own_kind)
+
+
+def _value(value: object) -> str:
+    """An invalid value as a message shows it: a plain short word quoted, anything else
+    described by its type and length (it may hold Markdown, HTML or line breaks)."""
+    if isinstance(value, str) and _SHOWN.fullmatch(value):
+        return repr(value)
+    if isinstance(value, str):
+        return f"(a string of {len(value)} characters)"
+    if isinstance(value, list):
+        return f"(an array of {len(value)} items)"
+    if isinstance(value, dict):
+        return f"(an object with {len(value)} members)"
+    return repr(value)  # a number, a boolean or null: nothing in it to hide
+
+
+def _without_instance(message: str, instance: object) -> str:
+    """The validator's message with the instance it starts with replaced by :func:`_value`."""
+    if _value(instance) == repr(instance):
+        return message  # shown as it is: the validator's own quoting stays
+    for shown in (
+        json.dumps(instance, ensure_ascii=False, separators=(",", ":")),
+        json.dumps(instance, ensure_ascii=False),
+    ):
+        if message.startswith(shown):
+            return _value(instance) + message[len(shown) :]
+    return message
 
 
 def check_file(path: str) -> FileResult:

@@ -58,4 +58,5 @@ def compiled_validator(pivot: str, kind: str) -> Any:
     # Imported here: commands that only need the registry (the ledger index) skip its ~20 ms.
     import jsonschema_rs
 
-    return jsonschema_rs.Draft202012Validator(load_schema(pivot, kind))
+    # Formats on: "2026-13-40" matches a date's pattern, only the format check refuses it.
+    return jsonschema_rs.Draft202012Validator(load_schema(pivot, kind), validate_formats=True)
