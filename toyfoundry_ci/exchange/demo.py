@@ -46,8 +46,7 @@ def demo_factory(layout: Layout) -> Layout:
         raise RefusedError(
             f"{DEMO_DIR} is committed or a symbolic link; the demo's scratch factory "
             "must be its own",
-            hint=f"remove it from git and disk: git rm -r --cached {DEMO_DIR}; "
-            f"rm -r {DEMO_DIR}",
+            hint=f"remove it from git and disk: git rm -r --cached {DEMO_DIR}; rm -r {DEMO_DIR}",
         )
     if (scratch / ".git").is_dir():
         top = git(scratch, "rev-parse", "--show-toplevel").strip()
