@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 TOKEN = "ghs_loopback-test-token"  # noqa: S105 - a fake token for a fake server
 # A fork's or Dependabot's pull_request token: it reads, and every write answers 403.
@@ -92,6 +92,8 @@ class Repo:
     commit_pulls: dict[str, list[int]] = field(default_factory=dict)  # commit -> its PRs
     roles: dict[str, str] = field(default_factory=dict)  # login -> admin|maintain|write|…
     pull_commits: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # name -> deployment_branch_policy (None: any branch may deploy, as GitHub creates them)
+    environments: dict[str, dict[str, bool] | None] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -253,6 +255,18 @@ class GitHubServer:
         }  # fmt: skip
         repo.pull_commits.setdefault(number, []).append(commit)
         return commit
+
+    def add_environment(
+        self, repo: Repo, name: str, *, protected_branches: bool | None = None
+    ) -> None:
+        """An environment; ``protected_branches`` None: no branch policy (GitHub's default)."""
+        policy = None
+        if protected_branches is not None:
+            policy = {
+                "protected_branches": protected_branches,
+                "custom_branch_policies": not protected_branches,
+            }
+        repo.environments[name] = policy
 
     def fail_next(self, status: int, message: str = "injected failure", **kw: Any) -> None:
         """Queue one canned failure; see ``rate_limited`` for the usual headers."""
@@ -662,6 +676,21 @@ def get_contents(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, 
                  for n in below]  # fmt: skip
 
 
+def get_environment(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    name = unquote(g[2])
+    if name not in repo.environments:
+        raise ApiError(404, "Not Found")
+    stamp = _stamp()
+    return 200, {
+        "id": abs(hash((repo.full_name, name))) % 10**8, "node_id": "EN_loopback", "name": name,
+        "url": f"{_repo_url(s, repo)}/environments/{name}",
+        "html_url": f"{s.url}/{repo.full_name}/deployments/activity_log?environments_filter={name}",
+        "created_at": stamp, "updated_at": stamp, "protection_rules": [],
+        "deployment_branch_policy": repo.environments[name],
+    }  # fmt: skip
+
+
 def get_user(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
     return 200, {**user("factory-operator"), "url": f"{s.url}/users/factory-operator"}
 
@@ -706,6 +735,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", rf"{_R}/git/commits", create_commit),
     ("GET", rf"{_R}/git/commits/([0-9a-f]+)", get_commit),
     ("GET", rf"{_R}/contents/(.*)", get_contents),
+    ("GET", rf"{_R}/environments/([^/]+)", get_environment),
     ("GET", r"/user", get_user),
     ("GET", r"/rate_limit", get_rate_limit),
 ]

@@ -43,16 +43,18 @@ def test_intake_opens_one_pr_with_directives_seals_and_receipt(
     main = merge_pr(github_server, repo, factory, 1, ORDERS)
     mirror(github_server, repo, factory, main, ref="main")
     push = runner_env(
-        tmp_path, github_server, "push", push_event(main, start), sha=main, ref="refs/heads/main"
-    )
+        tmp_path, github_server, "push", push_event(main, start), sha=main,
+        ref="refs/heads/main", hub=hub,
+    )  # fmt: skip
     assert run_cli("ci", "merge", cwd=factory, env=push).returncode == 0
     (receipt,) = (hub / "receipts").glob("*.json")
     put_directives(hub, ["ALFA-2027-0001"])
     dispatch = event("workflow_dispatch.1")  # edited copy: dispatched on this repository
     dispatch["repository"]["full_name"] = "Codertocat/Hello-World"
     env = runner_env(
-        tmp_path, github_server, "workflow_dispatch", dispatch, sha=main, ref="refs/heads/main"
-    )
+        tmp_path, github_server, "workflow_dispatch", dispatch, sha=main,
+        ref="refs/heads/main", hub=hub,
+    )  # fmt: skip
 
     (tmp_path / "summary.md").unlink()  # a new job's summary
     fresh_checkout(factory, main)
@@ -107,12 +109,12 @@ def test_nothing_on_the_hub_means_nothing_to_do(
     unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
 ) -> None:
     factory = unentered_factory
-    configure_hub(factory, tmp_path / "hub")
+    hub = configure_hub(factory, tmp_path / "hub")
     repo = github_server.add_repo("Codertocat/Hello-World")
     sha = head(factory)
     env = runner_env(
         tmp_path, github_server, "schedule", {"schedule": "17 6 * * 1-5"}, sha=sha,
-        ref="refs/heads/main",
+        ref="refs/heads/main", hub=hub,
     )  # fmt: skip
 
     proc = run_cli("ci", "intake", cwd=factory, env=env)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from toyfoundry_ci.actions import _git
 from toyfoundry_ci.actions.catchup import SealReport, on_hub, pending_orders, seal_pending
+from toyfoundry_ci.actions.hub_choice import ci_hub, no_hub_notice
 from toyfoundry_ci.actions.merge import seals_md
 from toyfoundry_ci.actions.pr import blob_sha
 from toyfoundry_ci.actions.report import annotation
@@ -34,7 +35,7 @@ from toyfoundry_ci.base.markdown import (
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.log import append_run, read_log
 from toyfoundry_ci.exchange.pull import PullResult, pull
-from toyfoundry_ci.hub.config import open_hub, settings
+from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import Hub, Inventory, inventory
 from toyfoundry_ci.readiness import require_not_halted
 
@@ -55,7 +56,7 @@ INTAKE_PATHS = (
 # Appended by every pull, even one with nothing new: not a reason for a commit by itself.
 LOG_PATH = "logs/exchange_all.json"
 
-BranchState = Literal["committed", "unchanged", "nothing-to-do"]
+BranchState = Literal["committed", "unchanged", "nothing-to-do", "no-hub"]
 PullRequestState = Literal["created", "updated", "unchanged", "none"]
 
 
@@ -74,7 +75,10 @@ def run_intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = Non
     """Pull, seal what the hub holds, and keep the one intake PR for the checkout at ``root``."""
     layout = Layout(root)
     require_not_halted(layout, "pull")
-    cfg = settings(layout, hub)
+    cfg = ci_hub(layout, hub)
+    if cfg is None:
+        said = no_hub_notice("nothing was pulled")
+        return IntakeOutcome(f"{code(said)}\n", annotation("notice", said), "no-hub", "none")
     source = open_hub(layout, cfg.spec)
     pulled = pull(layout, source)
     held = inventory(source, factory=cfg.factory)

@@ -12,6 +12,7 @@ A hub that is not there is an error naming it, never an empty hub: only the embe
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -82,6 +83,19 @@ def open_hub(layout: Layout, spec: str) -> Hub:
     shown = spec if not Path(spec).is_absolute() else str(folder)
     embedded = folder.absolute() == layout.default_hub.absolute()
     return FolderHub(folder, display=shown, create=embedded)
+
+
+def local_path(layout: Layout, spec: str) -> Path | None:
+    """The folder a hub spec names on this machine (a folder hub, a local or ``file://`` git
+    repository), absolute and normalised but with symlinks kept; ``None`` for a network or
+    GitHub hub."""
+    base = spec.removeprefix("git+").split("#", 1)[0]
+    if base.startswith("file://"):
+        base = urlsplit(base).path
+    elif "://" in base or _SCP_LIKE.match(base) or base.startswith("github:"):
+        return None
+    path = Path(base).expanduser()
+    return Path(os.path.normpath(path if path.is_absolute() else layout.root / path))
 
 
 def redact(url: str) -> str:
