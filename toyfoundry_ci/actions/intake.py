@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Literal
 from toyfoundry_ci.actions import _git
 from toyfoundry_ci.actions.catchup import SealReport, on_hub, pending_orders, seal_pending
 from toyfoundry_ci.actions.merge import seals_md
-from toyfoundry_ci.actions.pr import blob_sha
 from toyfoundry_ci.actions.report import annotation, cell
 from toyfoundry_ci.actions.runner import RunnerContext
 from toyfoundry_ci.base.canonical import sha256_file
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.log import append_run, read_log
@@ -175,7 +175,7 @@ def commit_intake(
 
 
 def _local_blob(path: Path) -> str | None:
-    return blob_sha(path.read_bytes()) if path.is_file() else None
+    return blob_id(path.read_bytes()) if path.is_file() else None
 
 
 def open_or_update(

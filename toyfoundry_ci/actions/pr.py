@@ -9,7 +9,6 @@ gets the new index as a suggestion in the comment, since its token cannot write.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,6 +17,7 @@ from toyfoundry_ci.actions import _git
 from toyfoundry_ci.actions.comment import CommentAction, upsert_comment
 from toyfoundry_ci.actions.report import cell, readiness_md
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import read_artifact
@@ -156,11 +156,6 @@ def _suggestion(fresh: bytes) -> str:
     )
 
 
-def blob_sha(data: bytes) -> str:
-    """The git blob ID of ``data`` (what the API reports as a file's sha)."""
-    return hashlib.sha1(f"blob {len(data)}\0".encode() + data, usedforsecurity=False).hexdigest()
-
-
 def commit_index(
     repo: Repository, pr: PullRequestInfo, fresh: bytes
 ) -> tuple[Literal["committed", "already-committed", "branch-moved"], str | None]:
@@ -169,7 +164,7 @@ def commit_index(
 
     ref = repo.get_git_ref(f"heads/{pr.head_ref}")
     tip = ref.object.sha
-    if _index_blob_at(repo, tip) == blob_sha(fresh):
+    if _index_blob_at(repo, tip) == blob_id(fresh):
         return "already-committed", None
     if tip != pr.head_sha:
         return "branch-moved", None

@@ -17,9 +17,9 @@ from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.base.git import Git
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.hub.folder import FolderHub
-from toyfoundry_ci.ledger._git import git
 from toyfoundry_ci.models.exchange import Order
 
 DEMO_SKUS = ("TOY-ROBOT-01", "TOY-TRAIN-02", "TOY-KITE-03")
@@ -34,13 +34,11 @@ def demo_factory(layout: Layout) -> Layout:
     scratch = home / "factory"
     if (scratch / ".git").is_dir():
         return Layout(scratch)
-    try:
-        git(layout.root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    except RefusedError:
+    if not Git(layout.root).ok("rev-parse", "--verify", "--quiet", "HEAD^{commit}"):
         raise RefusedError(
             f"the demo runs on a copy of this factory's last commit, and {layout.root} has none",
             hint="commit the factory first: git init && git add -A && git commit -m 'Scaffold'",
-        ) from None
+        )
     home.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(
         home / ".gitignore", b"# toyfoundry shift --demo: scratch, never committed\n*\n"
@@ -49,8 +47,8 @@ def demo_factory(layout: Layout) -> Layout:
     shutil.rmtree(staging, ignore_errors=True)
     # A shallow clone holds the committed tree and nothing of the user's working tree.
     source = layout.root.resolve().as_uri()
-    git(home, "clone", "--quiet", "--depth", "1", "--no-tags", "--", source, staging.name)
-    git(staging, "remote", "remove", "origin")  # a demo must never push back by accident
+    Git(home).out("clone", "--quiet", "--depth", "1", "--no-tags", "--", source, staging.name)
+    Git(staging).out("remote", "remove", "origin")  # a demo must never push back by accident
     try:
         staging.rename(scratch)
     except OSError:  # another demo run made it meanwhile: use that one

@@ -32,13 +32,13 @@ from urllib3.util.retry import Retry
 from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.loader import read_artifact
 from toyfoundry_ci.hub.protocol import (
     HUB_FOLDERS,
     MAX_HUB_FILE,
     Publication,
     Published,
-    blob_id,
     check_hub_path,
 )
 

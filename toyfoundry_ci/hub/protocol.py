@@ -9,7 +9,6 @@ notification and receipt, landed as one unit: the receipt says the unit is compl
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Protocol
 
 from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.errors import HubError, UnsafeIdError
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import safe_child
 from toyfoundry_ci.base.loader import parse_artifact
 
@@ -34,11 +34,6 @@ MAX_HUB_FILE = 5 * 1024 * 1024
 def oversized(data: bytes) -> bool:
     """Whether ``Hub.read`` gave the cut-off prefix of a file above the bound."""
     return len(data) > MAX_HUB_FILE
-
-
-def blob_id(data: bytes) -> str:
-    """The git blob id of ``data``: how every backend names file contents."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def check_hub_path(path: str) -> str:
