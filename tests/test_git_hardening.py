@@ -241,3 +241,14 @@ def test_the_bounded_reader_gives_sizes_first_and_reads_only_within_the_bound(
 
     assert found.data == {small: directive("ALFA-2027-0001")}
     assert found.too_big == {big: 8 * MiB}
+
+
+def test_git_outside_a_repository_says_so_in_one_line(tmp_path: Path) -> None:
+    root = empty_factory(tmp_path / "factory").root
+
+    result = run_cli("readiness", "--staged", cwd=root)
+
+    assert result.returncode == 1
+    said = result.stdout + result.stderr
+    assert f"cannot read the staged changes: {root} is not inside a git repository" in said
+    assert "usage:" not in said

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toyfoundry_ci.base.git import Blobs, Git
+from toyfoundry_ci.base.git import Blobs, Git, GitError
 from toyfoundry_ci.base.loader import MAX_BYTES
 
 
@@ -17,8 +17,14 @@ def head(root: Path) -> str:
 
 def staged_changes(root: Path) -> list[tuple[str, str]]:
     """``(status letter, path)`` of every staged change; renames count as an add."""
-    out = Git(root).text("diff", "--cached", "--name-status", "--no-renames", "-z")
-    fields = out.split("\0")
+    git = Git(root)
+    ran = git.run("diff", "--cached", "--name-status", "--no-renames", "-z")
+    if not ran.ok:
+        # Outside a repository git diff compares two paths and answers with its usage text.
+        if not git.ok("rev-parse", "--git-dir"):
+            raise GitError(f"{root} is not inside a git repository")
+        raise git.error("diff", ran)
+    fields = ran.out.decode("utf-8", errors="surrogateescape").split("\0")
     return [(fields[i][:1], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
 
 
