@@ -79,7 +79,7 @@ def seal_pending(layout: Layout, gh: Github, repository: str, order_ids: list[st
     numbers: dict[int, list[str]] = {}
     for order_id in order_ids:
         rel = layout.rel(layout.ledger_entry_file(order_id))
-        sha = _git.adding_commit(layout.root, rel)
+        sha = _git.checkout(layout.root).first_added(rel)
         if sha is None:
             report.refused.append((order_id, "its ledger entry is not committed"))
             continue

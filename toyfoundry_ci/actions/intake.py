@@ -17,10 +17,10 @@ from toyfoundry_ci.actions import _git
 from toyfoundry_ci.actions.catchup import SealReport, on_hub, pending_orders, seal_pending
 from toyfoundry_ci.actions.hub_choice import ci_hub, no_hub_notice
 from toyfoundry_ci.actions.merge import seals_md
-from toyfoundry_ci.actions.pr import blob_sha
 from toyfoundry_ci.actions.report import annotation
 from toyfoundry_ci.actions.runner import RunnerContext
 from toyfoundry_ci.base.canonical import sha256_file
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.markdown import (
@@ -194,7 +194,7 @@ def commit_intake(
 
 
 def _local_blob(path: Path) -> str | None:
-    return blob_sha(path.read_bytes()) if path.is_file() else None
+    return blob_id(path.read_bytes()) if path.is_file() else None
 
 
 def open_or_update(

@@ -11,7 +11,6 @@ the step summary, and a green job when its content is fine.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -177,8 +176,3 @@ def suggestion(fresh: bytes, said: str) -> str:
         f"{lead}, or replace the file with:\n\n<details><summary>{INDEX_PATH}</summary>\n\n"
         f"{fenced(fresh.decode(), 'json')}\n</details>"
     )
-
-
-def blob_sha(data: bytes) -> str:
-    """The git blob ID of ``data`` (what the API reports as a file's sha)."""
-    return hashlib.sha1(f"blob {len(data)}\0".encode() + data, usedforsecurity=False).hexdigest()

@@ -24,10 +24,10 @@ from toyfoundry_ci.actions.pr import (
     HANDOFF_REPORT,
     INDEX_PATH,
     IndexState,
-    blob_sha,
     suggestion,
 )
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext, RunnerError
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.markdown import SUMMARY_LIMIT, code
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def commit_index(
 
     ref = repo.get_git_ref(f"heads/{pr.head_ref}")
     tip = ref.object.sha
-    if _index_blob_at(repo, tip) == blob_sha(fresh):
+    if _index_blob_at(repo, tip) == blob_id(fresh):
         return "already-committed", None
     if tip != pr.head_sha:
         return "branch-moved", None

@@ -24,6 +24,7 @@ from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.clock import stamp
 from toyfoundry_ci.base.errors import printable
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
@@ -35,7 +36,7 @@ from toyfoundry_ci.exchange.log import (
     read_log,
     withdrawn_on,
 )
-from toyfoundry_ci.hub.protocol import MAX_HUB_FILE, Hub, Withheld, blob_id, oversized
+from toyfoundry_ci.hub.protocol import MAX_HUB_FILE, Hub, Withheld, oversized
 from toyfoundry_ci.validation.checker import check_value
 
 

@@ -20,7 +20,7 @@ from toyfoundry_ci.base.ids import check_order_id, is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.exchange.log import pulled_from, read_log, withdrawn_on
 from toyfoundry_ci.exchange.push import evidence_paths
-from toyfoundry_ci.hub.config import open_hub, settings
+from toyfoundry_ci.hub.config import open_hub, redact, settings
 from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts, inventory
 from toyfoundry_ci.ledger.store import read_entry
 
@@ -215,7 +215,7 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     cannot be read leaves the stages as the files say, with a note naming the hub and why.
     """
     config = settings(layout, hub)
-    out = StatusReport(hub=config.spec)
+    out = StatusReport(hub=redact(config.spec))
     held, listing = Inventory(), None
     try:
         backend = open_hub(layout, config.spec)

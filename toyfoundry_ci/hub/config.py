@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.git import common_dir, not_an_option
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.hub.protocol import Hub
 
@@ -29,6 +30,7 @@ _GITHUB = re.compile(
     r"(@(?P<branch>[A-Za-z0-9._/-]{1,200}))?$"
 )
 _SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:")
+_HUB_HINT = "name the hub with --hub URL, or `hub = ...` in pyproject.toml [tool.toyfoundry]"
 _BRANCH = re.compile(r"^[A-Za-z0-9._/-]{1,200}$")
 
 
@@ -73,9 +75,14 @@ def open_hub(layout: Layout, spec: str) -> Hub:
         from toyfoundry_ci.hub.git import GitRemoteHub
 
         url, branch = _split_branch(spec.removeprefix("git+"))
+        not_an_option(url, "hub URL", _HUB_HINT)
         if url.startswith(("/", ".")) and "://" not in url:
             url = str((layout.root / url).resolve())
-        return GitRemoteHub(url, branch, cache, display=redact(spec.removeprefix("git+")))
+        # Inside the git directory, not the work tree: a pull request cannot commit a cache
+        # clone (with hooks or a config of its own) there.
+        private = common_dir(layout.root)
+        clones = private / "toyfoundry" if private else cache
+        return GitRemoteHub(url, branch, clones, display=redact(spec.removeprefix("git+")))
     from toyfoundry_ci.hub.folder import FolderHub
 
     folder = Path(spec).expanduser()
@@ -99,15 +106,16 @@ def local_path(layout: Layout, spec: str) -> Path | None:
 
 
 def redact(url: str) -> str:
-    """``url`` without user name, password or token, for logs and messages."""
+    """``url`` without user name, password or query string (where tokens go), for logs and
+    messages; the ``#BRANCH`` suffix stays."""
     if "://" not in url:
         return url
     parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+    if parts.username is None and parts.password is None and not parts.query:
         return url
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, "", parts.fragment))
 
 
 def _is_git(layout: Layout, spec: str) -> bool:

@@ -17,12 +17,12 @@ from pathlib import Path
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.hub.protocol import (
     HUB_FOLDERS,
     MAX_HUB_FILE,
     Publication,
     Published,
-    blob_id,
     check_hub_path,
 )
 

@@ -33,6 +33,7 @@ from github.Repository import Repository
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.loader import read_artifact
 from toyfoundry_ci.github.client import DEFAULT_API, HUB, Connection, shown
 from toyfoundry_ci.github.trees import TreeFile, TruncatedTreeError, tree_files
@@ -42,7 +43,6 @@ from toyfoundry_ci.hub.protocol import (
     Publication,
     Published,
     Withheld,
-    blob_id,
     check_hub_path,
 )
 

@@ -9,7 +9,6 @@ notification and receipt, landed as one unit: the receipt says the unit is compl
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Protocol
 
 from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.errors import HubError, UnsafeIdError
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import safe_child
 from toyfoundry_ci.base.loader import parse_artifact
 
@@ -47,11 +47,6 @@ class Withheld(bytes):
 def oversized(data: bytes) -> bool:
     """Whether ``Hub.read`` gave the cut-off prefix of a file above the bound, or withheld it."""
     return isinstance(data, Withheld) or len(data) > MAX_HUB_FILE
-
-
-def blob_id(data: bytes) -> str:
-    """The git blob id of ``data``: how every backend names file contents."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def check_hub_path(path: str) -> str:

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.base.git import Git
 from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.ledger._git import git
 from toyfoundry_ci.ledger.index import update_index
 from toyfoundry_ci.ledger.store import read_entry, write_entry
 from toyfoundry_ci.models.ledger import SignOff
@@ -44,7 +44,7 @@ def seal_local(
     layout: Layout, order_ids: list[str], reviewer: str, *, commit: str | None = None
 ) -> list[SealResult]:
     """Seal the orders' entries as reviewed by ``reviewer`` at ``commit`` (default HEAD)."""
-    reviewed = commit or git(layout.root, "rev-parse", "HEAD").strip()
+    reviewed = commit or Git(layout.root).text("rev-parse", "HEAD").strip()
 
     def not_the_author(order_id: str) -> None:
         author = _evidence_author(layout, order_id)
@@ -175,14 +175,13 @@ def _already(layout: Layout, order_id: str) -> SealResult:
 def _evidence_author(layout: Layout, order_id: str) -> set[str]:
     """Name and e-mail of the author of the commit that added the order's entry."""
     rel = layout.rel(layout.ledger_entry_file(order_id))
-    out = git(layout.root, "log", "--diff-filter=A", "--format=%an%x00%ae", "--", rel)
-    lines = out.strip().splitlines()
-    if not lines:
+    added = Git(layout.root).first_added(rel, "%an%x00%ae")
+    if added is None:
         raise RefusedError(
             f"{order_id}: its ledger entry is not committed yet",
             hint="commit the paraded evidence first; the sign-off records the commit reviewed",
         )
-    name, _, email = lines[-1].partition("\x00")
+    name, _, email = added.partition("\x00")
     return {name, email}
 
 

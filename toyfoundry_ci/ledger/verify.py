@@ -15,12 +15,12 @@ from typing import Any
 
 from toyfoundry_ci.base.errors import ArtifactError
 from toyfoundry_ci.base.gcpause import gc_paused
+from toyfoundry_ci.base.git import Git, not_an_option
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
+from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.ledger import index as ledger_index
 from toyfoundry_ci.ledger import pairing
-from toyfoundry_ci.ledger._git import git, show
 from toyfoundry_ci.ledger.digest_cache import DigestCache, Wants
 
 
@@ -233,7 +233,9 @@ def _check_index(layout: Layout, cache: DigestCache) -> list[Problem]:
 def check_against_base(layout: Layout, base: str) -> list[Problem]:
     """Entries removed, or changed other than pending -> sealed, since ``base``."""
     folder = layout.rel(layout.ledger_entries)
-    out = git(layout.root, "diff", "--no-renames", "--name-status", base, "--", folder)
+    not_an_option(base, "--base", "give a commit or branch: `toyfoundry ledger verify --base main`")
+    git = Git(layout.root, hint="fetch the base commit (actions/checkout with fetch-depth: 0)")
+    out = git.text("diff", "--no-renames", "--name-status", base, "--", folder)
     problems = []
     for line in out.splitlines():
         status, _, rel = line.partition("\t")
@@ -242,7 +244,7 @@ def check_against_base(layout: Layout, base: str) -> list[Problem]:
         if status == "D":
             problems.append(Problem(rel, "$", f"was removed since {base}; entries are permanent"))
             continue
-        old = parse_artifact(show(layout.root, base, rel) or b"")
+        old = parse_artifact(git.blob(f"{base}:{rel}", MAX_BYTES) or b"")
         new = read_artifact(layout.root / rel)
         problems += _transition_problems(rel, base, old, new)
     return problems
