@@ -250,5 +250,5 @@ def test_git_outside_a_repository_says_so_in_one_line(tmp_path: Path) -> None:
 
     assert result.returncode == 1
     said = result.stdout + result.stderr
-    assert f"cannot read the staged changes: {root} is not inside a git repository" in said
-    assert "usage:" not in said
+    assert f"error: {root} is not a git repository: --staged checks what is staged" in said
+    assert "usage:" not in said and len(said.strip().splitlines()) == 2  # the error, its hint
