@@ -16,6 +16,8 @@ from toyfoundry_ci.cli.options import format_option, root_option
 if TYPE_CHECKING:
     from github import Github
 
+    from toyfoundry_ci.models.ledger import SignOff
+
 
 @click.group()
 def ledger() -> None:
@@ -116,29 +118,50 @@ def pair(root: str, fmt: str) -> None:
 @click.argument("orders", nargs=-1)
 @root_option()
 @click.option("--reviewer", help="Who reviewed the evidence (local sign-off).")
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="SSH key to sign a local sign-off with (default: git config user.signingkey"
+    " when gpg.format is ssh).",
+)
 @click.option("--pull-request", "pr_number", type=int, help="Seal from this PR's reviews.")
 @click.option("--repo", help="owner/name on GitHub (default: $GITHUB_REPOSITORY).")
-def signoff(
-    orders: tuple[str, ...], root: str, reviewer: str | None, pr_number: int | None,
-    repo: str | None,
+def signoff(  # noqa: PLR0917 - click passes every option as an argument
+    orders: tuple[str, ...], root: str, reviewer: str | None, key: Path | None,
+    pr_number: int | None, repo: str | None,
 ) -> None:  # fmt: skip
-    """Seal pending ledger entries: locally by --reviewer, or from a GitHub PR's approval."""
+    """Seal pending ledger entries: locally by --reviewer, or from a GitHub PR's approval.
+
+    A local sign-off is signed with an SSH key (--key) that the allowed-signers file
+    committed at HEAD lists; without a key it is recorded unsigned, and says so.
+    """
     from toyfoundry_ci.base.lock import repository_lock
     from toyfoundry_ci.ledger import signoff as so
 
     layout = Layout(Path(root))
     if pr_number is None and not (reviewer and orders):
         raise click.UsageError("give ORDER... with --reviewer, or --pull-request N")
+    if pr_number is not None and key is not None:
+        raise click.UsageError("--key signs a local sign-off; a PR's approval is GitHub's")
     with repository_lock(layout.root, purpose="sign-off"):
         if pr_number is not None:
-            results = so.seal_from_pull_request(layout, _repo(repo), pr_number, _github())
+            asked = list(orders) or None
+            results = so.seal_from_pull_request(layout, _repo(repo), pr_number, _github(), asked)
         else:
-            results = so.seal_local(layout, list(orders), str(reviewer))
+            results = so.seal_local(layout, list(orders), str(reviewer), key=key)
     for r in results:
         if r.sealed:
-            click.echo(f"{r.order_id}: sealed by {r.signoff.reviewer} ({r.signoff.method})")
+            click.echo(f"{r.order_id}: sealed by {r.signoff.reviewer} ({_how(r.signoff)})")
         else:
             click.echo(f"{r.order_id}: already sealed by {r.signoff.reviewer}; nothing to do")
+
+
+def _how(seal: SignOff) -> str:
+    if seal.method != "local":
+        return str(seal.method)
+    if seal.signature is None:
+        return "local, unsigned: no signing key (--key, or git config user.signingkey)"
+    return f"local, signed by {seal.signature.principal}"
 
 
 def _repo(repo: str | None) -> str:

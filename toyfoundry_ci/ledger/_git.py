@@ -25,3 +25,11 @@ def show(root: Path, commit: str, path: str) -> bytes | None:
         ["git", "show", f"{commit}:{path}"], cwd=root, capture_output=True, check=False
     )
     return proc.stdout if proc.returncode == 0 else None
+
+
+def config(root: Path, key: str) -> str | None:
+    """The value git's configuration gives ``key`` in ``root``, or None when unset."""
+    proc = subprocess.run(
+        ["git", "config", "--get", key], cwd=root, capture_output=True, text=True, check=False
+    )
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
