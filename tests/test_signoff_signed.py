@@ -207,14 +207,14 @@ def test_attack_a_change_that_switches_to_local_sign_off_and_seals_itself(
     base = parade(factory)  # no setting: the factory signs off on GitHub
     refused = signoff(factory)
     assert refused.returncode == 1
-    assert 'signs off on GitHub (signoff.method = "github" at HEAD)' in refused.stderr
+    assert 'signs off on GitHub (signoff.method = "github" by default at HEAD)' in refused.stderr
     sign_off_locally(factory)  # the change lowers the bar, then seals with any name
     assert signoff(factory).returncode == 0
     commit_all(factory, "Seal")
     problems = verify_base(factory, base)
     assert [(p["file"], p["path"]) for p in problems] == [(ENTRY, "$.signoff.method")]
     assert (
-        f'this factory signs off by github (signoff.method = "github" at {base})'
+        f'this factory signs off by github (signoff.method = "github" by default at {base})'
         in (problems[0]["message"])
     )
 
@@ -308,3 +308,14 @@ def test_a_bad_policy_setting_is_named_with_its_file(
     assert proc.returncode == 1
     assert f"error: pyproject.toml at HEAD: {named}" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_method_set_in_the_config_file_is_the_committed_one(factory: Path) -> None:
+    parade(factory)
+    config = factory / ".toyfoundry/config.toml"
+    config.write_text('signoff.method = "github"\n')
+    commit_all(factory, "Sign off on GitHub")
+    config.write_text('signoff.method = "local"\n')  # not committed: does not count
+    refused = signoff(factory)
+    assert refused.returncode == 1
+    assert 'signoff.method = "github" in .toyfoundry/config.toml at HEAD' in refused.stderr

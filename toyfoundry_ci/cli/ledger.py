@@ -65,7 +65,12 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
 
 @ledger.command("verify")
 @root_option()
-@click.option("--base", metavar="REV", help="Also prove no entry changed since REV.")
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Also prove, under REV's sign-off policy and allowed signers, that entries changed"
+    " since REV only by seals that re-verify.",
+)
 @click.option(
     "--full",
     is_flag=True,

@@ -34,16 +34,19 @@ class SignoffPolicy:
     revision: str  # the commit the policy was read from
     factory: str | None  # ``factory = ...`` at that revision, if set
     signers: bytes  # the allowed-signers file's bytes at that revision (empty: none)
+    source: str = ""  # the file that sets the method; empty: the default
 
     def describe(self) -> str:
-        return f'signoff.method = "{self.method}" at {self.revision}'
+        where = f"in {self.source}" if self.source else "by default"
+        return f'signoff.method = "{self.method}" {where} at {self.revision}'
 
 
 def signoff_policy(layout: Layout, revision: str = "HEAD") -> SignoffPolicy:
     """The sign-off policy as committed at ``revision`` (defaults where nothing is set)."""
     where = f" at {revision}"
     tables = setting_tables(lambda rel: show(layout.root, revision, rel), where)
-    rel, method = first_setting(tables, "signoff", "method")
+    source, method = first_setting(tables, "signoff", "method")
+    rel = source
     if method is None:
         method = "github"
     elif method not in METHODS:
@@ -66,6 +69,7 @@ def signoff_policy(layout: Layout, revision: str = "HEAD") -> SignoffPolicy:
         revision=revision,
         factory=str(factory) if factory is not None else None,
         signers=show(layout.root, revision, signers) or b"",
+        source=source,
     )
 
 
