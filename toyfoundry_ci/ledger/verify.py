@@ -14,8 +14,10 @@ GitHub API for that (``github_check``); without it the seal is reported as not c
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -263,21 +265,30 @@ def _check_seals(
     layout: Layout, entries: dict[str, dict[str, Any]], policy: SignoffPolicy
 ) -> list[Problem]:
     """Signed seals must verify; unsigned local ones are refused when signatures are required."""
-    problems = []
-    for rel, facts in entries.items():
-        unsigned_local = facts["method"] == "local" and not facts["signed"]
-        if facts["state"] != "sealed" or not (
-            facts["signed"] or (unsigned_local and policy.require_signature)
-        ):
-            continue
+    wanted = [
+        (rel, facts["order_id"])
+        for rel, facts in entries.items()
+        if facts["state"] == "sealed"
+        and (facts["signed"] or (facts["method"] == "local" and policy.require_signature))
+    ]
+
+    def problem(rel: str, order_id: str) -> Problem | None:
         try:
-            entry = read_entry(layout, facts["order_id"])
+            entry = read_entry(layout, order_id)
         except ToyfoundryError:
-            continue  # reported by the validity check
+            return None  # reported by the validity check
         why = signature_problem(entry, policy) if entry is not None else None
-        if why is not None:
-            problems.append(Problem(rel, "$.signoff.signature", why))
-    return problems
+        return Problem(rel, "$.signoff.signature", why) if why is not None else None
+
+    if len(wanted) < _PARALLEL_SEALS:
+        found = [problem(rel, order_id) for rel, order_id in wanted]
+    else:  # each signature is one ssh-keygen run: keep every core busy
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            found = list(pool.map(lambda item: problem(*item), wanted))
+    return [p for p in found if p is not None]
+
+
+_PARALLEL_SEALS = 8
 
 
 def check_against_base(
