@@ -7,18 +7,21 @@
 under ``[tool.toyfoundry]`` in pyproject.toml or from .toyfoundry/config.toml *at a revision*:
 ``ledger verify --base REV`` reads REV's, a local sign-off or push reads HEAD's (what is
 committed, not the work tree), so a pull request cannot lower its own bar or add its own key.
+The signing key is git's own setting (``user.signingkey`` with ``gpg.format = ssh``). Every
+git call of the sign-off policy is in this module.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from toyfoundry_ci.base.errors import ToyfoundryError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.settings import first_setting, setting_tables
-from toyfoundry_ci.ledger._git import show
+from toyfoundry_ci.ledger._git import config, show
 
 Method = Literal["github", "local"]
 METHODS: tuple[Method, ...] = ("github", "local")
@@ -83,3 +86,14 @@ def _signers_path(tables: list[tuple[str, dict[str, Any]]], where: str) -> str:
             hint=f'set signoff.allowed_signers = "{DEFAULT_ALLOWED_SIGNERS}" in {rel}',
         )
     return path
+
+
+def signing_key(layout: Layout) -> Path | None:
+    """git's SSH signing key (``user.signingkey`` with ``gpg.format = ssh``), if configured."""
+    if (config(layout.root, "gpg.format") or "openpgp") != "ssh":
+        return None
+    key = config(layout.root, "user.signingkey")
+    if key is None or key.startswith("key::"):
+        return None
+    path = Path(key).expanduser()
+    return path if path.is_absolute() else layout.root / path

@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toyfoundry_ci.base.clock import now
@@ -23,13 +22,15 @@ from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.hub.config import settings
 from toyfoundry_ci.ledger import sshsig
-from toyfoundry_ci.ledger._git import config, git
+from toyfoundry_ci.ledger._git import git
 from toyfoundry_ci.ledger.index import update_index
-from toyfoundry_ci.ledger.policy import signoff_policy
+from toyfoundry_ci.ledger.policy import signing_key, signoff_policy
 from toyfoundry_ci.ledger.store import read_entry, write_entry
 from toyfoundry_ci.models.ledger import LedgerEntry, SignOff, SshSignature
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from github import Github
     from github.PullRequest import PullRequest
     from github.PullRequestReview import PullRequestReview
@@ -105,17 +106,6 @@ def seal_local(
         return seal.model_copy(update={"signature": signed})
 
     return _seal(layout, order_ids, seal_for)
-
-
-def signing_key(layout: Layout) -> Path | None:
-    """git's SSH signing key (``user.signingkey`` with ``gpg.format = ssh``), if configured."""
-    if (config(layout.root, "gpg.format") or "openpgp") != "ssh":
-        return None
-    key = config(layout.root, "user.signingkey")
-    if key is None or key.startswith("key::"):
-        return None
-    path = Path(key).expanduser()
-    return path if path.is_absolute() else layout.root / path
 
 
 def seal_demo(layout: Layout, order_ids: list[str], reviewer: str) -> list[SealResult]:
