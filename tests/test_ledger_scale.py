@@ -312,7 +312,7 @@ def test_each_set_of_facts_asked_together_is_its_own_cache_file(factory: Path) -
     rebuild_index(layout)
     assert verify(layout) == []
     stored = factory / ".toyfoundry/cache/digests"
-    subjects = stored / "exchange%2Fledger%2Fentries@entry+entry-subjects+valid.json"
+    subjects = stored / "exchange%2Fledger%2Fentries@entry+entry-seal+valid.json"
     assert subjects.exists()
     subjects.write_bytes(b"torn")  # the index never reads the subject lists
     with DigestCache(layout) as cache:
@@ -323,7 +323,7 @@ def test_each_set_of_facts_asked_together_is_its_own_cache_file(factory: Path) -
         found = cache.files("exchange/ledger/entries", names, (("kind", counted_kind),))
         assert cache.hashed == len(found) == 2  # a fact never asked for is derived
     assert verify(layout) == []
-    assert orjson.loads(subjects.read_bytes())["facts"] == ["entry", "entry-subjects", "valid"]
+    assert orjson.loads(subjects.read_bytes())["facts"] == ["entry", "entry-seal", "valid"]
     assert (stored / "exchange%2Fledger%2Fentries@entry.json").exists()
 
 

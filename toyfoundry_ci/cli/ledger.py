@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.cli.exchange import hub_option
 from toyfoundry_ci.cli.options import format_option, root_option
+
+if TYPE_CHECKING:
+    from toyfoundry_ci.models.ledger import SignOff
 
 
 @click.group()
@@ -59,7 +63,12 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
 
 @ledger.command("verify")
 @root_option()
-@click.option("--base", metavar="REV", help="Also prove no entry changed since REV.")
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Also prove, under REV's sign-off policy and allowed signers, that entries changed"
+    " since REV only by seals that re-verify.",
+)
 @click.option(
     "--full",
     is_flag=True,
@@ -112,29 +121,50 @@ def pair(root: str, fmt: str) -> None:
 @click.argument("orders", nargs=-1)
 @root_option()
 @click.option("--reviewer", help="Who reviewed the evidence (local sign-off).")
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="SSH key to sign a local sign-off with (default: git config user.signingkey"
+    " when gpg.format is ssh).",
+)
 @click.option("--pull-request", "pr_number", type=int, help="Seal from this PR's reviews.")
 @click.option("--repo", help="owner/name on GitHub (default: $GITHUB_REPOSITORY).")
-def signoff(
-    orders: tuple[str, ...], root: str, reviewer: str | None, pr_number: int | None,
-    repo: str | None,
+def signoff(  # noqa: PLR0917 - click passes every option as an argument
+    orders: tuple[str, ...], root: str, reviewer: str | None, key: Path | None,
+    pr_number: int | None, repo: str | None,
 ) -> None:  # fmt: skip
-    """Seal pending ledger entries: locally by --reviewer, or from a GitHub PR's approval."""
+    """Seal pending ledger entries: locally by --reviewer, or from a GitHub PR's approval.
+
+    A local sign-off is signed with an SSH key (--key) that the allowed-signers file
+    committed at HEAD lists; without a key it is recorded unsigned, and says so.
+    """
     from toyfoundry_ci.base.lock import repository_lock
     from toyfoundry_ci.ledger import signoff as so
 
     layout = Layout(Path(root))
     if pr_number is None and not (reviewer and orders):
         raise click.UsageError("give ORDER... with --reviewer, or --pull-request N")
+    if pr_number is not None and key is not None:
+        raise click.UsageError("--key signs a local sign-off; a PR's approval is GitHub's")
     with repository_lock(layout.root, purpose="sign-off"):
         if pr_number is not None:
-            results = so.seal_from_github(layout, _repo(repo), pr_number)
+            asked = list(orders) or None
+            results = so.seal_from_github(layout, _repo(repo), pr_number, asked)
         else:
-            results = so.seal_local(layout, list(orders), str(reviewer))
+            results = so.seal_local(layout, list(orders), str(reviewer), key=key)
     for r in results:
         if r.sealed:
-            click.echo(f"{r.order_id}: sealed by {r.signoff.reviewer} ({r.signoff.method})")
+            click.echo(f"{r.order_id}: sealed by {r.signoff.reviewer} ({_how(r.signoff)})")
         else:
             click.echo(f"{r.order_id}: already sealed by {r.signoff.reviewer}; nothing to do")
+
+
+def _how(seal: SignOff) -> str:
+    if seal.method != "local":
+        return str(seal.method)
+    if seal.signature is None:
+        return "local, unsigned: no signing key (--key, or git config user.signingkey)"
+    return f"local, signed by {seal.signature.principal}"
 
 
 def _repo(repo: str | None) -> str:

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.git import common_dir, not_an_option
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.settings import setting_tables
 from toyfoundry_ci.hub.protocol import Hub
 
 _GITHUB = re.compile(
@@ -46,13 +45,9 @@ class HubSettings:
 def settings(layout: Layout, hub: str | None = None) -> HubSettings:
     """Resolve the hub spec and factory name for ``layout``."""
     spec, source, factory = hub, "--hub" if hub else "default", None
-    for path, keys in (
-        (layout.root / "pyproject.toml", ("tool", "toyfoundry")),
-        (layout.root / ".toyfoundry" / "config.toml", ()),
-    ):
-        table = _table(path, keys)
+    for rel, table in setting_tables(lambda rel: _work_tree_file(layout, rel)):
         if spec is None and table.get("hub"):
-            spec, source = str(table["hub"]), layout.rel(path)
+            spec, source = str(table["hub"]), rel
         factory = factory or table.get("factory")
     return HubSettings(
         spec=spec or ".toyfoundry/hub",
@@ -138,16 +133,9 @@ def _split_branch(url: str) -> tuple[str, str | None]:
     return url, branch
 
 
-def _table(path: Path, keys: tuple[str, ...]) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise HubError(f"{path}: cannot be read as TOML: {exc}") from exc
-    for key in keys:
-        data = data.get(key, {}) if isinstance(data, dict) else {}
-    return data if isinstance(data, dict) else {}
+def _work_tree_file(layout: Layout, rel: str) -> bytes | None:
+    path = layout.root / rel
+    return path.read_bytes() if path.is_file() else None
 
 
 def _factory_name(root: Path) -> str:
