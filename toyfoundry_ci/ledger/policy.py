@@ -103,7 +103,10 @@ def signing_key(layout: Layout) -> Path | None:
 def _show(root: Path, revision: str, rel: str) -> bytes | None:
     """The bytes of ``rel`` at ``revision``, or None when it has none (or git cannot say)."""
     not_an_option(revision, "the revision", "give a commit or branch, e.g. main")
-    return Git(root).blob(f"{revision}:{rel}", MAX_BYTES)
+    git = Git(root)
+    if not git.ok("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"):
+        return None  # no such commit (or no repository): nothing is committed there
+    return git.blob(f"{revision}:{rel}", MAX_BYTES)
 
 
 def _config(root: Path, key: str) -> str | None:

@@ -32,6 +32,8 @@ from toyfoundry_ci.ledger import index as ledger_index
 from toyfoundry_ci.ledger import pairing
 from toyfoundry_ci.ledger.digest_cache import DigestCache, Wants
 from toyfoundry_ci.ledger.policy import SignoffPolicy, signoff_policy
+
+BASE_HINT = "give a commit or branch: `toyfoundry ledger verify --base main`"
 from toyfoundry_ci.ledger.seals import method_problem, signature_problem
 from toyfoundry_ci.ledger.store import read_entry
 
@@ -63,6 +65,8 @@ def verify(
     verdict and re-validates every file. The sign-off policy is read from ``base``, else HEAD.
     """
     problems: list[Problem] = []
+    if base is not None:
+        not_an_option(base, "--base", BASE_HINT)
     policy = signoff_policy(layout, base or "HEAD")
     with DigestCache(layout, full=full, cold=cold) as cache, gc_paused():
         # One read per file serves every check below; many files are read in parallel.
@@ -303,9 +307,9 @@ def check_against_base(
     pending -> sealed, by a seal of the factory's method (policy read at ``base``) that
     re-verifies: a github seal through ``github_check``, which needs the GitHub API.
     """
+    not_an_option(base, "--base", BASE_HINT)
     policy = policy or signoff_policy(layout, base)
     folder = layout.rel(layout.ledger_entries)
-    not_an_option(base, "--base", "give a commit or branch: `toyfoundry ledger verify --base main`")
     git = Git(layout.root, hint="fetch the base commit (actions/checkout with fetch-depth: 0)")
     out = git.text("diff", "--no-renames", "--name-status", base, "--", folder)
     problems = []
