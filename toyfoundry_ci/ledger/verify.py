@@ -32,10 +32,10 @@ from toyfoundry_ci.ledger import index as ledger_index
 from toyfoundry_ci.ledger import pairing
 from toyfoundry_ci.ledger.digest_cache import DigestCache, Wants
 from toyfoundry_ci.ledger.policy import SignoffPolicy, signoff_policy
-
-BASE_HINT = "give a commit or branch: `toyfoundry ledger verify --base main`"
 from toyfoundry_ci.ledger.seals import method_problem, signature_problem
 from toyfoundry_ci.ledger.store import read_entry
+
+BASE_HINT = "give a commit or branch: `toyfoundry ledger verify --base main`"
 
 # Re-verifies a github seal through the GitHub API: (entry path, the seal as committed) ->
 # why it does not count, or None when it does.
