@@ -31,12 +31,8 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
     of the index on disk is kept: the cost does not grow with the ledger. Without them,
     every entry is checked against the digest cache.
     """
-    from toyfoundry_ci.ledger.index import (
-        fresh_index,
-        index_entries,
-        index_outcome,
-        rebuild_index,
-    )
+    from toyfoundry_ci.foundry.ledger import index_entries
+    from toyfoundry_ci.ledger.index import fresh_index, index_outcome, rebuild_index
 
     layout = Layout(Path(root))
     if entries and (full or cold or check):
@@ -119,17 +115,14 @@ def signoff(
     repo: str | None,
 ) -> None:  # fmt: skip
     """Seal pending ledger entries: locally by --reviewer, or from a GitHub PR's approval."""
-    from toyfoundry_ci.base.lock import repository_lock
-    from toyfoundry_ci.ledger import signoff as so
+    from toyfoundry_ci.foundry.ledger import sign_off
 
-    layout = Layout(Path(root))
     if pr_number is None and not (reviewer and orders):
         raise click.UsageError("give ORDER... with --reviewer, or --pull-request N")
-    with repository_lock(layout.root, purpose="sign-off"):
-        if pr_number is not None:
-            results = so.seal_from_github(layout, _repo(repo), pr_number)
-        else:
-            results = so.seal_local(layout, list(orders), str(reviewer))
+    repository = _repo(repo) if pr_number is not None else ""
+    results = sign_off(
+        Layout(Path(root)), list(orders), reviewer, repo=repository, pr_number=pr_number
+    )
     for r in results:
         if r.sealed:
             click.echo(f"{r.order_id}: sealed by {r.signoff.reviewer} ({r.signoff.method})")
