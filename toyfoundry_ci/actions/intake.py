@@ -23,6 +23,7 @@ from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.markdown import (
     COMMENT_LIMIT,
     TABLE_ROWS,
@@ -73,6 +74,11 @@ class IntakeOutcome:
 
 def run_intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = None) -> IntakeOutcome:
     """Pull, seal what the hub holds, and keep the one intake PR for the checkout at ``root``."""
+    with repository_lock(root, purpose="ci intake"):
+        return _intake(ctx, root, gh, hub)
+
+
+def _intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None) -> IntakeOutcome:
     layout = Layout(root)
     require_not_halted(layout, "pull")
     cfg = ci_hub(layout, hub)

@@ -26,6 +26,7 @@ from toyfoundry_ci.actions.report import annotation, readiness_md
 from toyfoundry_ci.actions.runner import RunnerContext
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.markdown import cell, checked_id, code, table
 from toyfoundry_ci.exchange.push import PushResult, push
 from toyfoundry_ci.hub.config import open_hub
@@ -59,6 +60,19 @@ def run_merge(
     ``hub`` is the workflow's (never the checkout's); ``environment`` names the GitHub
     environment holding the hub token, whose branch policy is checked when ``hub_token``.
     """
+    with repository_lock(root, purpose="ci merge"):
+        return _merge(ctx, root, gh, hub, environment=environment, hub_token=hub_token)
+
+
+def _merge(
+    ctx: RunnerContext,
+    root: Path,
+    gh: Github,
+    hub: str | None,
+    *,
+    environment: str | None,
+    hub_token: bool,
+) -> MergeOutcome:
     layout = Layout(root)
     require_not_halted(layout, "push")
     cfg = ci_hub(layout, hub)

@@ -35,12 +35,8 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
     of the index on disk is kept: the cost does not grow with the ledger. Without them,
     every entry is checked against the digest cache.
     """
-    from toyfoundry_ci.ledger.index import (
-        fresh_index,
-        index_entries,
-        index_outcome,
-        rebuild_index,
-    )
+    from toyfoundry_ci.foundry.ledger import index_entries
+    from toyfoundry_ci.ledger.index import fresh_index, index_outcome, rebuild_index
 
     layout = Layout(Path(root))
     if entries and (full or cold or check):
@@ -138,20 +134,16 @@ def signoff(  # noqa: PLR0917 - click passes every option as an argument
     A local sign-off is signed with an SSH key (--key) that the allowed-signers file
     committed at HEAD lists; without a key it is recorded unsigned, and says so.
     """
-    from toyfoundry_ci.base.lock import repository_lock
-    from toyfoundry_ci.ledger import signoff as so
+    from toyfoundry_ci.foundry.ledger import sign_off
 
-    layout = Layout(Path(root))
     if pr_number is None and not (reviewer and orders):
         raise click.UsageError("give ORDER... with --reviewer, or --pull-request N")
     if pr_number is not None and key is not None:
         raise click.UsageError("--key signs a local sign-off; a PR's approval is GitHub's")
-    with repository_lock(layout.root, purpose="sign-off"):
-        if pr_number is not None:
-            asked = list(orders) or None
-            results = so.seal_from_github(layout, _repo(repo), pr_number, asked)
-        else:
-            results = so.seal_local(layout, list(orders), str(reviewer), key=key)
+    repository = _repo(repo) if pr_number is not None else ""
+    results = sign_off(
+        Layout(Path(root)), list(orders), reviewer, repo=repository, pr_number=pr_number, key=key
+    )
     for r in results:
         if r.sealed:
             click.echo(f"{r.order_id}: sealed by {r.signoff.reviewer} ({_how(r.signoff)})")

@@ -28,6 +28,7 @@ from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
+from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.log import (
     append_run,
@@ -70,6 +71,7 @@ def quarantine_dir(layout: Layout) -> Path:
     return layout.root / ".toyfoundry" / "quarantine"
 
 
+@holds_lock("pull")
 def pull(layout: Layout, hub: Hub) -> PullResult:
     """Mirror new and changed directives; quarantine the rest; log the run."""
     out = PullResult(hub=hub.display)

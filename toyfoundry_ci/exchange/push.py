@@ -32,6 +32,7 @@ from toyfoundry_ci.base.errors import HubError, ToyfoundryError
 from toyfoundry_ci.base.ids import GENERIC_ID, is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
+from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.gate import require_ready
 from toyfoundry_ci.exchange.log import append_run, failures_logged, read_log, withdrawn_on
@@ -94,6 +95,7 @@ class PushResult:
         return "partial" if self.held else "ok"
 
 
+@holds_lock("push")
 def push(
     layout: Layout,
     hub: Hub,
