@@ -8,9 +8,11 @@ Whatever fails goes to ``.toyfoundry/quarantine/`` with a report, never into the
 High Command may change its mind. An amended directive (new bytes under the same order ID)
 that the factory has not answered yet replaces the mirror and is reported as changed; once
 answered (acknowledged or paraded) it is quarantined instead: High Command supersedes an
-answered order by issuing a new order ID. A directive this hub issued and no longer holds is
-withdrawn: the mirror keeps it, the pull reports it and records it in the exchange log, and
-push never sends its evidence.
+answered order by issuing a new order ID. Only ``orders/<ID>.json`` names a directive; any
+other name in ``orders/`` (a README, a file without ``.json``, a subfolder) is reported, not
+taken, so ``orders/X`` and ``orders/X.json`` can never both claim one order. A directive
+this hub issued and no longer holds is withdrawn: the mirror keeps it, the pull reports it
+and records it in the exchange log, and push never sends its evidence.
 """
 
 from __future__ import annotations
@@ -36,7 +38,14 @@ from toyfoundry_ci.exchange.log import (
     read_log,
     withdrawn_on,
 )
-from toyfoundry_ci.hub.protocol import MAX_HUB_FILE, Hub, Withheld, oversized
+from toyfoundry_ci.hub.protocol import (
+    MAX_HUB_FILE,
+    Hub,
+    Refused,
+    Withheld,
+    directive_id,
+    oversized,
+)
 from toyfoundry_ci.validation.checker import check_value
 
 
@@ -58,6 +67,7 @@ class PullResult:
     quarantined: list[Quarantined] = field(default_factory=list)
     withdrawn: list[tuple[str, str]] = field(default_factory=list)  # (order ID, local digest)
     newly_withdrawn: list[str] = field(default_factory=list)  # not withdrawn at the last pull
+    not_directives: list[str] = field(default_factory=list)  # hub paths in orders/ not <ID>.json
 
     @property
     def result(self) -> str:
@@ -67,7 +77,7 @@ class PullResult:
 
 
 def quarantine_dir(layout: Layout) -> Path:
-    return layout.root / ".toyfoundry" / "quarantine"
+    return layout.quarantine
 
 
 def pull(layout: Layout, hub: Hub) -> PullResult:
@@ -93,7 +103,10 @@ def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
     _withdrawn(layout, listing, out)
     wanted: list[str] = []
     for path in sorted(p for p in listing if p.startswith("orders/")):
-        stem = path.removeprefix("orders/").removesuffix(".json")
+        stem = directive_id(path)
+        if stem is None:  # orders/README, orders/X (without .json), orders/sub/...
+            out.not_directives.append(path)
+            continue
         local = layout.order_file(stem) if is_order_id(stem) else None
         if local is not None and local.is_file() and _blob_of(local) == listing[path]:
             out.unchanged += 1
@@ -104,7 +117,7 @@ def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
 
 
 def _take(layout: Layout, out: PullResult, path: str, data: bytes) -> None:
-    stem = path.removeprefix("orders/").removesuffix(".json")
+    stem = directive_id(path) or ""
     digest = sha256_bytes(data)
     reason = _refusal(layout, stem, data)
     if reason is not None:
@@ -131,6 +144,8 @@ def _withdrawn(layout: Layout, listing: Mapping[str, str], out: PullResult) -> N
 
 def _refusal(layout: Layout, stem: str, data: bytes) -> str | None:
     """Why this directive may not enter the mirror, or None when it may."""
+    if isinstance(data, Refused):
+        return f"the hub's file {data.reason}"
     if oversized(data):
         kept = (
             "its size was stated, it was never downloaded"
@@ -199,6 +214,9 @@ def _detail(out: PullResult) -> str | None:
     if out.quarantined:
         names = ", ".join(printable(q.hub_path) for q in out.quarantined[:10])
         parts.append(f"{plural(len(out.quarantined), 'directive')} quarantined: {names}")
+    if out.not_directives:
+        names = ", ".join(printable(p) for p in out.not_directives[:10])
+        parts.append(f"{plural(len(out.not_directives), 'hub file')} not taken: {names}")
     if out.withdrawn:
         names = ", ".join(o for o, _ in out.withdrawn[:10])
         parts.append(f"{len(out.withdrawn)} withdrawn by High Command: {names}")
