@@ -198,3 +198,29 @@ def test_readiness_fails_on_a_linked_layout_folder_with_a_fix(tmp_path: Path) ->
         result.stdout
     )
     assert "git rm --cached PATH" in result.stdout
+
+
+def test_a_fifo_in_the_mirror_is_replaced_by_pull_not_waited_on(tmp_path: Path) -> None:
+    layout = empty_factory(tmp_path / "factory")
+    put_directives(layout.default_hub, ["ALFA-2027-0001"])
+    os.mkfifo(layout.order_file("ALFA-2027-0001"))
+
+    result = run_cli("pull", cwd=layout.root, timeout=HANG)
+
+    assert result.returncode == 0, result.stderr
+    assert "new      ALFA-2027-0001" in result.stdout
+    assert layout.order_file("ALFA-2027-0001").read_bytes() == directive("ALFA-2027-0001")
+
+
+def test_readiness_refuses_a_fifo_in_place_of_evidence_at_once(tmp_path: Path) -> None:
+    repo = make_factory(tmp_path / "factory")
+    exports = repo / ".toyfoundry" / "telemetry" / "quilt" / "exports"
+    export = sorted(exports.iterdir())[0]
+    export.unlink()
+    os.mkfifo(export)
+
+    result = run_cli("readiness", cwd=repo, timeout=HANG)
+
+    assert result.returncode == 1
+    assert "is not a regular file (a FIFO, socket or device)" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr

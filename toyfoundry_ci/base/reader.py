@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from toyfoundry_ci.base.errors import ToyfoundryError
+
 FILE_FLAGS = (
     os.O_RDONLY
     | getattr(os, "O_NOFOLLOW", 0)
@@ -48,11 +50,14 @@ def unreadable(exc: OSError) -> str:
     return f"is unreadable: {exc.strerror or exc}"
 
 
-class UnreadableError(Exception):
-    """A file (or folder) the reader refused; ``reason`` is one of the sentences above."""
+class UnreadableError(ToyfoundryError):
+    """A file (or folder) the reader refused; ``reason`` is one of the sentences above.
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    Callers that report per file use ``reason``; one that lets it through shows the file too.
+    """
+
+    def __init__(self, reason: str, path: str | Path | None = None) -> None:
+        super().__init__(reason if path is None else f"{path}: {reason}")
         self.reason = reason
 
 
@@ -67,20 +72,20 @@ def read_bounded(
     try:
         fd = os.open(path, FILE_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
-        raise UnreadableError(_open_reason(exc, path, dir_fd)) from None
+        raise UnreadableError(_open_reason(exc, path, dir_fd), path) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableError(FOLDER if stat.S_ISDIR(info.st_mode) else SPECIAL)
+            raise UnreadableError(FOLDER if stat.S_ISDIR(info.st_mode) else SPECIAL, path)
         if bound is not None and info.st_size > bound:
-            raise UnreadableError(too_large(info.st_size, bound))
+            raise UnreadableError(too_large(info.st_size, bound), path)
         limit = info.st_size + 1 if bound is None else min(info.st_size, bound) + 1
         data = os.read(fd, limit)
         # A short read of a regular file is its end; a full one means it grew meanwhile.
         if len(data) == limit:
-            data = _read_on(fd, data, bound)
+            data = _read_on(fd, data, bound, path)
     except OSError as exc:
-        raise UnreadableError(unreadable(exc)) from None
+        raise UnreadableError(unreadable(exc), path) from None
     finally:
         os.close(fd)
     return info, data
@@ -91,7 +96,7 @@ def read_file(path: str | Path, bound: int | None) -> bytes:
     return read_bounded(path, bound)[1]
 
 
-def _read_on(fd: int, data: bytes, bound: int | None) -> bytes:
+def _read_on(fd: int, data: bytes, bound: int | None, path: str | Path) -> bytes:
     chunks = [data]
     total = len(data)
     while bound is None or total <= bound:
@@ -101,7 +106,7 @@ def _read_on(fd: int, data: bytes, bound: int | None) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
     if bound is not None and total > bound:
-        raise UnreadableError(f"grew above the {bound}-byte bound while being read")
+        raise UnreadableError(f"grew above the {bound}-byte bound while being read", path)
     return b"".join(chunks)
 
 
@@ -141,7 +146,7 @@ def open_folder(root: Path, rel: str = "") -> Iterator[int]:
                 child = os.open(part, FOLDER_FLAGS, dir_fd=fd)
             except OSError as exc:
                 reason = _folder_reason(exc, part, fd)
-                raise UnreadableError(f"{done} {reason}") from None
+                raise UnreadableError(f"{done} {reason}", root) from None
             os.close(fd)
             fd = child
         yield fd

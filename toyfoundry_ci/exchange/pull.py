@@ -31,6 +31,7 @@ from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.base.reader import UnreadableError, read_file
 from toyfoundry_ci.exchange.log import (
     append_run,
     failures_logged,
@@ -108,7 +109,8 @@ def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
             out.not_directives.append(path)
             continue
         local = layout.order_file(stem) if is_order_id(stem) else None
-        if local is not None and local.is_file() and _blob_of(local) == listing[path]:
+        held = _mirrored(local) if local is not None else None
+        if held is not None and blob_id(held) == listing[path]:
             out.unchanged += 1
         else:
             wanted.append(path)
@@ -136,8 +138,10 @@ def _withdrawn(layout: Layout, listing: Mapping[str, str], out: PullResult) -> N
     before = withdrawn_on(log, out.hub)
     for path in sorted(layout.orders.glob("*.json")):
         oid = path.stem
-        if is_order_id(oid) and oid in issued and f"orders/{oid}.json" not in listing:
-            out.withdrawn.append((oid, sha256_bytes(path.read_bytes())))
+        if not is_order_id(oid) or oid not in issued or f"orders/{oid}.json" in listing:
+            continue
+        if (held := _mirrored(path)) is not None:
+            out.withdrawn.append((oid, sha256_bytes(held)))
             if oid not in before:
                 out.newly_withdrawn.append(oid)
 
@@ -166,7 +170,8 @@ def _refusal(layout: Layout, stem: str, data: bytes) -> str | None:
     if said != stem:
         return f"the file is named {stem} but the directive says {said!r}"
     target = layout.order_file(stem)
-    if target.is_file():
+    held = _mirrored(target)
+    if held is not None:
         worked_on = [
             layout.rel(p)
             for p in (
@@ -178,7 +183,7 @@ def _refusal(layout: Layout, stem: str, data: bytes) -> str | None:
         ]
         if worked_on:
             return (
-                f"would replace directive {stem} (sha256 {sha256_bytes(target.read_bytes())[:12]})"
+                f"would replace directive {stem} (sha256 {sha256_bytes(held)[:12]})"
                 f" that {worked_on[0]} already answers; High Command must issue a new order ID"
             )
     return None
@@ -205,8 +210,12 @@ def _read_report(path: Path) -> dict[str, Any]:
     return dict(items) if isinstance(items, dict) else {}
 
 
-def _blob_of(path: Path) -> str:
-    return blob_id(path.read_bytes())
+def _mirrored(path: Path) -> bytes | None:
+    """A directive's bytes in the mirror, or None when no regular file within the bound is there."""
+    try:
+        return read_file(path, MAX_HUB_FILE)
+    except UnreadableError:
+        return None
 
 
 def _detail(out: PullResult) -> str | None:
