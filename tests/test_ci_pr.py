@@ -10,6 +10,7 @@ publish job runs outside it, from the handed-over folder only, as the workflow's
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -233,4 +234,20 @@ def test_publish_refuses_a_handoff_that_is_not_what_ci_pr_writes(
     bad = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env)
     assert bad.returncode == 1
     assert "index.json is not JSON" in bad.stderr and "Traceback" not in bad.stderr
+    assert repo.refs["heads/changes"] == head and not repo.comments.get(2)
+
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text("{}")
+    (handoff / HANDOFF_INDEX).unlink()
+    (handoff / HANDOFF_INDEX).symlink_to(elsewhere)
+    linked = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env)
+    assert linked.returncode == 1
+    assert "index.json: is a symbolic link; only regular files are read; refusing" in (
+        linked.stderr
+    )
+    (handoff / HANDOFF_INDEX).unlink()
+    os.mkfifo(handoff / HANDOFF_INDEX)
+    fifo = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env, timeout=60)
+    assert fifo.returncode == 1
+    assert "index.json: is not a regular file (a FIFO, socket or device)" in fifo.stderr
     assert repo.refs["heads/changes"] == head and not repo.comments.get(2)

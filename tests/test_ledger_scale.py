@@ -192,7 +192,7 @@ def test_an_index_above_the_artifact_bound_still_validates(factory: Path) -> Non
     big_order.write_bytes(b" " * (MAX_BYTES + 1) + big_order.read_bytes())
     refused = run_cli("validate", "exchange/orders/ALFA-2026-0001.json", cwd=factory)
     assert refused.returncode == 1
-    assert "above the 5242880-byte bound" in refused.stdout
+    assert "larger than the 5242880-byte bound" in refused.stdout
 
 
 CALLS: list[str] = []

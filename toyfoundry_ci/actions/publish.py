@@ -29,6 +29,7 @@ from toyfoundry_ci.actions.pr import (
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext, RunnerError
 from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.markdown import SUMMARY_LIMIT, code
+from toyfoundry_ci.base.reader import MISSING, UnreadableError, read_file
 
 if TYPE_CHECKING:
     from github import Github
@@ -99,11 +100,12 @@ def _keep_index(
 
 def _read(path: Path, bound: int) -> bytes | None:
     """A handed-over file (written by the PR's code): a regular file within ``bound``."""
-    if path.is_symlink() or not path.is_file():
-        return None
-    if path.stat().st_size > bound:
-        raise RunnerError(f"{path} is larger than {bound} bytes; refusing to publish it")
-    return path.read_bytes()
+    try:
+        return read_file(path, bound)
+    except UnreadableError as exc:
+        if exc.reason == MISSING:
+            return None
+        raise RunnerError(f"{path}: {exc.reason}; refusing to publish it") from None
 
 
 def _require_json(path: Path, data: bytes) -> None:

@@ -44,6 +44,31 @@ class Withheld(bytes):
         return super().__new__(cls, note.encode())
 
 
+class Refused(bytes):
+    """What ``Hub.read`` gives for an entry the one bounded reader refused to read.
+
+    A symbolic link, a FIFO, a folder or a file above the bound on a folder hub: a short note
+    stands in for its bytes and ``reason`` says why, so the caller quarantines and reports it
+    like every other refusal.
+    """
+
+    reason: str
+
+    def __new__(cls, reason: str) -> Refused:
+        made = super().__new__(cls, f"refused: {reason}\n".encode())
+        made.reason = reason
+        return made
+
+
+def directive_id(path: str) -> str | None:
+    """The order ID a hub path names: ``orders/<ID>.json`` only, else None (to be reported)."""
+    name = path.removeprefix("orders/")
+    if name == path or "/" in name or not name.endswith(".json"):
+        return None
+    stem = name.removesuffix(".json")
+    return stem or None
+
+
 def oversized(data: bytes) -> bool:
     """Whether ``Hub.read`` gave the cut-off prefix of a file above the bound, or withheld it."""
     return isinstance(data, Withheld) or len(data) > MAX_HUB_FILE
@@ -179,6 +204,9 @@ def inventory(
     receipts = sorted(p for p in listing if p.startswith("receipts/") and p.endswith(".json"))
     found = Inventory()
     for path, data in sorted(hub.read(receipts).items()):
+        if isinstance(data, Refused):
+            found.refused.append((path, data.reason))
+            continue
         if oversized(data):
             found.refused.append((path, f"above the {MAX_HUB_FILE}-byte bound"))
             continue
