@@ -5,7 +5,7 @@ Run from the repository root: ``python benchmarks/bench_hub.py [--orders 500]``.
 - GitHub hub (loopback GitHub API server from tests/): API requests for the whole push; the
   alternative a user would write first, one contents-API PUT per file, costs one request per
   file (1,000 here). Target: <= 9 (one reads the default branch), constant in the number of
-  files.
+  files. When GitHub truncates the tree listing, a no-op push lists the hub folders one by one.
 - git hub (local bare repository): commits added by the push (target: exactly one), and the
   wall time beside the alternative, a clone + copy + ``git add`` + commit + push.
 - Wall time of pull and push of 500 orders on the folder and git hubs.
@@ -120,6 +120,14 @@ def bench_github(tmp: Path, n: int) -> None:
         print(
             f"GitHub hub: push {n} orders ({files} files) = {requests} API requests "
             f"(target <= 9; contents API per file: {files}), {t_push:.2f} s on loopback"
+        )
+        # GitHub cuts a recursive listing at 100,000 entries: here at 600, to walk the folders.
+        server.tree_limit, before = 600, server.count()
+        noop = push(layout, open_hub(layout, "github://high-command/hub"), "f")
+        assert noop.result == "nothing-new"
+        print(
+            f"GitHub hub: no-op push on {n} orders, tree listing truncated ="
+            f" {server.count() - before} API requests (one per hub folder after the cut one)"
         )
 
 

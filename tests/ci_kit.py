@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import FIXTURES, committed, git
+from tests.conftest import FIXTURES, committed, git, run_cli
 from tests.github_server import GitHubServer, Repo
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import rebuild_index
@@ -26,12 +27,15 @@ def event(name: str) -> dict[str, Any]:
 
 
 def runner_env(
-    tmp: Path, server: GitHubServer, name: str, payload: dict[str, Any], *, sha: str, ref: str
-) -> dict[str, str]:
-    """The variables a runner sets for one job, the payload written where it says."""
+    tmp: Path, server: GitHubServer, name: str, payload: dict[str, Any], *, sha: str, ref: str,
+    hub: Path | str | None = None,
+) -> dict[str, str]:  # fmt: skip
+    """The variables a runner sets for one job, the payload written where it says; ``hub`` is
+    what the workflow passes from the repository variable ``TOYFOUNDRY_HUB``."""
     path = tmp / f"event-{name}.json"
     path.write_text(json.dumps(payload))
     return {
+        **({"TOYFOUNDRY_HUB": str(hub)} if hub is not None else {}),
         "GITHUB_EVENT_NAME": name,
         "GITHUB_EVENT_PATH": str(path),
         "GITHUB_REPOSITORY": "Codertocat/Hello-World",
@@ -44,6 +48,20 @@ def runner_env(
     }
 
 
+def pr_and_publish(
+    factory: Path, tmp: Path, env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """The two jobs: ``ci pr`` in the checkout, then ``ci pr-publish`` in a folder of its own
+    holding only the handed-over artifact."""
+    handoff = tmp / "handoff"
+    shutil.rmtree(handoff, ignore_errors=True)
+    report = run_cli("ci", "pr", "--handoff", str(handoff), cwd=factory, env=env)
+    publisher = tmp / "publisher"
+    publisher.mkdir(exist_ok=True)
+    published = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=publisher, env=env)
+    return report, published
+
+
 def mirror(
     server: GitHubServer, repo: Repo, checkout: Path, sha: str, ref: str | None = None
 ) -> str:
@@ -54,8 +72,6 @@ def mirror(
 
 
 def _show(checkout: Path, spec: str) -> bytes:
-    import subprocess
-
     return subprocess.run(
         ["git", "cat-file", "blob", spec], cwd=checkout, capture_output=True, check=True
     ).stdout
@@ -72,16 +88,25 @@ def fresh_checkout(checkout: Path, sha: str) -> None:
     git(checkout, "clean", "-qfdx")
 
 
-def configure_hub(factory: Path, hub: str | Path) -> Path:
-    """Commit a ``[tool.toyfoundry]`` naming the hub and the factory.
-
-    The hub is High Command's folder, holding the directives the factory mirrors: a hub takes
-    evidence only for orders it issued.
-    """
-    issued = Path(hub) / "orders"
+def issuing_hub(factory: Path, hub: Path) -> Path:
+    """A folder hub holding the directives the factory mirrors: a hub takes evidence only for
+    orders it issued."""
+    issued = hub / "orders"
     issued.mkdir(parents=True, exist_ok=True)
     for order in sorted((factory / "exchange" / "orders").glob("*.json")):
         (issued / order.name).write_bytes(order.read_bytes())
+    return hub
+
+
+def configure_hub(factory: Path, hub: str | Path) -> Path:
+    """Commit a ``[tool.toyfoundry]`` naming the hub and the factory (what ``toyfoundry push``
+    reads; CI takes the hub from the workflow and must ignore this one).
+
+    A folder hub (a ``Path``) is High Command's, holding the directives the factory mirrors
+    (:func:`issuing_hub`); a spec given as text is only written, never created.
+    """
+    if isinstance(hub, Path):
+        issuing_hub(factory, hub)
     (factory / "pyproject.toml").write_text(
         f'[tool.toyfoundry]\nhub = "{hub}"\nfactory = "hello-world"\n'
     )

@@ -106,9 +106,12 @@ def unentered_factory(tmp_path: Path) -> Iterator[Path]:
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``toyfoundry`` as a user would, in a subprocess."""
+    """Run ``toyfoundry`` as a user would, in a subprocess (a hang fails after ``timeout``)."""
     return subprocess.run(
         [sys.executable, "-m", "toyfoundry_ci", *args],
         cwd=cwd,
@@ -116,6 +119,7 @@ def run_cli(
         text=True,
         env={**os.environ, **(env or {})},
         check=False,
+        timeout=timeout,
     )
 
 

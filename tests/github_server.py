@@ -5,8 +5,11 @@ and files; issues with comments), GitHub-shaped JSON and status codes: 401 witho
 403 to any write with the read-only token (``read_only_token``, a fork's),
 404 for what is not there, 422 on a non-fast-forward ref update, canned failures (rate limits
 403/429 with their headers, 409, 5xx, a hang past the client's timeout) queued with
-``fail_next`` or appended to ``faults``, pagination through ``Link`` headers, every absolute
-URL pointing back at this server, every request recorded.
+``fail_next`` or appended to ``faults``, pagination through ``Link`` headers, tree listings
+(recursive or one folder) cut at ``tree_limit`` entries or ``tree_bytes`` with
+``truncated: true`` as GitHub cuts them at 100,000 / 7 MB, a collaborator's permission
+(``roles``) and a pull request's commits (``add_pull_commit``, 250 listed at most), every
+absolute URL pointing back at this server, every request recorded.
 
     with GitHubServer() as server:
         repo = server.add_repo("hq/factory")
@@ -31,11 +34,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 TOKEN = "ghs_loopback-test-token"  # noqa: S105 - a fake token for a fake server
 # A fork's or Dependabot's pull_request token: it reads, and every write answers 403.
 READ_ONLY_TOKEN = "ghs_loopback-read-only-token"  # noqa: S105 - as above
+TREE_LIMIT, TREE_BYTES = 100_000, 7_000_000
 
 
 class ApiError(Exception):
@@ -86,6 +90,10 @@ class Repo:
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)  # plain issues, not PRs
     commit_pulls: dict[str, list[int]] = field(default_factory=dict)  # commit -> its PRs
+    roles: dict[str, str] = field(default_factory=dict)  # login -> admin|maintain|write|…
+    pull_commits: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # name -> deployment_branch_policy (None: any branch may deploy, as GitHub creates them)
+    environments: dict[str, dict[str, bool] | None] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -112,6 +120,9 @@ class GitHubServer:
         self.token = token
         self.read_only_token = READ_ONLY_TOKEN
         self.per_page = per_page
+        # GitHub stops a tree listing at 100,000 entries or 7 MB and says ``truncated``.
+        self.tree_limit = TREE_LIMIT
+        self.tree_bytes = TREE_BYTES
         self.repos: dict[str, Repo] = {}
         self.faults: deque[Fault] = deque()
         self.requests: list[Recorded] = []
@@ -224,6 +235,38 @@ class GitHubServer:
         }  # fmt: skip
         repo.reviews[number].append(review)
         return review
+
+    def add_pull_commit(
+        self, repo: Repo, number: int, sha: str, author: str | None,
+        *, committer: str | None = None, message: str = "Parade",
+    ) -> dict[str, Any]:  # fmt: skip
+        """A commit of PR ``number``; ``author`` None: its email links to no account."""
+
+        def who(login: str | None) -> dict[str, str]:
+            email = f"{login}@users.noreply.github.com" if login else "someone@elsewhere.test"
+            return {"name": login or "Someone", "email": email, "date": _stamp()}
+
+        commit = {
+            "sha": sha, "commit": {"message": message, "author": who(author),
+                                   "committer": who(committer or author)},
+            "author": user(author) if author else None,
+            "committer": user(committer or author) if (committer or author) else None,
+            "parents": [],
+        }  # fmt: skip
+        repo.pull_commits.setdefault(number, []).append(commit)
+        return commit
+
+    def add_environment(
+        self, repo: Repo, name: str, *, protected_branches: bool | None = None
+    ) -> None:
+        """An environment; ``protected_branches`` None: no branch policy (GitHub's default)."""
+        policy = None
+        if protected_branches is not None:
+            policy = {
+                "protected_branches": protected_branches,
+                "custom_branch_policies": not protected_branches,
+            }
+        repo.environments[name] = policy
 
     def fail_next(self, status: int, message: str = "injected failure", **kw: Any) -> None:
         """Queue one canned failure; see ``rate_limited`` for the usual headers."""
@@ -371,6 +414,33 @@ def list_reviews(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, 
     return 200, [{**rv, "pull_request_url": url} for rv in repo.reviews[int(g[2])]]
 
 
+PERMISSIONS = {  # role -> the legacy ``permission`` and ``user.permissions``, as GitHub answers
+    "admin": ("admin", {"admin": True, "maintain": True, "push": True, "triage": True}),
+    "maintain": ("write", {"admin": False, "maintain": True, "push": True, "triage": True}),
+    "write": ("write", {"admin": False, "maintain": False, "push": True, "triage": True}),
+    "triage": ("read", {"admin": False, "maintain": False, "push": False, "triage": True}),
+    "read": ("read", {"admin": False, "maintain": False, "push": False, "triage": False}),
+    "none": ("none", {"admin": False, "maintain": False, "push": False, "triage": False}),
+}
+PULL_COMMITS_LISTED = 250  # GitHub lists at most this many commits of a pull request
+
+
+def collaborator_permission(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    role = repo.roles.get(g[2], "none")
+    permission, flags = PERMISSIONS[role]
+    flags = {**flags, "pull": role != "none"}
+    return 200, {"permission": permission, "role_name": role,
+                 "user": {**user(g[2]), "permissions": flags}}  # fmt: skip
+
+
+def list_pull_commits(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    if int(g[2]) not in repo.pulls:
+        raise ApiError(404, "Not Found")
+    return 200, repo.pull_commits.get(int(g[2]), [])[:PULL_COMMITS_LISTED]
+
+
 def list_pull_files(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
     repo = _repo(s, *g[:2])
     if int(g[2]) not in repo.pulls:
@@ -507,11 +577,30 @@ def get_blob(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]
                  "url": f"{_repo_url(s, repo)}/git/blobs/{g[2]}"}  # fmt: skip
 
 
-def _tree_json(s: GitHubServer, repo: Repo, sha: str) -> dict[str, Any]:
-    entries = [{"path": p, **e, "size": len(repo.blobs[e["sha"]])}
-               for p, e in sorted(repo.trees[sha].items())]  # fmt: skip
-    return {"sha": sha, "url": f"{_repo_url(s, repo)}/git/trees/{sha}", "tree": entries,
-            "truncated": False}  # fmt: skip
+def _tree_json(s: GitHubServer, repo: Repo, sha: str, recursive: bool = False) -> dict[str, Any]:
+    """A tree as GitHub lists it: its own entries, or with ``recursive`` every entry below
+    (folders too), cut at the server's limits with ``truncated: true``."""
+    entries: list[dict[str, Any]] = []
+    folders: dict[str, dict[str, dict[str, str]]] = {}
+    for path, e in sorted(repo.trees[sha].items()):
+        parts = path.split("/")
+        for depth in range(1, len(parts) if recursive else min(2, len(parts))):
+            folder = "/".join(parts[:depth])
+            folders.setdefault(folder, {})[path[len(folder) + 1 :]] = e
+        if recursive or len(parts) == 1:
+            entries.append({"path": path, **e, "size": len(repo.blobs[e["sha"]])})
+    for folder, below in folders.items():
+        entries.append({"path": folder, "mode": "040000", "type": "tree",
+                        "sha": s.put_tree(repo, below)})  # fmt: skip
+    entries.sort(key=lambda e: e["path"])
+    kept, size = [], 0
+    for entry in entries:
+        size += len(json.dumps(entry))
+        if len(kept) == s.tree_limit or size > s.tree_bytes:
+            break
+        kept.append(entry)
+    return {"sha": sha, "url": f"{_repo_url(s, repo)}/git/trees/{sha}", "tree": kept,
+            "truncated": len(kept) < len(entries)}  # fmt: skip
 
 
 def create_tree(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
@@ -537,7 +626,7 @@ def get_tree(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]
     sha = repo.commits[g[2]]["tree"]["sha"] if g[2] in repo.commits else g[2]
     if sha not in repo.trees:
         raise ApiError(404, "Not Found")
-    return 200, _tree_json(s, repo, sha)
+    return 200, _tree_json(s, repo, sha, recursive="recursive" in r["query"])
 
 
 def _commit_json(s: GitHubServer, repo: Repo, sha: str) -> dict[str, Any]:
@@ -587,6 +676,21 @@ def get_contents(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, 
                  for n in below]  # fmt: skip
 
 
+def get_environment(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    name = unquote(g[2])
+    if name not in repo.environments:
+        raise ApiError(404, "Not Found")
+    stamp = _stamp()
+    return 200, {
+        "id": abs(hash((repo.full_name, name))) % 10**8, "node_id": "EN_loopback", "name": name,
+        "url": f"{_repo_url(s, repo)}/environments/{name}",
+        "html_url": f"{s.url}/{repo.full_name}/deployments/activity_log?environments_filter={name}",
+        "created_at": stamp, "updated_at": stamp, "protection_rules": [],
+        "deployment_branch_policy": repo.environments[name],
+    }  # fmt: skip
+
+
 def get_user(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
     return 200, {**user("factory-operator"), "url": f"{s.url}/users/factory-operator"}
 
@@ -615,6 +719,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", rf"{_R}/issues", create_issue),
     ("GET", rf"{_R}/pulls/(\d+)/reviews", list_reviews),
     ("GET", rf"{_R}/pulls/(\d+)/files", list_pull_files),
+    ("GET", rf"{_R}/pulls/(\d+)/commits", list_pull_commits),
+    ("GET", rf"{_R}/collaborators/([^/]+)/permission", collaborator_permission),
     ("GET", rf"{_R}/issues/(\d+)", get_issue),
     ("GET", rf"{_R}/issues/(\d+)/comments", list_comments),
     ("POST", rf"{_R}/issues/(\d+)/comments", create_comment),
@@ -629,6 +735,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", rf"{_R}/git/commits", create_commit),
     ("GET", rf"{_R}/git/commits/([0-9a-f]+)", get_commit),
     ("GET", rf"{_R}/contents/(.*)", get_contents),
+    ("GET", rf"{_R}/environments/([^/]+)", get_environment),
     ("GET", r"/user", get_user),
     ("GET", r"/rate_limit", get_rate_limit),
 ]

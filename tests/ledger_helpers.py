@@ -56,4 +56,15 @@ def copy_order(layout: Layout, source: str, target: str) -> None:
     layout.report_file(target).write_bytes(dumps(report))
 
 
-__all__ = ["copy_order", "parade_entry", "subject"]
+__all__ = ["copy_order", "parade_entry", "sign_off_locally", "subject"]
+
+
+def sign_off_locally(repo: Path, *, extra: str = "") -> None:
+    """Commit ``signoff.method = "local"`` (and ``extra`` settings): a factory without GitHub."""
+    import subprocess
+
+    (repo / "pyproject.toml").write_text(
+        f'[tool.toyfoundry]\nsignoff.method = "local"\n{extra}', encoding="utf-8"
+    )
+    for args in (["add", "pyproject.toml"], ["commit", "-qm", "Sign off locally"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)

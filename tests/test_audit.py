@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, run_cli
-from tests.ledger_helpers import parade_entry
+from tests.ledger_helpers import parade_entry, sign_off_locally
 from toyfoundry_ci.base.canonical import dumps, sha256_file
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import rebuild_index
@@ -24,6 +24,7 @@ def factory(unentered_factory: Path) -> Path:
 
 def test_audit_traces_evidence_pr_signoff_and_push(factory: Path) -> None:
     layout = Layout(factory)
+    sign_off_locally(factory)
     git(factory, "checkout", "-q", "-b", "parade")
     parade_entry(layout, "ALFA-2026-0001")
     rebuild_index(layout)

@@ -43,14 +43,16 @@ def _merged_and_pushed(
     main = merge_pr(github_server, repo, factory, 1, ORDERS)
     mirror(github_server, repo, factory, main, ref="main")
     push = runner_env(
-        tmp_path, github_server, "push", push_event(main, start), sha=main, ref="refs/heads/main"
-    )
+        tmp_path, github_server, "push", push_event(main, start), sha=main,
+        ref="refs/heads/main", hub=hub,
+    )  # fmt: skip
     assert run_cli("ci", "merge", cwd=factory, env=push).returncode == 0
     dispatch = event("workflow_dispatch.1")  # edited copy: dispatched on this repository
     dispatch["repository"]["full_name"] = "Codertocat/Hello-World"
     env = runner_env(
-        tmp_path, github_server, "workflow_dispatch", dispatch, sha=main, ref="refs/heads/main"
-    )
+        tmp_path, github_server, "workflow_dispatch", dispatch, sha=main,
+        ref="refs/heads/main", hub=hub,
+    )  # fmt: skip
     return hub, repo, main, env
 
 
@@ -87,13 +89,16 @@ def test_intake_opens_one_pr_with_directives_seals_and_receipt(
     summary = (tmp_path / "summary.md").read_text()
     assert "| `ALFA-2026-0001` | #1 | sealed by `octocat`" in summary
 
-    # The same event delivered again to a fresh job: nothing is written, no second PR.
+    # The same event delivered again to a fresh job: nothing is written, no second PR, even
+    # when GitHub cuts the recursive listing of the repository's tree short.
+    github_server.tree_limit = 40
     writes = github_server.count("POST") + github_server.count("PATCH")
     fresh_checkout(factory, main)
     again = run_cli("ci", "intake", cwd=factory, env=env)
     assert again.returncode == 0, again.stderr
     assert f"intake: branch unchanged; PR #{pr['number']} unchanged" in again.stdout
     assert github_server.count("POST") + github_server.count("PATCH") == writes
+    assert any("/git/trees/" in r.path and not r.query for r in github_server.requests)
     assert repo.refs[f"heads/{BRANCH}"] == tip and _intake_prs(repo) == [pr]
 
     # A new directive on the hub: the same PR is updated, never a second one.
@@ -112,12 +117,12 @@ def test_nothing_on_the_hub_means_nothing_to_do(
     unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
 ) -> None:
     factory = unentered_factory
-    configure_hub(factory, tmp_path / "hub")
+    hub = configure_hub(factory, tmp_path / "hub")
     repo = github_server.add_repo("Codertocat/Hello-World")
     sha = head(factory)
     env = runner_env(
         tmp_path, github_server, "schedule", {"schedule": "17 6 * * 1-5"}, sha=sha,
-        ref="refs/heads/main",
+        ref="refs/heads/main", hub=hub,
     )  # fmt: skip
 
     proc = run_cli("ci", "intake", cwd=factory, env=env)

@@ -42,6 +42,7 @@ def test_a_dropped_run_is_caught_up_and_a_redelivery_changes_nothing(
         push_event(second, start),
         sha=second,
         ref="refs/heads/main",
+        hub=hub_folder,
     )
 
     fresh_checkout(factory, second)
@@ -90,8 +91,9 @@ def test_a_merge_without_approval_leaves_the_orders_pending_and_says_why(
     orders = ["ALFA-2026-0001", "ALFA-2026-0002", "ALFA-2026-0003"]
     merge = merge_pr(github_server, repo, factory, 1, orders, approve=False)
     env = runner_env(
-        tmp_path, github_server, "push", push_event(merge, start), sha=merge, ref="refs/heads/main"
-    )
+        tmp_path, github_server, "push", push_event(merge, start), sha=merge,
+        ref="refs/heads/main", hub=hub_folder,
+    )  # fmt: skip
 
     proc = run_cli("ci", "merge", cwd=factory, env=env)
 
@@ -111,8 +113,9 @@ def test_a_red_gate_pushes_nothing(
     git(factory, "commit", "-qam", "Lose the runbook")
     sha = head(factory)
     env = runner_env(
-        tmp_path, github_server, "push", push_event(sha, sha), sha=sha, ref="refs/heads/main"
-    )
+        tmp_path, github_server, "push", push_event(sha, sha), sha=sha, ref="refs/heads/main",
+        hub=hub_folder,
+    )  # fmt: skip
 
     proc = run_cli("ci", "merge", cwd=factory, env=env)
 

@@ -1,21 +1,24 @@
-"""``toyfoundry ci pr`` driven as a runner would: a real webhook payload, a checkout, the API.
+"""``toyfoundry ci pr`` and ``ci pr-publish`` driven as a runner would: a real webhook
+payload, a checkout, the API.
 
 The payload is the unmodified ``pull_request.opened`` example; the test edits a copy so its
 head and base SHAs are the commits of the tmp checkout (a runner's payload names the
-commits it checked out).
+commits it checked out). ``ci pr`` runs in the checkout and writes nothing on GitHub; the
+publish job runs outside it, from the handed-over folder only, as the workflow's does.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
-from tests.ci_kit import mirror
+from tests.ci_kit import mirror, pr_and_publish
 from tests.conftest import FIXTURES, committed, git, run_cli
-from tests.github_server import GitHubServer, user
+from tests.github_server import GitHubServer, Repo, user
 from toyfoundry_ci.actions.comment import MARKER
-from toyfoundry_ci.actions.pr import BOT_MESSAGE
+from toyfoundry_ci.actions.pr import BOT_MESSAGE, HANDOFF_INDEX, HANDOFF_REPORT
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import fresh_index
 
@@ -64,8 +67,9 @@ def test_pr_report_annotates_summarises_and_keeps_one_comment(
             repo.comments.setdefault(2, []).append(comment)
         env = _runner_env(tmp_path, server, base, head)
 
-        first = run_cli("ci", "pr", cwd=factory, env=env)
+        first, published = pr_and_publish(factory, tmp_path, env)
         assert first.returncode == 1, first.stderr
+        assert published.returncode == 0, published.stdout + published.stderr
         assert f"::add-mask::{server.token}" in first.stdout
         assert "::error file=exchange/orders/ALFA-2026-0950.json,line=" in first.stdout
         summary = (tmp_path / "summary.md").read_text()
@@ -76,9 +80,9 @@ def test_pr_report_annotates_summarises_and_keeps_one_comment(
         assert "index" in (tmp_path / "output").read_text()
 
         # The same event delivered again: the comment is found on page 2 and left as is.
-        again = run_cli("ci", "pr", cwd=factory, env=env)
+        again, republished = pr_and_publish(factory, tmp_path, env)
         assert again.returncode == 1
-        assert "PR comment: unchanged" in again.stdout
+        assert "PR comment: unchanged" in republished.stdout
         assert [c for c in repo.comments[2] if c["body"].startswith(MARKER)] == reports
         assert len(repo.comments[2]) == 4
 
@@ -92,7 +96,7 @@ def test_pr_report_annotates_summarises_and_keeps_one_comment(
         (factory / "exchange/orders/ALFA-2026-0950.json").write_text(json.dumps(order))
         git(factory, "commit", "-qam", "Fix the order")
         head2 = git(factory, "rev-parse", "HEAD").strip()
-        fixed = run_cli("ci", "pr", cwd=factory, env=_runner_env(tmp_path, server, base, head2))
+        _, fixed = pr_and_publish(factory, tmp_path, _runner_env(tmp_path, server, base, head2))
         assert "PR comment: updated" in fixed.stdout, fixed.stdout + fixed.stderr
         reports = [c for c in repo.comments[2] if c["body"].startswith(MARKER)]
         assert len(reports) == 1 and "| valid |" in reports[0]["body"]
@@ -117,18 +121,26 @@ def _pr_with_stale_index(factory: Path) -> tuple[str, str]:
     return base, git(factory, "rev-parse", "HEAD").strip()
 
 
+def _same_repo_pr_with_stale_index(
+    factory: Path, tmp: Path, server: GitHubServer
+) -> tuple[str, Repo, dict[str, str]]:
+    """PR 2 from the branch ``changes`` of this repository, on the loopback GitHub too."""
+    base, head = _pr_with_stale_index(factory)
+    repo = server.add_repo("Codertocat/Hello-World")
+    mirror(server, repo, factory, head, ref="changes")  # the event's head.ref
+    server.add_pull(repo, 2, "Codertocat", head, [], head_ref="changes")
+    return head, repo, _runner_env(tmp, server, base, head)
+
+
 def test_stale_index_is_committed_once_to_a_same_repository_branch(
     unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
 ) -> None:
     factory = unentered_factory
-    base, head = _pr_with_stale_index(factory)
-    repo = github_server.add_repo("Codertocat/Hello-World")
-    mirror(github_server, repo, factory, head, ref="changes")  # the event's head.ref
-    github_server.add_pull(repo, 2, "Codertocat", head, [], head_ref="changes")
-    env = _runner_env(tmp_path, github_server, base, head)
+    head, repo, env = _same_repo_pr_with_stale_index(factory, tmp_path, github_server)
 
-    first = run_cli("ci", "pr", cwd=factory, env=env)
+    report, first = pr_and_publish(factory, tmp_path, env)
 
+    assert "ledger index: stale" in report.stdout, report.stdout + report.stderr
     assert "ledger index: committed" in first.stdout, first.stdout + first.stderr
     tip = repo.refs["heads/changes"]
     bot = repo.commits[tip]
@@ -141,7 +153,7 @@ def test_stale_index_is_committed_once_to_a_same_repository_branch(
     assert f"rebuilt and committed to `changes` as {tip}" in (tmp_path / "summary.md").read_text()
 
     # Redelivered (same payload, same head): the branch already has it; no second commit.
-    again = run_cli("ci", "pr", cwd=factory, env=env)
+    _, again = pr_and_publish(factory, tmp_path, env)
     assert "ledger index: already-committed" in again.stdout, again.stderr
     assert repo.refs["heads/changes"] == tip
     assert len([c for c in repo.comments[2] if c["body"].startswith(MARKER)]) == 1
@@ -163,6 +175,79 @@ def test_a_fork_gets_the_index_as_a_suggestion(
 
     assert "ledger index: suggested" in proc.stdout, proc.stdout + proc.stderr
     assert "heads/changes" not in repo.refs  # nothing written to anyone's branch
-    (report,) = [c for c in repo.comments[2] if c["body"].startswith(MARKER)]
-    assert "comes from a fork" in report["body"]
-    assert fresh_index(Layout(factory)).decode() in report["body"]
+    assert not repo.comments.get(2)  # the fork's read-only token writes nothing
+    summary = (tmp_path / "summary.md").read_text()
+    assert "comes from a fork" in summary
+    assert fresh_index(Layout(factory)).decode() in summary
+
+
+def _fork(env: dict[str, str]) -> None:
+    payload = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text())
+    payload["pull_request"]["head"]["repo"]["full_name"] = "forker/Hello-World"  # a fork PR
+    Path(env["GITHUB_EVENT_PATH"]).write_text(json.dumps(payload))
+
+
+def test_the_job_running_pr_code_asks_github_for_nothing_and_a_fine_fork_pr_is_green(
+    factory: Path, tmp_path: Path, github_server: GitHubServer
+) -> None:
+    base = git(factory, "rev-parse", "HEAD").strip()
+    git(factory, "checkout", "-q", "-b", "changes")
+    (factory / "notes.md").write_text("a change that touches no artifact\n")
+    git(factory, "add", "-A")
+    git(factory, "commit", "-qm", "Add notes")
+    head = git(factory, "rev-parse", "HEAD").strip()
+    repo = github_server.add_repo("Codertocat/Hello-World")
+    github_server.add_pull(repo, 2, "forker", head, ["notes.md"], head_ref="changes")
+    env = _runner_env(tmp_path, github_server, base, head)
+    _fork(env)
+
+    proc = run_cli("ci", "pr", "--handoff", str(tmp_path / "handoff"), cwd=factory, env=env)
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert github_server.requests == []  # a read-only token is all this job needs
+    assert "## toyfoundry: pull request #2" in (tmp_path / "summary.md").read_text()
+    assert (tmp_path / "handoff" / HANDOFF_REPORT).is_file()
+    assert not (tmp_path / "handoff" / HANDOFF_INDEX).exists()  # the index is current
+
+    # Were the publish job run for a fork anyway, it writes nothing.
+    published = run_cli("ci", "pr-publish", cwd=tmp_path, env={
+        **env, "TOYFOUNDRY_HANDOFF": str(tmp_path / "handoff")})  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    assert "ledger index: suggested; PR comment: not posted" in published.stdout
+    assert not repo.comments.get(2)
+
+
+def test_publish_refuses_a_handoff_that_is_not_what_ci_pr_writes(
+    unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
+) -> None:
+    factory = unentered_factory
+    head, repo, env = _same_repo_pr_with_stale_index(factory, tmp_path, github_server)
+    handoff = tmp_path / "handoff"
+
+    missing = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env)
+    assert missing.returncode == 1
+    assert "report.md is missing" in missing.stderr and "ci pr --handoff" in missing.stderr
+
+    handoff.mkdir()
+    (handoff / HANDOFF_REPORT).write_text("## a report\n")
+    (handoff / HANDOFF_INDEX).write_text("#!/bin/sh\nnot an index\n")
+    bad = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env)
+    assert bad.returncode == 1
+    assert "index.json is not JSON" in bad.stderr and "Traceback" not in bad.stderr
+    assert repo.refs["heads/changes"] == head and not repo.comments.get(2)
+
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text("{}")
+    (handoff / HANDOFF_INDEX).unlink()
+    (handoff / HANDOFF_INDEX).symlink_to(elsewhere)
+    linked = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env)
+    assert linked.returncode == 1
+    assert "index.json: is a symbolic link; only regular files are read; refusing" in (
+        linked.stderr
+    )
+    (handoff / HANDOFF_INDEX).unlink()
+    os.mkfifo(handoff / HANDOFF_INDEX)
+    fifo = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env, timeout=60)
+    assert fifo.returncode == 1
+    assert "index.json: is not a regular file (a FIFO, socket or device)" in fifo.stderr
+    assert repo.refs["heads/changes"] == head and not repo.comments.get(2)

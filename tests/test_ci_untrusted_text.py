@@ -1,10 +1,10 @@
 """Untrusted text on GitHub: names, IDs and messages stay data in what people read and in the log.
 
 A pull request or a hub can name files and orders anything. Driven as a runner would
-(``ci pr``, ``ci intake``, ``push`` inside a job), what reaches the PR comment, the step
-summary and the intake PR body is rendered here with a CommonMark parser (tables on, as on
-GitHub): no image, link, HTML, heading or mention comes out of it. Every log line that the
-runner would read as a workflow command is one the package built.
+(``ci pr`` and ``ci pr-publish``, ``ci intake``, ``push`` inside a job), what reaches the PR
+comment, the step summary and the intake PR body is rendered here with a CommonMark parser
+(tables on, as on GitHub): no image, link, HTML, heading or mention comes out of it. Every log
+line that the runner would read as a workflow command is one the package built.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from tests.ci_kit import configure_hub, event, head, mirror, runner_env
+from tests.ci_kit import configure_hub, event, head, mirror, pr_and_publish, runner_env
 from tests.conftest import committed, git, run_cli
 from tests.exchange_kit import directive, put_directives
 from tests.github_server import GitHubServer, Repo, user
@@ -73,9 +73,10 @@ def test_hostile_names_and_ids_are_plain_text_in_the_comment_and_the_summary(
     repo = github_server.add_repo("Codertocat/Hello-World")
     github_server.add_pull(repo, 2, "Codertocat", sha, [f"exchange/orders/{HOSTILE_NAME}.json"])
 
-    proc = run_cli("ci", "pr", cwd=factory, env=_pr_env(tmp_path, github_server, base, sha))
+    proc, published = pr_and_publish(factory, tmp_path, _pr_env(tmp_path, github_server, base, sha))
 
     assert proc.returncode == 1, proc.stdout + proc.stderr  # the directive is invalid
+    assert published.returncode == 0, published.stdout + published.stderr
     summary = (tmp_path / "summary.md").read_text()
     (comment,) = _reports(repo)
     for text in (summary, str(comment["body"])):
@@ -98,7 +99,9 @@ def test_hostile_hub_names_are_plain_text_in_the_intake_pr_body(
     mirror(github_server, repo, factory, sha, ref="main")
     dispatch = event("workflow_dispatch.1")  # edited copy: dispatched on this repository
     dispatch["repository"]["full_name"] = "Codertocat/Hello-World"
-    env = runner_env(tmp_path, github_server, "workflow_dispatch", dispatch, sha=sha, ref="main")
+    env = runner_env(
+        tmp_path, github_server, "workflow_dispatch", dispatch, sha=sha, ref="main", hub=hub
+    )
 
     proc = run_cli("ci", "intake", cwd=factory, env=env)
 
@@ -148,14 +151,14 @@ def test_the_bot_edits_its_own_comment_only(
     repo.comments[2] = [forged, app]
     env = _pr_env(tmp_path, github_server, base, sha)
 
-    first = run_cli("ci", "pr", cwd=factory, env=env)
+    _, first = pr_and_publish(factory, tmp_path, env)
     assert "PR comment: created" in first.stdout, first.stdout + first.stderr
     assert forged["body"] == f"{MARKER}\nall green" and app["body"] == f"{MARKER}\nold"
     assert repo.comments[2][2]["user"]["login"] == "github-actions[bot]"
 
     # A factory whose workflows comment as its GitHub App names the App's bot.
     repo.comments[2].pop()
-    second = run_cli("ci", "pr", cwd=factory, env={**env, "TOYFOUNDRY_BOT_LOGIN": "tf[bot]"})
+    _, second = pr_and_publish(factory, tmp_path, {**env, "TOYFOUNDRY_BOT_LOGIN": "tf[bot]"})
     assert "PR comment: updated" in second.stdout, second.stdout + second.stderr
     assert forged["body"] == f"{MARKER}\nall green" and app["body"] != f"{MARKER}\nold"
     assert len(repo.comments[2]) == 2
@@ -184,13 +187,18 @@ def test_a_read_only_token_gets_the_summary_a_notice_and_a_green_job(
 
     for fork in (True, False):  # a fork's PR, and Dependabot's (same repository, read-only)
         env = {**_pr_env(tmp_path, github_server, base, sha, fork=fork), **read_only}
-        proc = run_cli("ci", "pr", cwd=unentered_factory, env=env)
+        proc, published = pr_and_publish(unentered_factory, tmp_path, env)
 
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "PR comment: read-only" in proc.stdout
-        assert re.search(r"^::notice title=toyfoundry::.*read-only", proc.stdout, re.M)
+        assert published.returncode == 0, published.stdout + published.stderr
         assert "## toyfoundry: pull request #2" in (tmp_path / "summary.md").read_text()
         assert not _reports(repo)
+        if fork:  # nothing to try: a fork's report is in the pr job's summary
+            assert "PR comment: not posted" in published.stdout
+            assert not [r for r in github_server.requests if r.method != "GET"]
+        else:
+            assert "PR comment: read-only" in published.stdout
+            assert re.search(r"^::notice title=toyfoundry::.*read-only", published.stdout, re.M)
     writes = [r for r in github_server.requests if r.method != "GET"]
     assert writes and {r.status for r in writes} == {403}  # it tried, GitHub refused
 
@@ -207,10 +215,12 @@ def test_a_read_only_token_on_a_same_repository_branch_suggests_the_index(
         "GITHUB_TOKEN": github_server.read_only_token,
     }
 
-    proc = run_cli("ci", "pr", cwd=unentered_factory, env=env)
+    proc, published = pr_and_publish(unentered_factory, tmp_path, env)
 
-    assert "ledger index: suggested; PR comment: read-only" in proc.stdout, proc.stderr
+    assert "ledger index: stale" in proc.stdout, proc.stderr
     assert proc.returncode == 1  # the stale index is what is wrong, and the summary says so
+    assert "ledger index: suggested; PR comment: read-only" in published.stdout, published.stderr
+    assert published.returncode == 0
     summary = (tmp_path / "summary.md").read_text()
     assert "This run's token is read-only" in summary and "toyfoundry ledger index" in summary
     assert repo.refs["heads/changes"] == sha  # nothing written to the branch
@@ -230,7 +240,7 @@ def test_long_reports_are_cut_to_fit_a_comment_with_a_count(
     repo = github_server.add_repo("Codertocat/Hello-World")
     github_server.add_pull(repo, 2, "Codertocat", sha, names)
 
-    proc = run_cli("ci", "pr", cwd=factory, env=_pr_env(tmp_path, github_server, base, sha))
+    _, proc = pr_and_publish(factory, tmp_path, _pr_env(tmp_path, github_server, base, sha))
 
     assert "PR comment: created" in proc.stdout, proc.stdout + proc.stderr
     summary = (tmp_path / "summary.md").read_text()

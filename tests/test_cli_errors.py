@@ -76,9 +76,8 @@ def test_a_bug_shows_its_traceback_with_verbose() -> None:
 def test_a_usage_error_exits_2_without_a_traceback(tmp_path: Path) -> None:
     unknown_option = run_cli("forge", "--no-such-option", cwd=tmp_path)
     unknown_command = run_cli("froge", cwd=tmp_path)
-    (tmp_path / "exchange" / "orders").mkdir(
-        parents=True
-    )  # a factory, so that only the options are wrong
+    # A factory, so that only the options are wrong.
+    (tmp_path / "exchange" / "orders").mkdir(parents=True)
     contradiction = run_cli("readiness", "--record", "--no-log", cwd=tmp_path)
 
     assert unknown_option.returncode == 2

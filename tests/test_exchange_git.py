@@ -126,18 +126,30 @@ def test_pull_and_push_through_git_daemon(tmp_path: Path, git_daemon: tuple[str,
     assert "nothing new" in run_cli("push", cwd=layout.root).stdout
 
 
-def test_credentials_in_a_hub_url_never_reach_output_or_log(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://operator:s3cret-token@127.0.0.1:9/hub.git", "https://127.0.0.1:9/hub.git"),
+        (
+            "https://127.0.0.1:9/hub.git?access_token=s3cret-token#main",
+            "https://127.0.0.1:9/hub.git#main",
+        ),
+    ],
+    ids=["userinfo", "query-string"],
+)
+def test_credentials_in_a_hub_url_never_reach_output_or_log(
+    tmp_path: Path, url: str, shown: str
+) -> None:
     layout, _ = sealed_factory(tmp_path / "factory", 1)
-    url = "https://operator:s3cret-token@127.0.0.1:9/hub.git"
 
     result = run_cli("push", "--hub", url, cwd=layout.root)
 
     assert result.returncode == 1
-    assert "https://127.0.0.1:9/hub.git" in result.stderr
+    assert shown in result.stderr
     assert "s3cret" not in result.stdout + result.stderr
     log = layout.root / "logs" / "exchange_all.json"
     (run,) = json.loads(log.read_text())["runs"]
-    assert (run["hub"], run["result"]) == ("https://127.0.0.1:9/hub.git", "failed")
+    assert (run["hub"], run["result"]) == (shown, "failed")
     assert "s3cret" not in log.read_text()
 
 

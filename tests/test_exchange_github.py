@@ -143,5 +143,9 @@ def test_an_oversized_directive_is_quarantined_and_the_rest_pulled(
     assert [o for o, _ in result.new] == ["ALFA-2027-0001"]
     (held,) = result.quarantined
     assert held.hub_path == "orders/ALFA-2027-0002.json"
-    assert "5242880-byte bound" in held.reason
+    assert "5242880-byte bound" in held.reason and "never downloaded" in held.reason
     assert not layout.order_file("ALFA-2027-0002").exists()
+    repo = github_server.repos["high-command/big-hub"]
+    (big,) = [sha for sha, data in repo.blobs.items() if len(data) > 6_000_000]
+    blobs = [r.path for r in github_server.requests if "/git/blobs/" in r.path]
+    assert len(blobs) == 1 and not blobs[0].endswith(big)  # the tree said its size: never read

@@ -62,14 +62,15 @@ def test_bad_directives_are_quarantined_never_mirrored(tmp_path: Path) -> None:
     assert "quarantined: orders/ALFA-2027-0004.json: $.lines[0].qty:" in out
     assert "the file is named ALFA-2027-0005 but the directive says 'ALFA-2027-0006'" in out
     assert "quarantined: orders/ALFA-2027-0007.json: $: duplicate key" in out
+    assert "quarantined: orders/ALFA-2027-0008.json: the hub's file is a symbolic link" in out
     assert "would replace directive ALFA-2027-0001" in out
     assert "High Command must issue a new order ID" in out
     assert layout.order_file("ALFA-2027-0001").read_bytes() == original
     mirrored = sorted(p.name for p in layout.orders.iterdir())
     assert mirrored == ["ALFA-2027-0001.json", "ALFA-2027-0002.json"]
     report = json.loads((layout.root / ".toyfoundry/quarantine/report.json").read_text())
-    assert len(report["quarantined"]) == 5
-    assert len(list((layout.root / ".toyfoundry/quarantine/orders").iterdir())) == 5
+    assert len(report["quarantined"]) == 6
+    assert len(list((layout.root / ".toyfoundry/quarantine/orders").iterdir())) == 6
     assert (
         json.loads((layout.root / "logs/exchange_all.json").read_text())["runs"][-1]["result"]
         == "partial"
@@ -77,4 +78,4 @@ def test_bad_directives_are_quarantined_never_mirrored(tmp_path: Path) -> None:
 
     again = run_cli("pull", cwd=layout.root)
     assert again.returncode == 0
-    assert out.count("quarantined:") == again.stdout.count("still quarantined:") == 5
+    assert out.count("quarantined:") == again.stdout.count("still quarantined:") == 6

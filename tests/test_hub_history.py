@@ -3,8 +3,7 @@
 The last head a factory saw is the one its exchange log records (the log reaches the
 repository through intake PRs, so a fresh runner has it too); a hub whose branch does not
 descend from it is refused by pull, push and status. The hub backends answer the
-``Lineage`` questions; the git backend's answer is given here by a subclass, as its own
-``head``/``descends_from`` would give it.
+``Lineage`` questions; the git backend answers them from its fetched cache clone.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
+from tests.conftest import git, run_cli
 from tests.exchange_kit import directive, sealed_factory
 from tests.test_exchange_git import bare_hub
 from toyfoundry_ci.base.errors import HubError
@@ -25,21 +24,9 @@ from toyfoundry_ci.hub.git import GitRemoteHub
 from toyfoundry_ci.hub.protocol import Lineage
 
 
-class LineageGitHub(GitRemoteHub):
-    """The git hub with the ``Lineage`` answers, from its own fetched history."""
-
-    def head(self) -> str | None:
-        return self._head
-
-    def descends_from(self, commit: str) -> bool:
-        if self._head is None:
-            return False
-        return self._run("merge-base", "--is-ancestor", commit, self._head).returncode == 0
-
-
-def fresh_runner(bare: Path, tmp_path: Path, name: str) -> LineageGitHub:
+def fresh_runner(bare: Path, tmp_path: Path, name: str) -> GitRemoteHub:
     """The hub as a new machine opens it: an empty cache of its own."""
-    return LineageGitHub(str(bare), None, tmp_path / name, display=str(bare))
+    return GitRemoteHub(str(bare), None, tmp_path / name, display=str(bare))
 
 
 def pushed(tmp_path: Path) -> tuple[Layout, Path, str]:
@@ -70,6 +57,10 @@ def test_a_force_pushed_hub_is_refused_by_pull_push_and_status(tmp_path: Path) -
         assert "logs/exchange_all.json" in refused.value.message
         assert refused.value.hint and "git push --force" in refused.value.hint
     assert git(bare, "rev-list", "--count", "main").strip() == "2"  # nothing was sent
+    # status opens the hub as a user names it: the real git backend answers the same.
+    shown = run_cli("status", "--hub", str(bare), cwd=layout.root)
+    assert "the hub's branch was rewritten" in shown.stdout + shown.stderr
+    assert publication[:12] in shown.stdout + shown.stderr
 
 
 def test_a_hub_that_moved_on_is_read_as_before(tmp_path: Path) -> None:

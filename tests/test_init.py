@@ -54,6 +54,7 @@ def test_init_writes_the_skeleton_with_local_hooks_and_refuses_to_overwrite(
     assert by_id["toyfoundry-validate"]["files"] == ARTIFACT_FILES_REGEX
     assert os.access(target / "hooks/python", os.X_OK)
     assert 'factory = "iron-works"' in (target / ".toyfoundry/config.toml").read_text()
+    assert 'signoff.method = "local"' in (target / ".toyfoundry/config.toml").read_text()
     # No --action-ref: no workflows, and a note that says how to add them.
     assert not (target / ".github").exists()
     assert "workflows left out: add them later with `" in proc.stdout
@@ -89,6 +90,12 @@ def test_the_starter_catalogue_validates_and_its_doc_is_this_repositorys(tmp_pat
     assert checked.returncode == 0, checked.stdout + checked.stderr
     doc = (target / "planning/toyfoundry/catalogue.md").read_text()
     assert doc == (committed() / "planning/toyfoundry/catalogue.md").read_text()
+
+
+def test_init_with_the_workflows_states_github_sign_off(tmp_path: Path) -> None:
+    proc = run_cli("init", str(tmp_path / "f"), "--action-ref", SHA)
+    assert proc.returncode == 0, proc.stderr
+    assert 'signoff.method = "github"' in (tmp_path / "f/.toyfoundry/config.toml").read_text()
 
 
 def test_init_refuses_a_hook_repo_without_its_rev(tmp_path: Path) -> None:

@@ -197,7 +197,7 @@ def test_an_index_above_the_artifact_bound_still_validates(factory: Path) -> Non
     big_order.write_bytes(b" " * (MAX_BYTES + 1) + big_order.read_bytes())
     refused = run_cli("validate", "exchange/orders/ALFA-2026-0001.json", cwd=factory)
     assert refused.returncode == 1
-    assert "above the 5242880-byte bound" in refused.stdout
+    assert "larger than the 5242880-byte bound" in refused.stdout
 
 
 CALLS: list[str] = []
@@ -313,7 +313,7 @@ def test_each_set_of_facts_asked_together_is_its_own_cache_file(factory: Path) -
     rebuild_index(layout)
     assert verify(layout) == []
     stored = cache_dir(layout)
-    subjects = stored / "exchange%2Fledger%2Fentries@entry+entry-subjects+valid.json"
+    subjects = stored / "exchange%2Fledger%2Fentries@entry+entry-seal+valid.json"
     assert subjects.exists()
     subjects.write_bytes(b"torn")  # the index never reads the subject lists
     with DigestCache(layout) as cache:
@@ -324,7 +324,7 @@ def test_each_set_of_facts_asked_together_is_its_own_cache_file(factory: Path) -
         found = cache.files("exchange/ledger/entries", names, (("kind", counted_kind),))
         assert cache.hashed == len(found) == 2  # a fact never asked for is derived
     assert verify(layout) == []
-    assert orjson.loads(subjects.read_bytes())["facts"] == ["entry", "entry-subjects", "valid"]
+    assert orjson.loads(subjects.read_bytes())["facts"] == ["entry", "entry-seal", "valid"]
     assert (stored / "exchange%2Fledger%2Fentries@entry.json").exists()
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, run_cli
-from tests.ledger_helpers import parade_entry
+from tests.ledger_helpers import parade_entry, sign_off_locally
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import rebuild_index
 from toyfoundry_ci.ledger.store import read_entry
@@ -21,6 +21,7 @@ def factory(unentered_factory: Path) -> Path:
 
 def committed_entries(factory: Path) -> Layout:
     layout = Layout(factory)
+    sign_off_locally(factory)
     parade_entry(layout, "ALFA-2026-0001")
     rebuild_index(layout)
     git(factory, "add", "-A")
@@ -34,7 +35,7 @@ def test_reviewer_seals_and_rerun_says_nothing_to_do(factory: Path) -> None:
     env = {"SOURCE_DATE_EPOCH": "1795000000"}
     proc = run_cli("signoff", "ALFA-2026-0001", "--reviewer", "Quality Lead", cwd=factory, env=env)
     assert proc.returncode == 0, proc.stderr
-    assert "ALFA-2026-0001: sealed by Quality Lead (local)" in proc.stdout
+    assert "ALFA-2026-0001: sealed by Quality Lead (local, unsigned: no signing key" in proc.stdout
     entry = read_entry(layout, "ALFA-2026-0001")
     assert entry is not None
     assert entry.signoff.state == "sealed"
@@ -57,6 +58,7 @@ def test_author_of_the_evidence_cannot_sign_off(factory: Path) -> None:
 
 
 def test_uncommitted_or_missing_entries_are_refused(factory: Path) -> None:
+    sign_off_locally(factory)
     parade_entry(Layout(factory), "ALFA-2026-0001")
     proc = run_cli("signoff", "ALFA-2026-0001", "--reviewer", "Quality Lead", cwd=factory)
     assert proc.returncode == 1

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from tests.conftest import git, run_cli
-from tests.ledger_helpers import parade_entry
+from tests.ledger_helpers import parade_entry, sign_off_locally
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import rebuild_index
@@ -65,6 +65,7 @@ def test_invalid_artifact_and_stale_index_are_reported(factory: Path) -> None:
 
 
 def test_base_allows_pending_to_sealed_only(factory: Path) -> None:
+    sign_off_locally(factory)
     layout = paraded(factory)
     base = git(factory, "rev-parse", "HEAD").strip()
     git(factory, "config", "user.name", "Someone Else")

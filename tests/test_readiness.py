@@ -241,7 +241,7 @@ def test_runbook_v1_form_runs_the_same_gate(factory: Path) -> None:
 
 def test_looking_at_the_gate_changes_no_tracked_file(factory: Path) -> None:
     assert readiness(factory, "--record")[0] == 0
-    git(factory, "add", "logs")
+    git(factory, "add", "logs", ".toyfoundry")  # the log, and the lock's .gitignore (a write)
     git(factory, "commit", "-qm", "record a run")
     log = (factory / "logs/ops_readiness.json").read_bytes()
     shutil.copy(BAD_QTY, factory / "exchange/orders/ALFA-2026-0101.json")  # untracked, red

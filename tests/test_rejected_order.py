@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import git, run_cli
+from tests.ledger_helpers import sign_off_locally
 from toyfoundry_ci.actions.catchup import on_hub
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.hub.folder import FolderHub
@@ -33,6 +34,7 @@ def issue_unknown_sku_order(factory: Path) -> None:
 
 
 def test_a_rejected_order_is_done_sealed_and_pushed_with_its_ack(factory: Path) -> None:
+    sign_off_locally(factory)
     issue_unknown_sku_order(factory)
 
     first = cli(factory, "shift")

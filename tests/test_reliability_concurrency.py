@@ -128,3 +128,67 @@ def test_clones_pushing_to_one_git_hub_at_once_all_land(tmp_path: Path) -> None:
     }
     assert factories_in_receipts == {f"factory-{n}" for n in range(4)}
     assert int(git(bare, "rev-list", "--count", "main").strip()) == 5  # initial + one each
+
+
+APPEND = """
+import sys
+from pathlib import Path
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.exchange.log import append_run
+from toyfoundry_ci.readiness.log import append_run as append_readiness
+layout, kind, n = Layout(Path(sys.argv[1])), sys.argv[2], int(sys.argv[3])
+print("ready", flush=True)
+sys.stdin.readline()
+for i in range(n):
+    if kind == "exchange":
+        append_run(layout, direction="pull", hub=sys.argv[4], orders=[], result="ok")
+    else:
+        run = {"at": f"2026-01-01T00:00:{i % 60:02d}Z", "head": sys.argv[4], "verdict": "green",
+               "checks": [{"id": "schemas", "status": "pass", "message": "ok"}]}
+        append_readiness(layout, run)
+"""
+APPENDS = 60
+NAMES = ("a" * 40, "b" * 40)  # a readiness run's head is a commit ID
+
+
+@pytest.mark.parametrize("kind", ["exchange", "readiness"])
+def test_two_processes_appending_to_a_log_at_once_lose_no_run(factory: Path, kind: str) -> None:
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", APPEND, str(factory), kind, str(APPENDS), name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in NAMES
+    ]
+    for w in writers:
+        assert w.stdout is not None and w.stdout.readline().strip() == "ready"
+    for w in writers:  # released together: the appends interleave
+        assert w.stdin is not None
+        w.stdin.write("go\n")
+        w.stdin.flush()
+    done = [(w.wait(timeout=120), *w.communicate()) for w in writers]
+
+    assert all(code == 0 for code, _, _ in done), done
+    log = factory / "logs" / ("exchange_all.json" if kind == "exchange" else "ops_readiness.json")
+    runs = json.loads(log.read_text())["runs"]
+    key = "hub" if kind == "exchange" else "head"
+    mine = [r[key] for r in runs if r[key] in NAMES]
+    assert len(mine) == 2 * APPENDS
+
+
+def test_a_recorded_readiness_run_waits_for_a_pull_and_lands(factory: Path) -> None:
+    log = factory / "logs" / "ops_readiness.json"
+    before = log.read_bytes() if log.exists() else b""
+    holder = _hold(factory, 4.0)  # another run (a pull, say) holds the checkout
+    readiness = _start("readiness", "--record", cwd=factory)
+    while holder.poll() is None:
+        assert (log.read_bytes() if log.exists() else b"") == before  # not while it holds
+        time.sleep(0.02)
+    _out, err = readiness.communicate(timeout=60)
+
+    assert "not starting" not in err, err
+    runs = json.loads(log.read_text())["runs"]
+    assert len(runs) == (len(json.loads(before)["runs"]) if before else 0) + 1

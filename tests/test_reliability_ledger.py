@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, run_cli
+from tests.ledger_helpers import sign_off_locally
 from toyfoundry_ci.base.canonical import dumps
 
 ENTRY = "exchange/ledger/entries/ALFA-2026-0001.json"
@@ -15,6 +16,7 @@ ENTRY = "exchange/ledger/entries/ALFA-2026-0001.json"
 
 def _sealed(factory: Path) -> str:
     """Seal ALFA-2026-0001 as a reviewer who is not its author, commit, return the commit."""
+    sign_off_locally(factory)
     git(factory, "config", "user.name", "Someone Else")
     sealed = run_cli("signoff", "ALFA-2026-0001", "--reviewer", "Quality Lead", cwd=factory)
     assert sealed.returncode == 0, sealed.stderr

@@ -17,9 +17,13 @@ import pytest
 from tests.conftest import run_cli
 from tests.exchange_kit import issued, sealed_factory
 from tests.github_server import Fault, GitHubServer
+from toyfoundry_ci.base.errors import ToyfoundryError
+from toyfoundry_ci.github.client import HUB as HUB_TARGET
+from toyfoundry_ci.github.client import REPOSITORY, Connection, Target
 
 CANARY = "ghp_CANARY0123456789abcdefCANARY"  # a canary, not a credential
 HUB = "github://high-command/hub"
+FALLBACK = "TOYFOUNDRY_HUB_TOKEN_FALLBACK"
 
 
 @pytest.fixture
@@ -44,8 +48,10 @@ def test_canary_token_is_never_shown_or_written(
     layout, _ = sealed_factory(tmp_path / "factory", 2)
     (layout.root / ".toyfoundry").mkdir(exist_ok=True)
     (layout.root / ".toyfoundry" / "config.toml").write_text(f'hub = "{HUB}"\n')
-    env = {variable: CANARY, "TOYFOUNDRY_VERBOSE": "1"}  # tracebacks on: they must be clean too
-    wrong = {variable: CANARY + "-revoked", "TOYFOUNDRY_VERBOSE": "1"}
+    # Tracebacks on: they must be clean too. GITHUB_TOKEN reaches a hub only when asked.
+    asked = {} if variable == "TOYFOUNDRY_HUB_TOKEN" else {FALLBACK: "github-token"}
+    env = {variable: CANARY, "TOYFOUNDRY_VERBOSE": "1", **asked}
+    wrong = {variable: CANARY + "-revoked", "TOYFOUNDRY_VERBOSE": "1", **asked}
     runs = [
         run_cli("pull", cwd=layout.root, env=env),
         run_cli("push", "--dry-run", cwd=layout.root, env=env),
@@ -103,3 +109,49 @@ def test_ci_pr_keeps_the_canary_out_of_summary_comment_and_output(
     assert all(CANARY not in c["body"] for c in repo.comments.get(2, []))
     assert CANARY.encode() not in _everything_written(factory)
     assert not canary.exists() and not (factory / "pwned").exists()
+
+
+@pytest.mark.parametrize("target", [REPOSITORY, HUB_TARGET], ids=["repository", "hub"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(422, f"Validation Failed: token {CANARY} is not valid here"),
+        Fault(403, f"Resource not accessible with {CANARY}"),
+        Fault(404, f"No repository for {CANARY}"),
+    ],
+    ids=["422", "403", "404"],
+)
+def test_an_api_error_quoting_the_token_is_shown_without_it(
+    gh: GitHubServer, target: Target, fault: Fault
+) -> None:
+    """A server (or a proxy) that echoes the token in its error: the message never does."""
+    env = {
+        target.token_variable: CANARY,
+        target.api_variables[0]: gh.url,
+        "TOYFOUNDRY_GITHUB_BACKOFF": "0.01",
+    }
+    conn = Connection(target, "high-command/hub", env)
+    gh.faults.append(fault)
+
+    with pytest.raises(ToyfoundryError) as caught:
+        conn.call(lambda: conn.github.get_repo("high-command/hub").default_branch, "hub", "read")
+
+    shown = f"{caught.value.message}\n{caught.value.hint}"
+    assert str(fault.status) in shown and "***" in shown
+    assert CANARY not in shown
+
+
+def test_an_api_url_with_credentials_is_shown_without_them(
+    tmp_path: Path, gh: GitHubServer
+) -> None:
+    """User info or a query string in the API URL never reaches a message or the log."""
+    layout, _ = sealed_factory(tmp_path / "factory", 1)
+    url = gh.url.replace("http://", f"http://x-access-token:{CANARY}@") + f"?access_token={CANARY}"
+    env = {"TOYFOUNDRY_GITHUB_API_URL": url, "TOYFOUNDRY_HUB_TOKEN": CANARY + "-revoked"}
+
+    result = run_cli("push", "--hub", HUB, cwd=layout.root, env=env)
+
+    assert result.returncode == 1
+    assert "error: github://high-command/hub via http://127.0.0.1:" in result.stderr
+    assert CANARY not in result.stdout + result.stderr
+    assert CANARY.encode() not in _everything_written(layout.root)

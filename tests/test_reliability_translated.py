@@ -54,7 +54,7 @@ def test_ledger_verify_reports_a_symlinked_artifact(factory: Path, tmp_path: Pat
 
     assert result.returncode == 1
     no_traceback(result)
-    refusal = f"{REPORT}::$: not a regular file (symbolic link?); refused"
+    refusal = f"{REPORT}::$: is a symbolic link or not a regular file; refused"
     assert result.stdout.count(refusal) == 1  # said once, though several checks refuse it
 
 

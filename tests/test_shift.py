@@ -91,7 +91,10 @@ def test_a_committed_demo_folder_or_hub_link_cannot_aim_the_demo_at_real_orders(
     git(factory, "commit", "-qm", "Use the shared hub")
     linked = run_cli("shift", cwd=factory)
     assert linked.returncode == 1
-    assert "readiness red: state-untracked" in linked.stderr  # the committed hub stops it first
+    # The warm start's readiness refuses the committed, linked hub before any hub is opened.
+    assert "readiness red: state-untracked" in linked.stderr
+    said = run_cli("readiness", cwd=factory).stdout
+    assert ".toyfoundry/hub: a symbolic link; writes would land where it points" in said
     pulled = run_cli("pull", cwd=factory)
     assert pulled.returncode == 1
     assert "the embedded hub is a symbolic link; refusing it" in pulled.stderr

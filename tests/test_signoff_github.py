@@ -70,6 +70,21 @@ def test_approval_of_the_head_commit_seals_the_prs_entries(
     assert not any(r.sealed for r in again)
 
 
+def test_only_the_orders_asked_for_are_sealed(paraded: Layout, github_server: GitHubServer) -> None:
+    repo = github_server.add_repo("hq/factory")
+    github_server.add_pull(repo, 7, "author", HEAD, ENTRIES)
+    github_server.add_review(repo, 7, "reviewer", "APPROVED", HEAD, at=T0)
+    with pytest.raises(RefusedError, match="does not add the ledger entry of ALFA-2026-0003"):
+        seal_from_pull_request(paraded, "hq/factory", 7, client(github_server), ["ALFA-2026-0003"])
+    results = seal_from_pull_request(
+        paraded, "hq/factory", 7, client(github_server), ["ALFA-2026-0001"]
+    )
+    assert [(r.order_id, r.sealed) for r in results] == [("ALFA-2026-0001", True)]
+    other = read_entry(paraded, "ALFA-2026-0002")
+    assert other is not None
+    assert other.signoff.state == "pending"
+
+
 @pytest.mark.parametrize(
     ("reviews", "why"),
     [

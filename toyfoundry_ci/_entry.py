@@ -49,7 +49,8 @@ def _index_entries(paths: tuple[str, ...]) -> int:
     from pathlib import Path
 
     from toyfoundry_ci.base.layout import Layout, find_factory
-    from toyfoundry_ci.ledger.index import index_entries, index_outcome
+    from toyfoundry_ci.foundry.ledger import index_entries
+    from toyfoundry_ci.ledger.index import index_outcome
 
     layout = Layout(find_factory())
     changed = index_entries(layout, [Path.cwd().resolve() / p for p in paths])

@@ -78,6 +78,8 @@ def scaffold(root: Path, options: InitOptions) -> InitResult:
         "@@ACTION_REF@@": options.action_ref or "",
         "@@VERSION@@": f"v{__version__}",
         "@@ARTIFACT_FILES@@": ARTIFACT_FILES_REGEX,
+        # Stated, never inferred later: with the workflows a pull request's approval seals.
+        "@@SIGNOFF_METHOD@@": "github" if options.action_ref else "local",
     }
     trees = ["init", "hook-repo" if options.hook_repo else "local-hooks"]
     if options.action_ref:

@@ -2,46 +2,35 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from toyfoundry_ci.base.errors import ToyfoundryError
+from toyfoundry_ci.base.git import Git, not_an_option
+
+_HINT = "check out with fetch-depth: 0 so the PR's base commit is present"
 
 
-def git(root: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise ToyfoundryError(
-            f"git {args[0]} failed in {root}: {proc.stderr.strip()}",
-            hint="check out with fetch-depth: 0 so the PR's base commit is present",
-        )
-    return proc.stdout
+def checkout(root: Path) -> Git:
+    """git on the runner's checkout; a failure says how to check out."""
+    return Git(root, hint=_HINT)
 
 
 def changed_files(root: Path, base: str, head: str) -> list[str]:
     """Files the PR changes: ``git diff --name-only base...head`` (NUL-separated, exact)."""
-    out = git(root, "diff", "--name-only", "--no-renames", "-z", f"{base}...{head}")
+    for commit in (base, head):
+        not_an_option(commit, "commit", "pass the PR's base and head commit SHAs")
+    out = checkout(root).text("diff", "--name-only", "--no-renames", "-z", f"{base}...{head}")
     return sorted(name for name in out.split("\0") if name)
 
 
 def exists_at(root: Path, commit: str, path: str) -> bool:
-    proc = subprocess.run(
-        ["git", "cat-file", "-e", f"{commit}:{path}"], cwd=root, capture_output=True, check=False
-    )
-    return proc.returncode == 0
-
-
-def adding_commit(root: Path, path: str) -> str | None:
-    """The commit that first added ``path`` in the history of HEAD (None: never committed)."""
-    out = git(root, "log", "--diff-filter=A", "--format=%H", "--", path)
-    lines = out.split()
-    return lines[-1] if lines else None
+    not_an_option(commit, "commit", "pass the PR's base commit SHA")
+    return checkout(root).ok("cat-file", "-e", f"{commit}:{path}")
 
 
 def status_paths(root: Path, pathspecs: tuple[str, ...]) -> list[str]:
     """Paths under ``pathspecs`` that differ from HEAD: changed, added, untracked or deleted."""
-    out = git(
-        root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
+    out = checkout(root).text(
+        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
         "--", *pathspecs,
     )  # fmt: skip
     return sorted(item[3:] for item in out.split("\0") if len(item) > 3)

@@ -79,7 +79,7 @@ def seal_pending(layout: Layout, gh: Github, repository: str, order_ids: list[st
     numbers: dict[int, list[str]] = {}
     for order_id in order_ids:
         rel = layout.rel(layout.ledger_entry_file(order_id))
-        sha = _git.adding_commit(layout.root, rel)
+        sha = _git.checkout(layout.root).first_added(rel)
         if sha is None:
             report.refused.append((order_id, "its ledger entry is not committed"))
             continue
@@ -92,9 +92,9 @@ def seal_pending(layout: Layout, gh: Github, repository: str, order_ids: list[st
         numbers.setdefault(number, []).append(order_id)
     for number in sorted(numbers):
         try:
-            results = seal_from_pull_request(layout, repository, number, gh)
+            results = seal_from_pull_request(layout, repository, number, gh, numbers[number])
         except RefusedError as exc:
             report.refused.extend((o, exc.message) for o in numbers[number])
             continue
-        report.sealed.extend((number, r) for r in results if r.order_id in numbers[number])
+        report.sealed.extend((number, r) for r in results)
     return report

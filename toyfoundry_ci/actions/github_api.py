@@ -1,4 +1,4 @@
-"""A PyGithub client for the runner's API URL and token (GHES and loopback included)."""
+"""The factory repository's client for an entry point (``github.client``, target REPOSITORY)."""
 
 from __future__ import annotations
 
@@ -6,32 +6,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from toyfoundry_ci.actions.runner import RunnerContext, RunnerError
+from toyfoundry_ci.actions.runner import RunnerContext
+from toyfoundry_ci.github.client import REPOSITORY, Connection
 
 if TYPE_CHECKING:
     from github import Github
 
 
-def client(ctx: RunnerContext) -> Github:
-    from github import Auth, Github
+def connection(ctx: RunnerContext) -> Connection:
+    """The one client for the runner's repository, from the environment ``ctx`` was read from."""
+    return Connection(REPOSITORY, ctx.repository)
 
-    # Retries only for rate limits and 5xx; the entry points are idempotent, so a re-run is safe.
-    return Github(base_url=ctx.api_url, auth=Auth.Token(ctx.require_token()), retry=2)
+
+def client(ctx: RunnerContext) -> Github:
+    ctx.require_token()
+    return connection(ctx).github
 
 
 @contextmanager
 def api_errors(ctx: RunnerContext) -> Iterator[None]:
-    """A GitHub API failure as a message that names the status and what to check."""
-    from github import GithubException
-
-    try:
+    """A GitHub API failure (a status, no connection, a timeout) as a message with a hint."""
+    conn = connection(ctx)
+    with conn.guard(conn.place, "complete the request"):
         yield
-    except GithubException as exc:
-        data = exc.data if isinstance(exc.data, dict) else {}
-        detail = str(data.get("message") or "no message")[:300]
-        hint = {
-            401: "the token was refused: pass GITHUB_TOKEN to the step",
-            403: "the job lacks a permission (see the workflow's permissions:) or hit a limit",
-            404: f"check that {ctx.repository} exists and the token may read it",
-        }.get(exc.status, "re-run the job; every entry point is safe to run again")
-        raise RunnerError(f"GitHub API at {ctx.api_url}: {exc.status} {detail}", hint=hint) from exc

@@ -17,13 +17,15 @@ from typing import TYPE_CHECKING, Literal
 
 from toyfoundry_ci.actions import _git
 from toyfoundry_ci.actions.catchup import SealReport, on_hub, pending_orders, seal_pending
+from toyfoundry_ci.actions.hub_choice import ci_hub, no_hub_notice
 from toyfoundry_ci.actions.merge import seals_md
-from toyfoundry_ci.actions.pr import blob_sha
 from toyfoundry_ci.actions.report import annotation
 from toyfoundry_ci.actions.runner import RunnerContext
 from toyfoundry_ci.base.canonical import sha256_file
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.markdown import (
     COMMENT_LIMIT,
     TABLE_ROWS,
@@ -36,7 +38,7 @@ from toyfoundry_ci.base.markdown import (
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.log import append_run, read_log
 from toyfoundry_ci.exchange.pull import PullResult, pull
-from toyfoundry_ci.hub.config import open_hub, settings
+from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import Hub, Inventory, inventory
 from toyfoundry_ci.readiness import require_not_halted
 
@@ -57,7 +59,7 @@ INTAKE_PATHS = (
 # Appended by every pull, even one with nothing new: not a reason for a commit by itself.
 LOG_PATH = "logs/exchange_all.json"
 
-BranchState = Literal["committed", "unchanged", "nothing-to-do"]
+BranchState = Literal["committed", "unchanged", "nothing-to-do", "no-hub"]
 PullRequestState = Literal["created", "updated", "unchanged", "none"]
 
 
@@ -74,9 +76,17 @@ class IntakeOutcome:
 
 def run_intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = None) -> IntakeOutcome:
     """Pull, seal what the hub holds, and keep the one intake PR for the checkout at ``root``."""
+    with repository_lock(root, purpose="ci intake"):
+        return _intake(ctx, root, gh, hub)
+
+
+def _intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None) -> IntakeOutcome:
     layout = Layout(root)
     require_not_halted(layout, "pull")
-    cfg = settings(layout, hub)
+    cfg = ci_hub(layout, hub)
+    if cfg is None:
+        said = no_hub_notice("nothing was pulled")
+        return IntakeOutcome(f"{code(said)}\n", annotation("notice", said), "no-hub", "none")
     source = open_hub(layout, cfg.spec)
     pulled = pull(layout, source)
     held = inventory(source, factory=cfg.factory)
@@ -161,7 +171,13 @@ def commit_intake(
             raise
         ref = None
     if ref is not None:
-        there = {e.path: e.sha for e in repo.get_git_tree(ref.object.sha, recursive=True).tree}
+        from toyfoundry_ci.github.trees import tree_files
+
+        folders = {p.rsplit("/", 1)[0] for p in paths}
+        listed = tree_files(
+            repo, ref.object.sha, lambda f: any(g == f or g.startswith(f"{f}/") for g in folders)
+        )
+        there = {path: found.sha for path, found in listed.items()}
         if all(there.get(p) == _local_blob(root / p) for p in paths if p != LOG_PATH):
             return "unchanged", None
     elements = []
@@ -189,7 +205,7 @@ def commit_intake(
 
 
 def _local_blob(path: Path) -> str | None:
-    return blob_sha(path.read_bytes()) if path.is_file() else None
+    return blob_id(path.read_bytes()) if path.is_file() else None
 
 
 def open_or_update(

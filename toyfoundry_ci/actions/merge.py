@@ -21,13 +21,15 @@ from toyfoundry_ci.actions.catchup import (
     pending_orders,
     seal_pending,
 )
+from toyfoundry_ci.actions.hub_choice import ci_hub, environment_warning, no_hub_notice
 from toyfoundry_ci.actions.report import annotation, readiness_md
 from toyfoundry_ci.actions.runner import RunnerContext
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.markdown import cell, checked_id, code, table
 from toyfoundry_ci.exchange.push import PushResult, push
-from toyfoundry_ci.hub.config import open_hub, settings
+from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import inventory
 from toyfoundry_ci.readiness import require_not_halted, run_readiness
 
@@ -44,17 +46,47 @@ class MergeOutcome:
     receipt_id: str | None = None
 
 
-def run_merge(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = None) -> MergeOutcome:
-    """Gate, seal and push for the push to main at ``ctx.sha`` (checked out at ``root``)."""
+def run_merge(
+    ctx: RunnerContext,
+    root: Path,
+    gh: Github,
+    hub: str | None = None,
+    *,
+    environment: str | None = None,
+    hub_token: bool = False,
+) -> MergeOutcome:
+    """Gate, seal and push for the push to main at ``ctx.sha`` (checked out at ``root``).
+
+    ``hub`` is the workflow's (never the checkout's); ``environment`` names the GitHub
+    environment holding the hub token, whose branch policy is checked when ``hub_token``.
+    """
+    with repository_lock(root, purpose="ci merge"):
+        return _merge(ctx, root, gh, hub, environment=environment, hub_token=hub_token)
+
+
+def _merge(
+    ctx: RunnerContext,
+    root: Path,
+    gh: Github,
+    hub: str | None,
+    *,
+    environment: str | None,
+    hub_token: bool,
+) -> MergeOutcome:
     layout = Layout(root)
     require_not_halted(layout, "push")
+    cfg = ci_hub(layout, hub)
     gate = run_readiness(layout, record=False)
     header = f"## toyfoundry: merge of {ctx.sha[:12]}"
     if not gate.green:
         notes = [annotation("error", f"readiness {c.id}: {c.message}") for c in gate.failed]
         summary = "\n\n".join([header, readiness_md(gate), "Nothing was pushed."]) + "\n"
         return MergeOutcome(False, summary, "\n".join(notes), "gate-red")
-    cfg = settings(layout, hub)
+    if cfg is None:
+        said = no_hub_notice("nothing was pushed")
+        summary = "\n\n".join([header, readiness_md(gate), code(said)]) + "\n"
+        return MergeOutcome(True, summary, annotation("notice", said), "no-hub")
+    fence = environment_warning(gh, ctx.repository, environment) if hub_token else None
     target = open_hub(layout, cfg.spec)
     held = inventory(target, factory=cfg.factory)
     unsent = [o for o in pending_orders(layout) if on_hub(layout, held, o) is None]
@@ -67,7 +99,10 @@ def run_merge(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = None
         seals_md(seals),
         _push_md(pushed),
     ]
-    notes = [annotation("warning", f"{o} not signed off: {why}") for o, why in seals.refused]
+    if fence:
+        sections.insert(1, f"**Warning**: {code(fence)}")
+    notes = [annotation("warning", fence)] if fence else []
+    notes += [annotation("warning", f"{o} not signed off: {why}") for o, why in seals.refused]
     notes += [annotation("error", f"{o} held back: {why}") for o, why in pushed.held]
     if pushed.receipt_id:
         notes.append(annotation("notice", f"pushed to {pushed.hub}: {pushed.receipt_id}"))

@@ -1,30 +1,28 @@
-"""``toyfoundry ci pr``: the pull_request entry point.
+"""``toyfoundry ci pr``: the pull_request entry point, read-only.
 
 Readiness, validation of the artifacts the PR changes, the pairing table and the ledger diff
-go to the step summary and to the one PR comment; problems become annotations. On a
-same-repository PR a stale ``exchange/ledger/index.json`` is rebuilt and committed to the PR
-branch as one bot commit through the git data API (a fast-forward, never forced); a fork PR
-(or any run whose token is read-only, as Dependabot's) gets the new index as a suggestion.
-The summary is written before the comment is posted: a read-only token cannot comment, and
-its report still reaches the reader.
+go to the step summary; problems become annotations. This job installs and runs the PR's code,
+so it has a read-only token and writes nothing on GitHub: it hands the report and, when
+``exchange/ledger/index.json`` is stale, the rebuilt index to ``ci pr-publish`` (a job that runs
+no PR code; ``actions/publish.py``) through a folder the workflow uploads as an artifact. A
+fork or Dependabot PR, whose token cannot write, gets the report and the index suggestion in
+the step summary, and a green job when its content is fine.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from toyfoundry_ci.actions import _git
-from toyfoundry_ci.actions.comment import CommentAction, bot_logins, upsert_comment
 from toyfoundry_ci.actions.report import readiness_md
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import read_artifact
-from toyfoundry_ci.base.markdown import cell, checked_id, code, fenced, table
+from toyfoundry_ci.base.markdown import SUMMARY_LIMIT, cell, checked_id, fenced, fit_bytes, table
 from toyfoundry_ci.ledger.index import fresh_index
 from toyfoundry_ci.ledger.pairing import pair
 from toyfoundry_ci.ledger.render import PAIRING_RENDERERS
@@ -32,22 +30,17 @@ from toyfoundry_ci.readiness import run_readiness
 from toyfoundry_ci.validation.checker import FileResult, check_files
 from toyfoundry_ci.validation.reporting import report_github
 
-if TYPE_CHECKING:
-    from github import Github
-    from github.Repository import Repository
-
 INDEX_PATH = "exchange/ledger/index.json"
 ENTRIES = "exchange/ledger/entries/"
 BOT_MESSAGE = "Rebuild the ledger index for the entries of this pull request"
-READ_ONLY_NOTICE = (
-    "this run's token is read-only (a fork's or Dependabot's PR):"
-    " the report is in the step summary, not in a comment"
-)
-SUGGESTION_LIMIT = 40_000  # bytes of index pasted at most; the comment holds 65,536 characters
+SUGGESTION_LIMIT = 40_000  # bytes of index pasted at most; a comment holds 65,536 characters
 
 IndexState = Literal[
-    "current", "committed", "already-committed", "suggested", "branch-moved", "no-ledger"
+    "current", "stale", "committed", "already-committed", "suggested", "branch-moved", "no-ledger"
 ]
+# What ``ci pr`` hands to ``ci pr-publish``, in the folder the workflow uploads.
+HANDOFF_REPORT = "report.md"
+HANDOFF_INDEX = "index.json"
 
 
 @dataclass
@@ -56,12 +49,12 @@ class PrOutcome:
     summary: str
     annotations: str
     index: IndexState
-    comment: CommentAction | None = None
-    commit: str | None = None
+    report: str = ""  # the summary without its index section: the comment's body
+    fresh: bytes | None = None  # the rebuilt index, when the PR's is stale
     notes: list[str] = field(default_factory=list)
 
 
-def run_pr(ctx: RunnerContext, root: Path, gh: Github | None) -> PrOutcome:
+def run_pr(ctx: RunnerContext, root: Path) -> PrOutcome:
     """Report on the PR of ``ctx`` from the checkout at ``root`` (its head commit).
 
     Run from ``root``: annotations name files relative to it, as GitHub expects.
@@ -75,27 +68,32 @@ def run_pr(ctx: RunnerContext, root: Path, gh: Github | None) -> PrOutcome:
         result.path = layout.rel(Path(result.path))
     readiness_ok, readiness_md = _readiness(layout)
     fresh = _fresh_index(layout)
-    repo = gh.get_repo(ctx.repository) if gh is not None else None
-    index, commit, index_md = _keep_index(layout, pr, fresh, repo)
+    index, index_md = _index_state(layout, pr, fresh)
     sections = [
         f"## toyfoundry: pull request #{pr.number}",
         readiness_md,
         _validation_md(results),
         _pairing_md(layout),
         _ledger_diff_md(root, pr, changed),
-        index_md,
     ]
-    summary = "\n\n".join(s for s in sections if s) + "\n"
+    report = "\n\n".join(s for s in sections if s) + "\n"
+    summary = report + (f"\n{index_md}\n" if index_md else "")
     ok = readiness_ok and all(r.ok for r in results)
-    return PrOutcome(ok, summary, report_github(results), index, commit=commit)
+    stale = fresh if index == "stale" else None
+    return PrOutcome(ok, summary, report_github(results), index, report, stale)
 
 
-def post_comment(ctx: RunnerContext, gh: Github, outcome: PrOutcome) -> CommentAction:
-    """The report as the PR's one bot comment (after the summary: a fork's token cannot)."""
-    repo = gh.get_repo(ctx.repository)
-    number = ctx.pull_request().number
-    outcome.comment = upsert_comment(repo, number, outcome.summary, bot_logins(ctx.bot_login))
-    return outcome.comment
+def write_handoff(outcome: PrOutcome, folder: Path) -> None:
+    """Leave the report and the rebuilt index (if any) for ``ci pr-publish``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    # The summary's bound, which ``ci pr-publish`` holds the report to; the comment is cut later.
+    report = fit_bytes(outcome.report, SUMMARY_LIMIT, "the pr job's log has the rest")
+    (folder / HANDOFF_REPORT).write_text(report, encoding="utf-8")
+    index = folder / HANDOFF_INDEX
+    if outcome.fresh is not None:
+        index.write_bytes(outcome.fresh)
+    else:
+        index.unlink(missing_ok=True)
 
 
 def _readiness(layout: Layout) -> tuple[bool, str]:
@@ -144,84 +142,37 @@ def _fresh_index(layout: Layout) -> bytes | None:
     return fresh_index(layout)
 
 
-def _keep_index(
-    layout: Layout, pr: PullRequestInfo, fresh: bytes | None, repo: Repository | None
-) -> tuple[IndexState, str | None, str]:
+def _index_state(
+    layout: Layout, pr: PullRequestInfo, fresh: bytes | None
+) -> tuple[IndexState, str]:
     if fresh is None:
-        return "no-ledger", None, ""
+        return "no-ledger", ""
     current = layout.ledger_index.read_bytes() if layout.ledger_index.is_file() else None
     if current == fresh:
-        return "current", None, "### Ledger index\n\n`exchange/ledger/index.json` is current"
-    if not pr.same_repo or repo is None:
-        return "suggested", None, _suggestion(fresh, "This PR comes from a fork")
-    from github import GithubException, RateLimitExceededException
-
-    try:
-        state, sha = commit_index(repo, pr, fresh)
-    except GithubException as exc:
-        if exc.status != 403 or isinstance(exc, RateLimitExceededException):
-            raise
-        return "suggested", None, _suggestion(fresh, "This run's token is read-only")
-    said = {
-        "committed": f"rebuilt and committed to {code(pr.head_ref)} as {sha}",
-        "already-committed": "already rebuilt on the PR branch by an earlier run; nothing to do",
-        "branch-moved": "stale, but the branch moved on; the run for its new head rebuilds it",
-    }[state]
-    return state, sha, f"### Ledger index\n\n`{INDEX_PATH}` {said}"
+        return "current", f"### Ledger index\n\n`{INDEX_PATH}` is current"
+    if pr.same_repo:
+        said = (
+            "The publish job commits the rebuilt index to the PR branch; where it cannot (a"
+            " Dependabot PR's token is read-only),"
+        )
+        return "stale", suggestion(fresh, said)
+    fork = "This PR comes from a fork, so it cannot be updated for you:"
+    return "suggested", suggestion(fresh, fork)
 
 
-def _suggestion(fresh: bytes, why: str) -> str:
-    said = (
-        f"### Ledger index\n\n`{INDEX_PATH}` is stale. {why}, so it cannot be updated for you:"
+def suggestion(fresh: bytes, said: str) -> str:
+    """The index section for a stale index nobody commits here: how to fix it, and the file.
+
+    ``said`` leads into "run `toyfoundry ledger index`": why the index is not committed for the
+    reader. An index too large to paste is named by its size only.
+    """
+    lead = (
+        f"### Ledger index\n\n`{INDEX_PATH}` is stale. {said}"
         " run `toyfoundry ledger index` and commit the result"
     )
-    if len(fresh) > SUGGESTION_LIMIT:  # too large to paste into a comment
-        return f"{said} ({len(fresh):,} bytes)."
+    if len(fresh) > SUGGESTION_LIMIT:  # too large to paste
+        return f"{lead} ({len(fresh):,} bytes)."
     return (
-        f"{said}, or replace the file with:\n\n<details><summary>{INDEX_PATH}</summary>\n\n"
+        f"{lead}, or replace the file with:\n\n<details><summary>{INDEX_PATH}</summary>\n\n"
         f"{fenced(fresh.decode(), 'json')}\n</details>"
     )
-
-
-def blob_sha(data: bytes) -> str:
-    """The git blob ID of ``data`` (what the API reports as a file's sha)."""
-    return hashlib.sha1(f"blob {len(data)}\0".encode() + data, usedforsecurity=False).hexdigest()
-
-
-def commit_index(
-    repo: Repository, pr: PullRequestInfo, fresh: bytes
-) -> tuple[Literal["committed", "already-committed", "branch-moved"], str | None]:
-    """One bot commit with the rebuilt index on the PR branch, fast-forward only."""
-    from github import GithubException, InputGitTreeElement
-
-    ref = repo.get_git_ref(f"heads/{pr.head_ref}")
-    tip = ref.object.sha
-    if _index_blob_at(repo, tip) == blob_sha(fresh):
-        return "already-committed", None
-    if tip != pr.head_sha:
-        return "branch-moved", None
-    head = repo.get_git_commit(tip)
-    blob = repo.create_git_blob(fresh.decode("utf-8"), "utf-8")
-    tree = repo.create_git_tree(
-        [InputGitTreeElement(INDEX_PATH, "100644", "blob", sha=blob.sha)], base_tree=head.tree
-    )
-    commit = repo.create_git_commit(BOT_MESSAGE, tree, [head])
-    try:
-        ref.edit(commit.sha, force=False)
-    except GithubException as exc:
-        if exc.status == 422:  # someone pushed meanwhile: their run takes over
-            return "branch-moved", None
-        raise
-    return "committed", commit.sha
-
-
-def _index_blob_at(repo: Repository, sha: str) -> str | None:
-    from github import GithubException
-
-    try:
-        contents = repo.get_contents(INDEX_PATH, ref=sha)
-    except GithubException as exc:
-        if exc.status == 404:
-            return None
-        raise
-    return None if isinstance(contents, list) else contents.sha

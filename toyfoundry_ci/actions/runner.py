@@ -19,11 +19,13 @@ from toyfoundry_ci.base.errors import ToyfoundryError
 from toyfoundry_ci.base.loader import ParseError, read_artifact
 from toyfoundry_ci.base.markdown import SUMMARY_LIMIT, fit_bytes
 from toyfoundry_ci.base.workflow_commands import workflow_command
+from toyfoundry_ci.github.client import REPOSITORY
+from toyfoundry_ci.github.client import api_url as github_api_url
+from toyfoundry_ci.github.client import token as github_token
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$")
-DEFAULT_API_URL = "https://api.github.com"
 
 
 class RunnerError(ToyfoundryError):
@@ -82,7 +84,7 @@ class RunnerContext:
 def from_environ(environ: Mapping[str, str] | None = None) -> RunnerContext:
     """Read the runner's environment (default: this process's) into a context."""
     env = os.environ if environ is None else environ
-    token = env.get("GITHUB_TOKEN") or None
+    token, _ = github_token(REPOSITORY, env)
     if token:
         mask(token)
     repository = _required(env, "GITHUB_REPOSITORY")
@@ -99,7 +101,7 @@ def from_environ(environ: Mapping[str, str] | None = None) -> RunnerContext:
         ref=env.get("GITHUB_REF", ""),
         output=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
         summary=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
-        api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
+        api_url=github_api_url(REPOSITORY, env),
         token=token,
         bot_login=env.get("TOYFOUNDRY_BOT_LOGIN") or None,
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from toyfoundry_ci.base.canonical import dumps
+from toyfoundry_ci.base.errors import ToyfoundryError
+from toyfoundry_ci.base.layout import is_factory
+from toyfoundry_ci.base.reader import UnreadableError, read_file
 
 
 def write_bytes_atomic(
@@ -27,6 +29,7 @@ def write_bytes_atomic(
     """
     if compare and _holds(path, data):
         return False
+    refuse_linked_folder(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -46,6 +49,36 @@ def write_bytes_atomic(
     return True
 
 
+def refuse_linked_folder(path: Path) -> None:
+    """Refuse a write whose folder, below the factory holding it, is reached by a link.
+
+    A committed symbolic link at ``exchange/orders`` (or ``logs``, the quilt exports...)
+    would send the write wherever it points, outside the factory. The factory's own root
+    may be a link (the user chose it); nothing between it and the file may.
+    """
+    linked = linked_folder(str(path.parent.absolute()))
+    if linked is not None:
+        raise ToyfoundryError(
+            f"{linked}: a folder of the factory is a symbolic link; refusing to write {path}"
+            " through it",
+            hint=f"replace it by a real folder (rm {linked}; mkdir {linked}),"
+            " then run toyfoundry readiness",
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def linked_folder(folder: str) -> str | None:
+    """The topmost symbolic link among ``folder`` and its parents below a factory's root."""
+    linked = None
+    here = Path(folder)
+    for above in (here, *here.parents):
+        if is_factory(above):
+            return linked
+        if above.is_symlink():
+            linked = str(above)
+    return None
+
+
 def _holds(path: Path, data: bytes | bytearray) -> bool:
     """Whether ``path`` is a regular file holding ``data``; read only when the size matches.
 
@@ -53,17 +86,9 @@ def _holds(path: Path, data: bytes | bytearray) -> bool:
     someone else writes, and replacing what is there is the answer in every other case.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
+        return read_file(path, len(data)) == data
+    except UnreadableError:
         return False
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
-            return False
-        with os.fdopen(os.dup(fd), "rb") as fh:
-            return fh.read(len(data) + 1) == data
-    finally:
-        os.close(fd)
 
 
 def write_json_atomic(path: Path, obj: Any) -> bool:

@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
+from toyfoundry_ci.base.reader import read_file
+
 _PRETTY = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 _COMPACT = orjson.OPT_SORT_KEYS
-
-_CHUNK = 1 << 20
 
 
 def dumps(obj: Any) -> bytes:
@@ -35,12 +35,8 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes, read in chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+    """Hex sha256 of a regular file's bytes, read by the one bounded reader (no link, no FIFO)."""
+    return sha256_bytes(read_file(path, None))
 
 
 def sha256_json(obj: Any) -> str:

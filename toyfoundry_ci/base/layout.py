@@ -125,6 +125,30 @@ class Layout:
     def exchange_log(self) -> Path:
         return self.root / "logs" / "exchange_all.json"
 
+    @property
+    def quarantine(self) -> Path:
+        return self.root / ".toyfoundry" / "quarantine"
+
+    def folders(self) -> tuple[Path, ...]:
+        """Every folder the tool writes into: none of them may be reached through a link."""
+        return (
+            self.orders,
+            self.acknowledgements,
+            self.reports,
+            self.attachments,
+            self.ledger_entries,
+            self.outbox_orders,
+            self.outbox_acks,
+            self.outbox_reports,
+            self.storyboard,
+            self.blueprints,
+            self.recipes,
+            self.quilt_exports,
+            self.default_hub,
+            self.quarantine,
+            self.readiness_log.parent,
+        )
+
     # Per-order files: the order ID is checked before it becomes part of a path.
 
     def order_file(self, order_id: str) -> Path:

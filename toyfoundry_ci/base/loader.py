@@ -2,19 +2,17 @@
 
 Beyond plain JSON syntax this refuses what JSON parsers commonly let through: a byte-order
 mark, invalid UTF-8, NaN/Infinity, duplicate object keys, nesting deeper than a bound and
-files above a size bound; symbolic links are refused so a checkout cannot smuggle in a file
-from elsewhere. The fast path parses with orjson and counts object keys in the raw bytes; only
-when a file is suspect does the slower, position-aware standard library parser run to say
+files above a size bound. Files are read by the one bounded reader (``base.reader``): symbolic
+links, FIFOs and devices are refused, so a checkout cannot smuggle in a file from elsewhere.
+The fast path parses with orjson and counts object keys in the raw bytes; only when a file is
+suspect does the slower, position-aware standard library parser run to say
 exactly where.
 """
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import re
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,18 +20,13 @@ from typing import Any
 
 import orjson
 
+from toyfoundry_ci.base.reader import UnreadableError, read_file, too_large
+
 MAX_BYTES = 5 * 1024 * 1024  # per kind: kinds.max_bytes_for
 MAX_DEPTH = 64
 
 # The canonical artifact form (base.canonical.dumps); not imported, to keep this module a leaf.
 _CANONICAL = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
-# O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; fstat then refuses it.
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_NONBLOCK", 0)
-)
 _SPACED_COLON = re.compile(rb'"[ \t\r\n]+:')
 _BOMS = (
     (b"\xef\xbb\xbf", "UTF-8"),
@@ -57,37 +50,17 @@ class ParseError:
 def read_artifact(
     path: str | Path, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
 ) -> Any | ParseError:
-    """Read and strictly parse one artifact file, returning its value or a ParseError."""
+    """Read (with the one bounded reader) and strictly parse one artifact file."""
     try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        return _open_problem(Path(path), exc)
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            return ParseError("$", "is a directory, not an artifact file")
-        if not stat.S_ISREG(info.st_mode):
-            return ParseError("$", "not a regular file (a FIFO, socket or device)")
-        if info.st_size > max_bytes:
-            return too_big(info.st_size, max_bytes)
-        chunks = []
-        remaining = max_bytes + 1
-        while remaining > 0 and (chunk := os.read(fd, min(remaining, info.st_size + 1))):
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    except OSError as exc:
-        return ParseError("$", f"cannot be read: {exc.strerror}")
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        return ParseError("$", f"file grew above the {max_bytes}-byte bound while being read")
+        data = read_file(path, max_bytes)
+    except UnreadableError as exc:
+        return ParseError("$", exc.reason)
     return parse_artifact(data, max_depth=max_depth)
 
 
 def too_big(size: int, max_bytes: int = MAX_BYTES) -> ParseError:
     """The refusal of a file above the size bound."""
-    return ParseError("$", f"file is {size} bytes, above the {max_bytes}-byte bound for artifacts")
+    return ParseError("$", too_large(size, max_bytes))
 
 
 def parse_artifact(data: bytes, *, max_depth: int = MAX_DEPTH) -> Any | ParseError:
@@ -127,16 +100,6 @@ def _same_key_count(data: bytes, value: Any) -> bool:
         and _SPACED_COLON.search(data) is None
         and data.count(b'":') == orjson.dumps(value).count(b'":')
     )
-
-
-def _open_problem(path: Path, exc: OSError) -> ParseError:
-    if exc.errno == errno.ELOOP or path.is_symlink():
-        return ParseError("$", "is a symbolic link; artifacts must be regular files")
-    if exc.errno == errno.ENOENT:
-        return ParseError("$", "no such file")
-    if exc.errno == errno.EISDIR:
-        return ParseError("$", "is a directory, not an artifact file")
-    return ParseError("$", f"cannot be read: {exc.strerror}")
 
 
 def _shape(value: Any, max_depth: int) -> tuple[int, bool]:

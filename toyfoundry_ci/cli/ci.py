@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import click
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 @click.group()
@@ -15,31 +12,58 @@ def ci() -> None:
     """Entry points for GitHub Actions (run inside a job; see action.yml)."""
 
 
+_handoff_option = click.option(
+    "--handoff",
+    envvar="TOYFOUNDRY_HANDOFF",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for what `ci pr` hands to `ci pr-publish` (the report, the rebuilt index);"
+    " the workflow carries it between the two jobs as an artifact.",
+)
+
+
 @ci.command("pr")
-def pr_cmd() -> None:
-    """pull_request: readiness, changed artifacts, pairing, ledger diff, index upkeep."""
-    from toyfoundry_ci.actions.github_api import api_errors, client
-    from toyfoundry_ci.actions.pr import READ_ONLY_NOTICE, post_comment, run_pr
-    from toyfoundry_ci.actions.report import annotation
+@_handoff_option
+def pr_cmd(handoff: Path | None) -> None:
+    """pull_request, read-only: readiness, changed artifacts, pairing, ledger diff."""
+    from toyfoundry_ci.actions.pr import run_pr, write_handoff
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
 
     root = _root()
     ctx = from_environ()
-    gh = client(ctx) if ctx.token else None
-    with api_errors(ctx):
-        outcome = run_pr(ctx, root, gh)
+    outcome = run_pr(ctx, root)
     click.echo(outcome.annotations)
-    append_summary(ctx, outcome.summary)  # first: a read-only token cannot comment
+    append_summary(ctx, outcome.summary)
+    if handoff is not None:
+        write_handoff(outcome, handoff)
+    set_output(ctx, "index", outcome.index)
+    click.echo(f"ledger index: {outcome.index}")
+    if not outcome.ok:
+        raise SystemExit(1)
+
+
+@ci.command("pr-publish")
+@_handoff_option
+def pr_publish_cmd(handoff: Path | None) -> None:
+    """pull_request, runs no PR code: commit the rebuilt index, keep the one PR comment."""
+    from toyfoundry_ci.actions.github_api import api_errors, client
+    from toyfoundry_ci.actions.publish import READ_ONLY_NOTICE, run_publish
+    from toyfoundry_ci.actions.report import annotation
+    from toyfoundry_ci.actions.runner import RunnerError, append_summary, from_environ, set_output
+
+    if handoff is None:
+        raise RunnerError(
+            "no handoff folder named", hint="pass --handoff DIR (or TOYFOUNDRY_HANDOFF)"
+        )
+    ctx = from_environ()
+    with api_errors(ctx):
+        outcome = run_publish(ctx, handoff, client(ctx))
+    append_summary(ctx, outcome.summary)
     set_output(ctx, "index", outcome.index)
     set_output(ctx, "index-commit", outcome.commit or "")
-    if gh is not None:
-        with api_errors(ctx):
-            post_comment(ctx, gh, outcome)
     if outcome.comment == "read-only":
         click.echo(annotation("notice", READ_ONLY_NOTICE))
     click.echo(f"ledger index: {outcome.index}; PR comment: {outcome.comment or 'not posted'}")
-    if not outcome.ok:
-        raise SystemExit(1)
 
 
 def _root() -> Path:
@@ -52,22 +76,40 @@ _hub_option = click.option(
     "--hub",
     envvar="TOYFOUNDRY_HUB",
     default=None,
-    help="Hub spec (folder, git URL, github://OWNER/REPO); default: the repository's config.",
+    help="Hub spec (git URL, github://OWNER/REPO, or a folder outside the checkout), set by the"
+    " workflow from the repository variable TOYFOUNDRY_HUB; the repository's own files are never"
+    " read for it. Unset: a notice, nothing exchanged.",
 )
 
 
 @ci.command("merge")
 @_hub_option
-def merge_cmd(hub: str | None) -> None:
+@click.option(
+    "--environment",
+    envvar="TOYFOUNDRY_ENVIRONMENT",
+    default=None,
+    help="The GitHub environment that holds the hub token (the job's `environment:`); a warning"
+    " when it has no deployment branch policy.",
+)
+def merge_cmd(hub: str | None, environment: str | None) -> None:
     """push to main: final gate, sign-off from the merged PRs' reviews, push, receipt."""
+
     from toyfoundry_ci.actions.github_api import api_errors, client
     from toyfoundry_ci.actions.merge import run_merge
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
+    from toyfoundry_ci.github.client import HUB, token
 
     root = _root()
     ctx = from_environ()
     with api_errors(ctx):
-        outcome = run_merge(ctx, root, client(ctx), hub)
+        outcome = run_merge(
+            ctx,
+            root,
+            client(ctx),
+            hub,
+            environment=environment,
+            hub_token=token(HUB)[0] is not None,
+        )
     if outcome.annotations:
         click.echo(outcome.annotations)
     append_summary(ctx, outcome.summary)
@@ -98,7 +140,9 @@ def intake_cmd(hub: str | None) -> None:
     append_summary(ctx, outcome.summary)
     set_output(ctx, "pull-request", str(outcome.number or ""))
     set_output(ctx, "branch", outcome.branch)
-    if outcome.branch == "nothing-to-do":
+    if outcome.branch == "no-hub":
+        click.echo("intake: no hub configured for CI (repository variable TOYFOUNDRY_HUB)")
+    elif outcome.branch == "nothing-to-do":
         click.echo("intake: nothing new from the hub; nothing to do")
     else:
         click.echo(f"intake: branch {outcome.branch}; PR #{outcome.number} {outcome.pull_request}")

@@ -33,14 +33,13 @@ def pull(hub: str | None, root: str) -> None:
     """Mirror new and changed directives from the hub into exchange/orders/."""
     from toyfoundry_ci.base.errors import printable
     from toyfoundry_ci.base.layout import Layout
-    from toyfoundry_ci.base.lock import repository_lock
     from toyfoundry_ci.exchange.gate import require_ready
     from toyfoundry_ci.exchange.pull import pull as run_pull
     from toyfoundry_ci.hub.config import open_hub, settings
 
     layout = Layout(Path(root))
     require_ready(layout, "pull", green=False)
-    with showing("pull"), repository_lock(layout.root, purpose="pull"):
+    with showing("pull"):
         result = run_pull(layout, open_hub(layout, settings(layout, hub).spec))
     for label, items in (("new", result.new), ("changed", result.changed)):
         for order_id, digest in items:
@@ -50,6 +49,8 @@ def pull(hub: str | None, root: str) -> None:
         fresh += not q.again
         state = "still quarantined" if q.again else "quarantined"
         click.echo(f"  {state}: {printable(q.hub_path)}: {printable(q.reason)} (copy: {q.stored})")
+    for path in result.not_directives:
+        click.echo(f"  not taken: {printable(path)} (only orders/<ORDER-ID>.json is a directive)")
     for order_id, _digest in result.withdrawn:
         state = "withdrawn" if order_id in result.newly_withdrawn else "still withdrawn"
         click.echo(f"  {state}: {order_id} (kept in exchange/orders/, never pushed)")
@@ -77,13 +78,12 @@ def pull(hub: str | None, root: str) -> None:
 def push(hub: str | None, root: str, dry_run: bool) -> None:
     """Send sealed, paired evidence to the hub once, with a receipt and a notification."""
     from toyfoundry_ci.base.layout import Layout
-    from toyfoundry_ci.base.lock import repository_lock
     from toyfoundry_ci.exchange.push import push as run_push
     from toyfoundry_ci.hub.config import open_hub, settings
 
     layout = Layout(Path(root))
     config = settings(layout, hub)
-    with showing("push"), repository_lock(layout.root, purpose="push"):
+    with showing("push"):
         result = run_push(layout, open_hub(layout, config.spec), config.factory, dry_run=dry_run)
     verb = "would send" if dry_run else "sent"
     for evidence in result.sent:

@@ -9,7 +9,6 @@ import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.layout import Layout, find_factory
-from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.cli.exchange import hub_option
 from toyfoundry_ci.cli.options import format_option, root_option
@@ -51,7 +50,7 @@ def forge(order_ids: tuple[str, ...], root: str, fmt: str) -> None:
     from toyfoundry_ci.foundry.forge import forge as run
 
     layout = Layout(Path(root))
-    with showing("forge"), repository_lock(layout.root, purpose="forge"):
+    with showing("forge"):
         result = run(layout, _ids(order_ids))
     _render(result, fmt)
 
@@ -80,7 +79,7 @@ def drill(order_ids: tuple[str, ...], root: str, fmt: str, shard: Shard | None) 
     from toyfoundry_ci.foundry.drill import drill as run
 
     layout = Layout(Path(root))
-    with showing("drill"), repository_lock(layout.root, purpose="drill"):
+    with showing("drill"):
         result = run(layout, _ids(order_ids), shard=shard)
     _render(result, fmt)
 
@@ -95,7 +94,7 @@ def parade(order_ids: tuple[str, ...], root: str, fmt: str, lot: str | None) -> 
     from toyfoundry_ci.foundry.parade import parade as run
 
     layout = Layout(Path(root))
-    with showing("parade"), repository_lock(layout.root, purpose="parade"):
+    with showing("parade"):
         result = run(layout, _ids(order_ids), lot=lot)
     _render(result, fmt)
 
@@ -108,9 +107,7 @@ def purge(order_ids: tuple[str, ...], root: str, fmt: str) -> None:
     """Clear drafts and stale telemetry of paraded orders (never what the ledger cites)."""
     from toyfoundry_ci.foundry.purge import purge as run
 
-    layout = Layout(Path(root))
-    with repository_lock(layout.root, purpose="purge"):
-        result = run(layout, _ids(order_ids))
+    result = run(Layout(Path(root)), _ids(order_ids))
     _render(result, fmt)
 
 

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from toyfoundry_ci.base.errors import RefusedError, ToyfoundryError
+from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.cli.exchange import hub_option
 from toyfoundry_ci.cli.options import format_option, root_option
 
 if TYPE_CHECKING:
-    from github import Github
+    from toyfoundry_ci.models.ledger import SignOff
 
 
 @click.group()
@@ -35,12 +35,8 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
     of the index on disk is kept: the cost does not grow with the ledger. Without them,
     every entry is checked against the digest cache.
     """
-    from toyfoundry_ci.ledger.index import (
-        fresh_index,
-        index_entries,
-        index_outcome,
-        rebuild_index,
-    )
+    from toyfoundry_ci.foundry.ledger import index_entries
+    from toyfoundry_ci.ledger.index import fresh_index, index_outcome, rebuild_index
 
     layout = Layout(Path(root))
     if entries and (full or cold or check):
@@ -63,7 +59,12 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
 
 @ledger.command("verify")
 @root_option()
-@click.option("--base", metavar="REV", help="Also prove no entry changed since REV.")
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Also prove, under REV's sign-off policy and allowed signers, that entries changed"
+    " since REV only by seals that re-verify.",
+)
 @click.option(
     "--full",
     is_flag=True,
@@ -116,29 +117,46 @@ def pair(root: str, fmt: str) -> None:
 @click.argument("orders", nargs=-1)
 @root_option()
 @click.option("--reviewer", help="Who reviewed the evidence (local sign-off).")
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="SSH key to sign a local sign-off with (default: git config user.signingkey"
+    " when gpg.format is ssh).",
+)
 @click.option("--pull-request", "pr_number", type=int, help="Seal from this PR's reviews.")
 @click.option("--repo", help="owner/name on GitHub (default: $GITHUB_REPOSITORY).")
-def signoff(
-    orders: tuple[str, ...], root: str, reviewer: str | None, pr_number: int | None,
-    repo: str | None,
+def signoff(  # noqa: PLR0917 - click passes every option as an argument
+    orders: tuple[str, ...], root: str, reviewer: str | None, key: Path | None,
+    pr_number: int | None, repo: str | None,
 ) -> None:  # fmt: skip
-    """Seal pending ledger entries: locally by --reviewer, or from a GitHub PR's approval."""
-    from toyfoundry_ci.base.lock import repository_lock
-    from toyfoundry_ci.ledger import signoff as so
+    """Seal pending ledger entries: locally by --reviewer, or from a GitHub PR's approval.
 
-    layout = Layout(Path(root))
+    A local sign-off is signed with an SSH key (--key) that the allowed-signers file
+    committed at HEAD lists; without a key it is recorded unsigned, and says so.
+    """
+    from toyfoundry_ci.foundry.ledger import sign_off
+
     if pr_number is None and not (reviewer and orders):
         raise click.UsageError("give ORDER... with --reviewer, or --pull-request N")
-    with repository_lock(layout.root, purpose="sign-off"):
-        if pr_number is not None:
-            results = so.seal_from_pull_request(layout, _repo(repo), pr_number, _github())
-        else:
-            results = so.seal_local(layout, list(orders), str(reviewer))
+    if pr_number is not None and key is not None:
+        raise click.UsageError("--key signs a local sign-off; a PR's approval is GitHub's")
+    repository = _repo(repo) if pr_number is not None else ""
+    results = sign_off(
+        Layout(Path(root)), list(orders), reviewer, repo=repository, pr_number=pr_number, key=key
+    )
     for r in results:
         if r.sealed:
-            click.echo(f"{r.order_id}: sealed by {r.signoff.reviewer} ({r.signoff.method})")
+            click.echo(f"{r.order_id}: sealed by {r.signoff.reviewer} ({_how(r.signoff)})")
         else:
             click.echo(f"{r.order_id}: already sealed by {r.signoff.reviewer}; nothing to do")
+
+
+def _how(seal: SignOff) -> str:
+    if seal.method != "local":
+        return str(seal.method)
+    if seal.signature is None:
+        return "local, unsigned: no signing key (--key, or git config user.signingkey)"
+    return f"local, signed by {seal.signature.principal}"
 
 
 def _repo(repo: str | None) -> str:
@@ -146,16 +164,6 @@ def _repo(repo: str | None) -> str:
     if not name:
         raise click.UsageError("--repo owner/name is needed (or $GITHUB_REPOSITORY)")
     return name
-
-
-def _github() -> Github:
-    from github import Auth, Github
-
-    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("TOYFOUNDRY_HUB_TOKEN")
-    if not token:
-        raise ToyfoundryError("no GitHub token", hint="set GITHUB_TOKEN to read the PR's reviews")
-    base_url = os.environ.get("GITHUB_API_URL", "https://api.github.com")
-    return Github(base_url=base_url, auth=Auth.Token(token))
 
 
 @click.command()

@@ -18,9 +18,9 @@ from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.base.git import Git
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.hub.folder import FolderHub
-from toyfoundry_ci.ledger._git import git
 from toyfoundry_ci.models.exchange import Order
 
 DEMO_SKUS = ("TOY-ROBOT-01", "TOY-TRAIN-02", "TOY-KITE-03")
@@ -40,8 +40,9 @@ def demo_factory(layout: Layout) -> Layout:
     """
     home = layout.root.resolve().joinpath(*DEMO_HOME)
     scratch = home / "factory"
-    in_git = _git_answers(layout.root, "rev-parse", "--is-inside-work-tree")
-    tracked = git(layout.root, "ls-files", "--", DEMO_DIR) if in_git else ""
+    factory = Git(layout.root)
+    in_git = factory.ok("rev-parse", "--is-inside-work-tree")
+    tracked = factory.text("ls-files", "--", DEMO_DIR) if in_git else ""
     if tracked or any(p.is_symlink() for p in (home.parent, home, scratch)):
         raise RefusedError(
             f"{DEMO_DIR} is committed or a symbolic link; the demo's scratch factory "
@@ -49,14 +50,14 @@ def demo_factory(layout: Layout) -> Layout:
             hint=f"remove it from git and disk: git rm -r --cached {DEMO_DIR}; rm -r {DEMO_DIR}",
         )
     if (scratch / ".git").is_dir():
-        top = git(scratch, "rev-parse", "--show-toplevel").strip()
+        top = Git(scratch).text("rev-parse", "--show-toplevel").strip()
         if Path(top).resolve() != scratch:
             raise RefusedError(
                 f"{DEMO_DIR}/factory is not a repository of its own",
                 hint=f"delete {DEMO_DIR} to start the demo over",
             )
         return Layout(scratch)
-    if not _git_answers(layout.root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"):
+    if not factory.ok("rev-parse", "--verify", "--quiet", "HEAD^{commit}"):
         raise RefusedError(
             f"the demo runs on a copy of this factory's last commit, and {layout.root} has none",
             hint="commit the factory first: git init && git add -A && git commit -m 'Scaffold'",
@@ -69,8 +70,8 @@ def demo_factory(layout: Layout) -> Layout:
     shutil.rmtree(staging, ignore_errors=True)
     # A shallow clone holds the committed tree and nothing of the user's working tree.
     source = layout.root.resolve().as_uri()
-    git(home, "clone", "--quiet", "--depth", "1", "--no-tags", "--", source, staging.name)
-    git(staging, "remote", "remove", "origin")  # a demo must never push back by accident
+    Git(home).out("clone", "--quiet", "--depth", "1", "--no-tags", "--", source, staging.name)
+    Git(staging).out("remote", "remove", "origin")  # a demo must never push back by accident
     try:
         staging.rename(scratch)
     except OSError:  # another demo run made it meanwhile: use that one
@@ -78,15 +79,6 @@ def demo_factory(layout: Layout) -> Layout:
         if not (scratch / ".git").is_dir():
             raise
     return Layout(scratch)
-
-
-def _git_answers(root: Path, *args: str) -> bool:
-    """Whether git, asked ``args`` in ``root``, answers without an error."""
-    try:
-        git(root, *args)
-    except RefusedError:
-        return False
-    return True
 
 
 def seed_demo_batch(layout: Layout, hub: FolderHub, count: int = 3) -> list[str]:

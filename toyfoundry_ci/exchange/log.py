@@ -1,4 +1,5 @@
-"""``logs/exchange_all.json``: every pull and push appended, newest last, bounded, atomic.
+"""``logs/exchange_all.json``: every pull and push appended, newest last, bounded, atomic,
+under the repository lock.
 
 Hub names reach this file only through the backends' ``display`` (credentials removed); no
 token ever does. A dry run is not an exchange and is not recorded. Each pull from a hub records
@@ -16,6 +17,7 @@ from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import ArtifactError, HubError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, read_artifact
+from toyfoundry_ci.base.lock import SHORT_WAIT, repository_lock
 from toyfoundry_ci.hub.protocol import Hub, check_not_rewritten
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.logs import HISTORY_LIMIT, ExchangedOrder, ExchangeLog, ExchangeRun
@@ -61,9 +63,10 @@ def append_run(
             "head": head,
         }
     )
-    log = read_log(layout)
-    runs = [*log.runs, run][-HISTORY_LIMIT:]
-    write_json_atomic(layout.exchange_log, ExchangeLog(runs=runs).to_json())
+    # Read, add, write back: under the lock, or a second writer's run would be lost.
+    with repository_lock(layout.root, purpose="exchange log", wait=SHORT_WAIT):
+        runs = [*read_log(layout).runs, run][-HISTORY_LIMIT:]
+        write_json_atomic(layout.exchange_log, ExchangeLog(runs=runs).to_json())
     return run
 
 

@@ -8,9 +8,11 @@ Whatever fails goes to ``.toyfoundry/quarantine/`` with a report, never into the
 High Command may change its mind. An amended directive (new bytes under the same order ID)
 that the factory has not answered yet replaces the mirror and is reported as changed; once
 answered (acknowledged or paraded) it is quarantined instead: High Command supersedes an
-answered order by issuing a new order ID. A directive this hub issued and no longer holds is
-withdrawn: the mirror keeps it, the pull reports it and records it in the exchange log, and
-push never sends its evidence.
+answered order by issuing a new order ID. Only ``orders/<ID>.json`` names a directive; any
+other name in ``orders/`` (a README, a file without ``.json``, a subfolder) is reported, not
+taken, so ``orders/X`` and ``orders/X.json`` can never both claim one order. A directive
+this hub issued and no longer holds is withdrawn: the mirror keeps it, the pull reports it
+and records it in the exchange log, and push never sends its evidence.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.clock import stamp
 from toyfoundry_ci.base.errors import printable
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
+from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.base.reader import UnreadableError, read_file
 from toyfoundry_ci.exchange.log import (
     append_run,
     failures_logged,
@@ -36,7 +41,15 @@ from toyfoundry_ci.exchange.log import (
     require_history,
     withdrawn_on,
 )
-from toyfoundry_ci.hub.protocol import MAX_HUB_FILE, Hub, blob_id, head_of, oversized
+from toyfoundry_ci.hub.protocol import (
+    MAX_HUB_FILE,
+    Hub,
+    Refused,
+    Withheld,
+    directive_id,
+    head_of,
+    oversized,
+)
 from toyfoundry_ci.validation.checker import check_value
 
 
@@ -58,6 +71,7 @@ class PullResult:
     quarantined: list[Quarantined] = field(default_factory=list)
     withdrawn: list[tuple[str, str]] = field(default_factory=list)  # (order ID, local digest)
     newly_withdrawn: list[str] = field(default_factory=list)  # not withdrawn at the last pull
+    not_directives: list[str] = field(default_factory=list)  # hub paths in orders/ not <ID>.json
 
     @property
     def result(self) -> str:
@@ -67,9 +81,10 @@ class PullResult:
 
 
 def quarantine_dir(layout: Layout) -> Path:
-    return layout.root / ".toyfoundry" / "quarantine"
+    return layout.quarantine
 
 
+@holds_lock("pull")
 def pull(layout: Layout, hub: Hub) -> PullResult:
     """Mirror new and changed directives; quarantine the rest; log the run."""
     out = PullResult(hub=hub.display)
@@ -95,9 +110,13 @@ def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
     _withdrawn(layout, listing, out)
     wanted: list[str] = []
     for path in sorted(p for p in listing if p.startswith("orders/")):
-        stem = path.removeprefix("orders/").removesuffix(".json")
+        stem = directive_id(path)
+        if stem is None:  # orders/README, orders/X (without .json), orders/sub/...
+            out.not_directives.append(path)
+            continue
         local = layout.order_file(stem) if is_order_id(stem) else None
-        if local is not None and local.is_file() and _blob_of(local) == listing[path]:
+        held = _mirrored(local) if local is not None else None
+        if held is not None and blob_id(held) == listing[path]:
             out.unchanged += 1
         else:
             wanted.append(path)
@@ -106,7 +125,7 @@ def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
 
 
 def _take(layout: Layout, out: PullResult, path: str, data: bytes) -> None:
-    stem = path.removeprefix("orders/").removesuffix(".json")
+    stem = directive_id(path) or ""
     digest = sha256_bytes(data)
     reason = _refusal(layout, stem, data)
     if reason is not None:
@@ -125,18 +144,27 @@ def _withdrawn(layout: Layout, listing: Mapping[str, str], out: PullResult) -> N
     before = withdrawn_on(log, out.hub)
     for path in sorted(layout.orders.glob("*.json")):
         oid = path.stem
-        if is_order_id(oid) and oid in issued and f"orders/{oid}.json" not in listing:
-            out.withdrawn.append((oid, sha256_bytes(path.read_bytes())))
+        if not is_order_id(oid) or oid not in issued or f"orders/{oid}.json" in listing:
+            continue
+        if (held := _mirrored(path)) is not None:
+            out.withdrawn.append((oid, sha256_bytes(held)))
             if oid not in before:
                 out.newly_withdrawn.append(oid)
 
 
 def _refusal(layout: Layout, stem: str, data: bytes) -> str | None:
     """Why this directive may not enter the mirror, or None when it may."""
+    if isinstance(data, Refused):
+        return f"the hub's file {data.reason}"
     if oversized(data):
+        kept = (
+            "its size was stated, it was never downloaded"
+            if isinstance(data, Withheld)
+            else f"only the first {MAX_HUB_FILE + 1} bytes are kept here"
+        )
         return (
-            f"above the {MAX_HUB_FILE}-byte bound for hub files (only the first"
-            f" {MAX_HUB_FILE + 1} bytes are kept here); High Command must send a smaller one"
+            f"above the {MAX_HUB_FILE}-byte bound for hub files ({kept});"
+            " High Command must send a smaller one"
         )
     if not is_order_id(stem):
         return f"{stem!r} is not an order ID safe to use as a file name"
@@ -148,7 +176,8 @@ def _refusal(layout: Layout, stem: str, data: bytes) -> str | None:
     if said != stem:
         return f"the file is named {stem} but the directive says {said!r}"
     target = layout.order_file(stem)
-    if target.is_file():
+    held = _mirrored(target)
+    if held is not None:
         worked_on = [
             layout.rel(p)
             for p in (
@@ -160,7 +189,7 @@ def _refusal(layout: Layout, stem: str, data: bytes) -> str | None:
         ]
         if worked_on:
             return (
-                f"would replace directive {stem} (sha256 {sha256_bytes(target.read_bytes())[:12]})"
+                f"would replace directive {stem} (sha256 {sha256_bytes(held)[:12]})"
                 f" that {worked_on[0]} already answers; High Command must issue a new order ID"
             )
     return None
@@ -187,8 +216,12 @@ def _read_report(path: Path) -> dict[str, Any]:
     return dict(items) if isinstance(items, dict) else {}
 
 
-def _blob_of(path: Path) -> str:
-    return blob_id(path.read_bytes())
+def _mirrored(path: Path) -> bytes | None:
+    """A directive's bytes in the mirror, or None when no regular file within the bound is there."""
+    try:
+        return read_file(path, MAX_HUB_FILE)
+    except UnreadableError:
+        return None
 
 
 def _detail(out: PullResult) -> str | None:
@@ -196,6 +229,9 @@ def _detail(out: PullResult) -> str | None:
     if out.quarantined:
         names = ", ".join(printable(q.hub_path) for q in out.quarantined[:10])
         parts.append(f"{plural(len(out.quarantined), 'directive')} quarantined: {names}")
+    if out.not_directives:
+        names = ", ".join(printable(p) for p in out.not_directives[:10])
+        parts.append(f"{plural(len(out.not_directives), 'hub file')} not taken: {names}")
     if out.withdrawn:
         names = ", ".join(o for o, _ in out.withdrawn[:10])
         parts.append(f"{len(out.withdrawn)} withdrawn by High Command: {names}")

@@ -33,6 +33,7 @@ from toyfoundry_ci.base.errors import HubError, ToyfoundryError
 from toyfoundry_ci.base.ids import GENERIC_ID, is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
+from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.exchange.gate import require_ready
 from toyfoundry_ci.exchange.log import (
@@ -52,6 +53,8 @@ from toyfoundry_ci.hub.protocol import (
     head_of,
     inventory,
 )
+from toyfoundry_ci.ledger.policy import SignoffPolicy, signoff_policy
+from toyfoundry_ci.ledger.seals import signature_problem
 from toyfoundry_ci.ledger.store import read_entry
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.hub import Receipt, ReceiptItem
@@ -104,6 +107,7 @@ class PushResult:
         return "partial" if self.held else "ok"
 
 
+@holds_lock("push")
 def push(
     layout: Layout,
     hub: Hub,
@@ -161,10 +165,10 @@ def _push(
         if is_order_id(p.stem) and (wanted is None or p.stem in wanted)
     ]
     progress.begin("push", chosen)
+    policy = signoff_policy(layout, "HEAD")  # the committed policy, never the work tree's
     for order_id in chosen:
-        progress.advance(
-            "push", order_id, _check(layout, order_id, held, listing, withdrawn=withdrawn, out=out)
-        )
+        found = _check(layout, order_id, held, listing, withdrawn=withdrawn, out=out, policy=policy)
+        progress.advance("push", order_id, found)
     if out.sent and not dry_run:
         # The full gate guards what leaves; a push with nothing to send only checks the halt.
         if gate:
@@ -201,6 +205,7 @@ def _check(
     *,
     withdrawn: Mapping[str, ExchangeRun],
     out: PushResult,
+    policy: SignoffPolicy,
 ) -> str:
     """Sort one order into ``out``: already on the hub, waiting, held or to be sent."""
     files = _files(layout, order_id)
@@ -214,7 +219,7 @@ def _check(
     if foreign is not None:
         out.elsewhere.append((order_id, foreign))
         return "not sent"
-    why = _why_not(layout, evidence, held, listing)
+    why = _why_not(layout, evidence, held, listing, policy)
     if isinstance(why, Waiting):
         out.waiting.append((order_id, why.reason))
         return "waiting"
@@ -238,7 +243,11 @@ def _read(path: Path) -> bytes:
 
 
 def _why_not(
-    layout: Layout, evidence: Evidence, held: Inventory, listing: Mapping[str, str]
+    layout: Layout,
+    evidence: Evidence,
+    held: Inventory,
+    listing: Mapping[str, str],
+    policy: SignoffPolicy,
 ) -> Waiting | str | Evidence:
     """The evidence, with the ledger's lot, when it may go; else why it is held back."""
     order_id = evidence.order_id
@@ -250,6 +259,9 @@ def _why_not(
         return Waiting("no ledger entry yet (run `toyfoundry parade`)")
     if entry.signoff.state != "sealed":
         return Waiting("sign-off pending")
+    unsigned = signature_problem(entry, policy)
+    if unsigned is not None:
+        return unsigned
     values: list[dict[str, Any]] = []
     for item, kind in zip(evidence.files, KINDS, strict=False):
         value = parse_artifact(item.data)

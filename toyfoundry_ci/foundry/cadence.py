@@ -27,7 +27,7 @@ from toyfoundry_ci.exchange.log import (
     withdrawn_on,
 )
 from toyfoundry_ci.exchange.push import evidence_paths
-from toyfoundry_ci.hub.config import open_hub, settings
+from toyfoundry_ci.hub.config import open_hub, redact, settings
 from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts, gap_notes, inventory
 from toyfoundry_ci.ledger.store import read_entry
 
@@ -222,7 +222,7 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     cannot be read leaves the stages as the files say, with a note naming the hub and why.
     """
     config = settings(layout, hub)
-    out = StatusReport(hub=config.spec)
+    out = StatusReport(hub=redact(config.spec))
     held, listing, backend = Inventory(), None, None
     try:
         backend = open_hub(layout, config.spec)

@@ -18,6 +18,7 @@ from toyfoundry_ci.base.canonical import dumps, sha256_bytes, sha256_file
 from toyfoundry_ci.base.clock import stamp
 from toyfoundry_ci.base.errors import ArtifactError
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.foundry import heatmap, quilt
 from toyfoundry_ci.foundry.artifacts import load
 from toyfoundry_ci.foundry.cadence import Stage, StageResult, select, stage_of
@@ -30,6 +31,7 @@ from toyfoundry_ci.models.telemetry import TelemetryExport
 from toyfoundry_ci.validation.shard import Shard
 
 
+@holds_lock("drill")
 def drill(
     layout: Layout, order_ids: Sequence[str] | None = None, shard: Shard | None = None
 ) -> StageResult:

@@ -15,6 +15,7 @@ from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.clock import stamp
 from toyfoundry_ci.base.errors import ArtifactError
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.foundry.artifacts import load
 from toyfoundry_ci.foundry.cadence import Stage, StageResult, select, stage_of
 from toyfoundry_ci.foundry.catalogue import Catalogue, load_catalogue
@@ -26,6 +27,7 @@ from toyfoundry_ci.models.exchange import AckLine, Acknowledgement, Disposition,
 PROMISE_MARGIN = 1.15
 
 
+@holds_lock("forge")
 def forge(layout: Layout, order_ids: Sequence[str] | None = None) -> StageResult:
     """Draft ``outbox/orders/<id>.json`` and ``outbox/acks/ACK-<id>.json`` per order.
 

@@ -19,6 +19,7 @@ from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.clock import stamp
 from toyfoundry_ci.base.errors import ArtifactError
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.foundry.artifacts import load
 from toyfoundry_ci.foundry.cadence import Stage, StageResult, select, stage_of
 from toyfoundry_ci.foundry.storyboard import render_note
@@ -31,6 +32,7 @@ from toyfoundry_ci.models.telemetry import TelemetryExport
 from toyfoundry_ci.readiness import require_not_halted
 
 
+@holds_lock("parade")
 def parade(
     layout: Layout, order_ids: Sequence[str] | None = None, *, lot: str | None = None
 ) -> StageResult:

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.foundry.cadence import Stage, StageResult, draft_files, select, stage_of
 from toyfoundry_ci.ledger.store import read_entry
 
 
+@holds_lock("purge")
 def purge(layout: Layout, order_ids: Sequence[str] | None = None) -> StageResult:
     """Remove outbox drafts, the raw trace and uncited exports of each paraded order.
 

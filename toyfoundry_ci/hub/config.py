@@ -12,15 +12,16 @@ A hub that is not there is an error naming it, never an empty hub: only the embe
 
 from __future__ import annotations
 
+import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.git import common_dir, not_an_option
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.settings import setting_tables
 from toyfoundry_ci.hub.protocol import Hub
 
 _GITHUB = re.compile(
@@ -28,6 +29,7 @@ _GITHUB = re.compile(
     r"(@(?P<branch>[A-Za-z0-9._/-]{1,200}))?$"
 )
 _SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:")
+_HUB_HINT = "name the hub with --hub URL, or `hub = ...` in pyproject.toml [tool.toyfoundry]"
 _BRANCH = re.compile(r"^[A-Za-z0-9._/-]{1,200}$")
 
 
@@ -43,13 +45,9 @@ class HubSettings:
 def settings(layout: Layout, hub: str | None = None) -> HubSettings:
     """Resolve the hub spec and factory name for ``layout``."""
     spec, source, factory = hub, "--hub" if hub else "default", None
-    for path, keys in (
-        (layout.root / "pyproject.toml", ("tool", "toyfoundry")),
-        (layout.root / ".toyfoundry" / "config.toml", ()),
-    ):
-        table = _table(path, keys)
+    for rel, table in setting_tables(lambda rel: _work_tree_file(layout, rel)):
         if spec is None and table.get("hub"):
-            spec, source = str(table["hub"]), layout.rel(path)
+            spec, source = str(table["hub"]), rel
         factory = factory or table.get("factory")
     return HubSettings(
         spec=spec or ".toyfoundry/hub",
@@ -72,9 +70,14 @@ def open_hub(layout: Layout, spec: str) -> Hub:
         from toyfoundry_ci.hub.git import GitRemoteHub
 
         url, branch = _split_branch(spec.removeprefix("git+"))
+        not_an_option(url, "hub URL", _HUB_HINT)
         if url.startswith(("/", ".")) and "://" not in url:
             url = str((layout.root / url).resolve())
-        return GitRemoteHub(url, branch, cache, display=redact(spec.removeprefix("git+")))
+        # Inside the git directory, not the work tree: a pull request cannot commit a cache
+        # clone (with hooks or a config of its own) there.
+        private = common_dir(layout.root)
+        clones = private / "toyfoundry" if private else cache
+        return GitRemoteHub(url, branch, clones, display=redact(spec.removeprefix("git+")))
     from toyfoundry_ci.hub.folder import FolderHub
 
     folder = Path(spec).expanduser()
@@ -84,16 +87,30 @@ def open_hub(layout: Layout, spec: str) -> Hub:
     return FolderHub(folder, display=shown, create=embedded)
 
 
+def local_path(layout: Layout, spec: str) -> Path | None:
+    """The folder a hub spec names on this machine (a folder hub, a local or ``file://`` git
+    repository), absolute and normalised but with symlinks kept; ``None`` for a network or
+    GitHub hub."""
+    base = spec.removeprefix("git+").split("#", 1)[0]
+    if base.startswith("file://"):
+        base = urlsplit(base).path
+    elif "://" in base or _SCP_LIKE.match(base) or base.startswith("github:"):
+        return None
+    path = Path(base).expanduser()
+    return Path(os.path.normpath(path if path.is_absolute() else layout.root / path))
+
+
 def redact(url: str) -> str:
-    """``url`` without user name, password or token, for logs and messages."""
+    """``url`` without user name, password or query string (where tokens go), for logs and
+    messages; the ``#BRANCH`` suffix stays."""
     if "://" not in url:
         return url
     parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+    if parts.username is None and parts.password is None and not parts.query:
         return url
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, "", parts.fragment))
 
 
 def _is_git(layout: Layout, spec: str) -> bool:
@@ -116,16 +133,9 @@ def _split_branch(url: str) -> tuple[str, str | None]:
     return url, branch
 
 
-def _table(path: Path, keys: tuple[str, ...]) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise HubError(f"{path}: cannot be read as TOML: {exc}") from exc
-    for key in keys:
-        data = data.get(key, {}) if isinstance(data, dict) else {}
-    return data if isinstance(data, dict) else {}
+def _work_tree_file(layout: Layout, rel: str) -> bytes | None:
+    path = layout.root / rel
+    return path.read_bytes() if path.is_file() else None
 
 
 def _factory_name(root: Path) -> str:

@@ -4,25 +4,34 @@ Crash safety comes from order: evidence files first, then the notification, the 
 last, each written atomically. A push killed half-way leaves files without a receipt; the
 re-run finds them identical (nothing rewritten) and writes the receipt, so no duplicate.
 
-A folder that is not there is an error naming it (a mistyped path must not look like an empty
-hub); only the embedded default hub is created by its first push.
+Every file is read by the one bounded reader, folders walked without following a link: a
+symbolic link, a FIFO or a file above the bound is listed as ``Refused``, for pull to
+quarantine and report; a hub folder that is a link is an error. A folder that is not there
+is an error naming it (a mistyped path must not look like an empty hub); only the embedded
+default hub is created by its first push.
 """
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.git import blob_id
+from toyfoundry_ci.base.reader import (
+    NO_FOLDER,
+    UnreadableError,
+    folder_entries,
+    open_folder,
+    read_bounded,
+)
 from toyfoundry_ci.hub.protocol import (
     HUB_FOLDERS,
     MAX_HUB_FILE,
     Publication,
     Published,
-    blob_id,
+    Refused,
     check_hub_path,
 )
 
@@ -37,31 +46,40 @@ class FolderHub:
         self._bytes: dict[str, bytes] = {}
 
     def listing(self) -> Mapping[str, str]:
+        """Every entry of the hub's folders; one the reader refuses is listed as ``Refused``."""
         found: dict[str, str] = {}
         self._bytes = {}
         if not self._present():
             return found
         for folder in HUB_FOLDERS:
-            directory = self.root / folder
-            if directory.is_symlink():
-                raise HubError(f"{self.display}: {folder}/ is a symbolic link; refusing it")
-            if not directory.is_dir():
-                continue
-            with os.scandir(directory) as entries:
-                for entry in entries:
-                    if not entry.name.endswith(".json") or not entry.is_file(follow_symlinks=False):
-                        continue
-                    path = f"{folder}/{entry.name}"
-                    data = _read_bounded(Path(entry.path))
-                    self._bytes[path] = data
-                    found[path] = blob_id(data)
+            try:
+                with open_folder(self.root, folder) as dir_fd:
+                    for name, refused in folder_entries(dir_fd):
+                        path = f"{folder}/{name}"
+                        data = Refused(refused) if refused else _read_bounded(name, dir_fd)
+                        self._bytes[path] = data
+                        found[path] = blob_id(data)
+            except UnreadableError as exc:
+                if exc.reason.endswith(NO_FOLDER):
+                    continue
+                raise HubError(
+                    f"{self.display}: {exc.reason}",
+                    hint=f"replace {self.display}/{folder} by a real folder",
+                ) from None
         return found
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
         for path in paths:
             data = self._bytes.get(path)
-            out[path] = data if data is not None else _read_bounded(self._target(path))
+            if data is None:
+                folder, _, name = check_hub_path(path).partition("/")
+                try:
+                    with open_folder(self.root, folder) as dir_fd:
+                        data = _read_bounded(name, dir_fd)
+                except UnreadableError as exc:
+                    raise HubError(f"{self.display}: {exc.reason}") from None
+            out[path] = data
         return out
 
     def publish(self, publication: Publication) -> Published:
@@ -97,18 +115,9 @@ class FolderHub:
         return self.root / check_hub_path(path)
 
 
-def _read_bounded(path: Path) -> bytes:
-    """Read a regular file (refusing symbolic links), at most MAX_HUB_FILE + 1 bytes of it."""
+def _read_bounded(name: str, dir_fd: int) -> bytes:
+    """A hub file's bytes, or ``Refused`` saying why the one bounded reader would not."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError as exc:
-        raise HubError(f"{path}: cannot be read from the hub ({exc.strerror})") from exc
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise HubError(f"{path}: not a regular file")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_HUB_FILE + 1)
-    finally:
-        os.close(fd)
-    return data  # at most MAX_HUB_FILE + 1 bytes: more is refused by the caller
+        return read_bounded(name, MAX_HUB_FILE, dir_fd=dir_fd)[1]
+    except UnreadableError as exc:
+        return Refused(exc.reason)

@@ -1,10 +1,13 @@
 """The git hub: any URL git can push to (a bare repository path, ``file://``, ``git://``,
 ``ssh://``, ``https://``).
 
-A bare cache under ``.toyfoundry/cache/`` is fetched from the hub; a publication becomes one
-commit built with ``git fast-import`` on top of the hub's branch and pushed without force. When
-someone else moved the branch meanwhile, the push is refused as non-fast-forward: the cache
-is refetched and the same files are committed again on the new head.
+A bare cache clone, kept inside the factory's git directory where no pull request can plant
+one (``toyfoundry/hub-git-*.git``), is fetched from the hub, always through
+``base.git.Git.hub_cache``: no hooks, no configuration of its own, only the hub transports.
+A publication becomes one commit built with ``git fast-import`` on top of the hub's branch
+and pushed without force. When someone else moved the branch meanwhile, the push is refused
+as non-fast-forward: the cache is refetched and the same files are committed again on the
+new head.
 
 The branch is the one named, else the hub's default: what its ``HEAD`` points at, as
 ``git ls-remote --symref`` reports it. A branch that is not there is an error naming it, with
@@ -16,13 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.git import Git, not_an_option, said
 from toyfoundry_ci.hub.protocol import (
     HUB_FOLDERS,
     MAX_HUB_FILE,
@@ -36,14 +40,17 @@ ATTEMPTS = 5
 _REJECTED = ("non-fast-forward", "fetch first", "[rejected]", "failed to update ref")
 _LOCAL_REF = "refs/toyfoundry/hub"
 _SCRATCH_REF = "refs/toyfoundry/publish"
+_COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_HINT = "name the hub as URL#BRANCH with --hub, or `hub = ...` in pyproject.toml [tool.toyfoundry]"
 
 
 class GitRemoteHub:
     """A hub that is a branch of a git repository reachable by URL."""
 
     def __init__(self, url: str, branch: str | None, cache_root: Path, display: str) -> None:
-        self.url = url
-        self.named = branch  # None: the hub's default branch, resolved on first fetch
+        self.url = not_an_option(url, "hub URL", _HINT)
+        # None: the hub's default branch, resolved on first fetch
+        self.named = branch if branch is None else not_an_option(branch, "hub branch", _HINT)
         self.branch = branch or "HEAD"
         self.display = display
         key = hashlib.sha256(f"{url}#{self.branch}".encode()).hexdigest()[:16]
@@ -51,6 +58,7 @@ class GitRemoteHub:
         self._head: str | None = None
         self._fetched = False
         self._tree: dict[str, str] = {}
+        self._cache: Git | None = None
 
     # -- reading -------------------------------------------------------------------------
 
@@ -65,7 +73,18 @@ class GitRemoteHub:
         missing = [p for p in wanted if p not in self._tree]
         if missing:
             raise HubError(f"{self.display}: no file {missing[0]} on branch {self.branch}")
-        return _cat_blobs(self.cache, {p: self._tree[p] for p in wanted}, self.display)
+        found = self._hub().blobs([self._tree[p] for p in wanted], MAX_HUB_FILE)
+        return {p: _bounded(found.data, found.too_big, self._tree[p]) for p in wanted}
+
+    # -- lineage (hub.protocol.Lineage) -------------------------------------------------
+
+    def head(self) -> str | None:
+        return self._head
+
+    def descends_from(self, commit: str) -> bool:
+        if self._head is None or not _COMMIT.fullmatch(commit):
+            return False
+        return self._hub().ok("merge-base", "--is-ancestor", commit, self._head)
 
     # -- publishing ----------------------------------------------------------------------
 
@@ -111,37 +130,29 @@ class GitRemoteHub:
 
     def _push(self, commit: str) -> bool:
         refspec = f"{commit}:refs/heads/{self.branch}"
-        proc = self._run("push", "--quiet", "--porcelain", self.url, refspec)
-        if proc.returncode == 0:
+        ran = self._hub().run("push", "--quiet", "--porcelain", "--", self.url, refspec)
+        if ran.ok:
             return True
-        text = proc.stderr.decode(errors="replace") + proc.stdout.decode(errors="replace")
+        text = ran.err.decode(errors="replace") + ran.out.decode(errors="replace")
         if any(word in text for word in _REJECTED):
             return False
-        raise HubError(f"{self.display}: push failed: {self._clean(text)}")
+        raise self._hub().error("push", ran)
 
     # -- plumbing ------------------------------------------------------------------------
 
     def _fetch(self) -> None:
-        if not (self.cache / "HEAD").exists():
-            self.cache.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run(
-                ["git", "init", "--quiet", "--bare", str(self.cache)],
-                capture_output=True,
-                check=True,
-            )
         if not self._resolve_branch():  # the unborn default branch: an empty hub
-            self._run("update-ref", "-d", _LOCAL_REF)
+            self._hub().run("update-ref", "-d", _LOCAL_REF)
             self._head, self._tree = None, {}
             self._fetched = True
             return
-        proc = self._run(
-            "fetch", "--quiet", "--no-tags", "--force", self.url,
+        ran = self._hub().run(
+            "fetch", "--quiet", "--no-tags", "--force", "--", self.url,
             f"+refs/heads/{self.branch}:{_LOCAL_REF}",
         )  # fmt: skip
-        if proc.returncode != 0:
+        if not ran.ok:
             raise HubError(
-                f"{self.display}: cannot fetch branch {self.branch}: "
-                f"{self._clean(proc.stderr.decode(errors='replace'))}",
+                f"{self.display}: cannot fetch branch {self.branch}: {self._said(ran.err)}",
                 hint="check the hub URL and that this machine may read it",
             )
         self._head = self._git("rev-parse", _LOCAL_REF).decode().strip()
@@ -150,15 +161,14 @@ class GitRemoteHub:
 
     def _resolve_branch(self) -> bool:
         """Settle ``self.branch``; True when it holds commits, False when it is unborn."""
-        proc = self._run("ls-remote", "--symref", self.url, "HEAD", "refs/heads/*")
-        if proc.returncode != 0:
-            said = proc.stderr.decode(errors="replace").strip().splitlines() or ["no answer"]
+        ran = self._hub().run("ls-remote", "--symref", "--", self.url, "HEAD", "refs/heads/*")
+        if not ran.ok:
             raise HubError(
-                f"{self.display}: no git repository can be read there: {self._clean(said[0])}",
+                f"{self.display}: no git repository can be read there: {self._said(ran.err)}",
                 hint="check the hub URL; a new hub is made with `git init --bare PATH`",
             )
         heads, default = [], None
-        for line in proc.stdout.decode(errors="replace").splitlines():
+        for line in ran.out.decode(errors="replace").splitlines():
             left, _, name = line.partition("\t")
             if left.startswith("ref: refs/heads/") and name == "HEAD":
                 default = left.removeprefix("ref: refs/heads/")
@@ -191,20 +201,15 @@ class GitRemoteHub:
         """The branch an empty repository's HEAD points at, learnt by cloning it (cheap: empty)."""
         with tempfile.TemporaryDirectory(prefix="toyfoundry-hub-") as scratch:
             clone = Path(scratch) / "hub.git"
-            proc = subprocess.run(
-                ["git", "clone", "--quiet", "--bare", self.url, str(clone)],
-                capture_output=True,
-                check=False,
-                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+            outside = Git(Path(scratch), hub_url=self.url, display=self.display)
+            cloned = outside.run(
+                "clone", "--quiet", "--bare", "--template=", "--", self.url, str(clone)
             )
-            if proc.returncode != 0:
+            if not cloned.ok:
                 return None
-            head = subprocess.run(
-                ["git", f"--git-dir={clone}", "symbolic-ref", "--quiet", "HEAD"],
-                capture_output=True,
-                check=False,
-            )
-        name = head.stdout.decode(errors="replace").strip()
+            inside = Git(clone, git_dir=True, hub_url=self.url, display=self.display)
+            head = inside.run("symbolic-ref", "--quiet", "HEAD")
+        name = head.out.decode(errors="replace").strip()
         return name.removeprefix("refs/heads/") if name.startswith("refs/heads/") else None
 
     def _ls_tree(self, commit: str) -> dict[str, str]:
@@ -221,49 +226,25 @@ class GitRemoteHub:
                 tree[path] = sha
         return tree
 
-    def _run(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-        return subprocess.run(
-            ["git", f"--git-dir={self.cache}", *args],
-            input=stdin,
-            capture_output=True,
-            check=False,
-            env=env,
-        )
+    def _hub(self) -> Git:
+        """git on the cache clone, made and reset on first use."""
+        if self._cache is None:
+            self._cache = Git.hub_cache(self.cache, self.url, self.display)
+        return self._cache
 
     def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
-        proc = self._run(*args, stdin=stdin)
-        if proc.returncode != 0:
-            text = proc.stderr.decode(errors="replace")
-            raise HubError(f"{self.display}: git {args[0]} failed: {self._clean(text)}")
-        return proc.stdout
+        return self._hub().out(*args, stdin=stdin)
 
-    def _clean(self, text: str) -> str:
-        """Git's words with the URL (which may carry credentials) replaced by the display."""
-        return " ".join(text.replace(self.url, self.display).split())[:500]
+    def _said(self, err: bytes) -> str:
+        """git's words with the URL (which may carry credentials) replaced by the display."""
+        return said(err).replace(self.url, self.display)
 
 
-def _cat_blobs(cache: Path, blobs: Mapping[str, str], display: str) -> dict[str, bytes]:
-    """Read many blobs with one ``git cat-file --batch`` process."""
-    if not blobs:
-        return {}
-    order = list(blobs.items())
-    stdin = "".join(f"{sha}\n" for _, sha in order).encode()
-    proc = subprocess.run(
-        ["git", f"--git-dir={cache}", "cat-file", "--batch"],
-        input=stdin,
-        capture_output=True,
-        check=True,
-    )
-    out, pos, found = proc.stdout, 0, {}
-    for path, _sha in order:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        if len(header) != 3:
-            raise HubError(f"{display}: {path} is missing from the fetched hub")
-        size = int(header[2])
-        # Above the bound only the first MAX_HUB_FILE + 1 bytes are kept, for the caller
-        # to refuse.
-        found[path] = out[end + 1 : end + 1 + min(size, MAX_HUB_FILE + 1)]
-        pos = end + 1 + size + 1
-    return found
+def _bounded(data: Mapping[str, bytes], too_big: Mapping[str, int], sha: str) -> bytes:
+    """A blob as ``Hub.read`` gives it: above the bound, MAX_HUB_FILE + 1 bytes never read
+    from git (zeros), for the caller to refuse as ``oversized``."""
+    if sha in too_big:
+        return bytes(MAX_HUB_FILE + 1)
+    if sha not in data:
+        raise HubError(f"blob {sha} is missing from the fetched hub")
+    return data[sha]

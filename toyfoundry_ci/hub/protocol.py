@@ -9,7 +9,6 @@ notification and receipt, landed as one unit: the receipt says the unit is compl
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.errors import HubError, UnsafeIdError
+from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import safe_child
 from toyfoundry_ci.base.loader import parse_artifact
 
@@ -31,14 +31,47 @@ HUB_FOLDERS: tuple[str, ...] = (
 MAX_HUB_FILE = 5 * 1024 * 1024
 
 
+class Withheld(bytes):
+    """What ``Hub.read`` gives for a file above the bound it did not download at all.
+
+    A backend that knows a file's size before reading it (the GitHub tree states it) sends
+    this short note instead of the file: the note names the blob and its size, so the caller
+    refuses and quarantines it like any file above the bound.
+    """
+
+    def __new__(cls, blob: str, size: int) -> Withheld:
+        note = f"withheld: blob {blob} of {size} bytes, above the {MAX_HUB_FILE}-byte bound\n"
+        return super().__new__(cls, note.encode())
+
+
+class Refused(bytes):
+    """What ``Hub.read`` gives for an entry the one bounded reader refused to read.
+
+    A symbolic link, a FIFO, a folder or a file above the bound on a folder hub: a short note
+    stands in for its bytes and ``reason`` says why, so the caller quarantines and reports it
+    like every other refusal.
+    """
+
+    reason: str
+
+    def __new__(cls, reason: str) -> Refused:
+        made = super().__new__(cls, f"refused: {reason}\n".encode())
+        made.reason = reason
+        return made
+
+
+def directive_id(path: str) -> str | None:
+    """The order ID a hub path names: ``orders/<ID>.json`` only, else None (to be reported)."""
+    name = path.removeprefix("orders/")
+    if name == path or "/" in name or not name.endswith(".json"):
+        return None
+    stem = name.removesuffix(".json")
+    return stem or None
+
+
 def oversized(data: bytes) -> bool:
-    """Whether ``Hub.read`` gave the cut-off prefix of a file above the bound."""
-    return len(data) > MAX_HUB_FILE
-
-
-def blob_id(data: bytes) -> str:
-    """The git blob id of ``data``: how every backend names file contents."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+    """Whether ``Hub.read`` gave the cut-off prefix of a file above the bound, or withheld it."""
+    return isinstance(data, Withheld) or len(data) > MAX_HUB_FILE
 
 
 def check_hub_path(path: str) -> str:
@@ -102,8 +135,9 @@ class Hub(Protocol):
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         """The bytes of the given hub paths.
 
-        A file above MAX_HUB_FILE comes back as its first MAX_HUB_FILE + 1 bytes, for the
-        caller to refuse (``oversized``): one bad file must not stop a whole pull.
+        A file above MAX_HUB_FILE comes back as its first MAX_HUB_FILE + 1 bytes, or as a
+        ``Withheld`` note when the backend knew its size before reading it, for the caller to
+        refuse (``oversized``): one bad file must not stop a whole pull.
         """
         ...
 
@@ -265,6 +299,9 @@ def inventory(
     receipts = sorted(p for p in listing if p.startswith("receipts/") and p.endswith(".json"))
     found = Inventory(listing=listing)
     for path, data in sorted(hub.read(receipts).items()):
+        if isinstance(data, Refused):
+            found.refused.append((path, data.reason))
+            continue
         if oversized(data):
             found.refused.append((path, f"above the {MAX_HUB_FILE}-byte bound"))
             continue

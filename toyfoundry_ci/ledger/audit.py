@@ -18,12 +18,12 @@ from typing import Any
 
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.errors import HubError, RefusedError
+from toyfoundry_ci.base.git import Git
 from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import ParseError, parse_artifact
-from toyfoundry_ci.hub.config import open_hub, settings
+from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact
+from toyfoundry_ci.hub.config import open_hub, redact, settings
 from toyfoundry_ci.hub.protocol import gap_notes, inventory, unheld
-from toyfoundry_ci.ledger._git import git, show
 
 Pushed = dict[str, Any]
 _PR = re.compile(r"(?:^Merge pull request #(\d+)\b|\(#(\d+)\)\s*$)")
@@ -67,8 +67,8 @@ def audit(layout: Layout, order_id: str, hub: str | None = None) -> AuditTrail:
     ]
     paths = own + _subjects_ever(layout, entry_rel)
     trail = AuditTrail(order_id)
-    log = git(
-        layout.root, "log", "--reverse", "--no-renames", "--name-status",
+    log = Git(layout.root).text(
+        "log", "--reverse", "--no-renames", "--name-status",
         "--format=%x1e%H%x00%aI%x00%an <%ae>%x00%s", "--", *paths,
     )  # fmt: skip
     for block in log.split("\x1e")[1:]:
@@ -79,7 +79,7 @@ def audit(layout: Layout, order_id: str, hub: str | None = None) -> AuditTrail:
             status, _, path = line.partition("\t")
             if path not in paths:
                 continue
-            blob = None if status == "D" else show(layout.root, commit, path)
+            blob = None if status == "D" else _show(layout, commit, path)
             event = FileEvent(
                 commit, at, author, pr, path, _CHANGES.get(status[:1], status),
                 None if blob is None else sha256_bytes(blob),
@@ -133,7 +133,9 @@ def _hub_pushes(layout: Layout, order_id: str, hub: str | None, notes: list[str]
         ]
         gaps = gap_notes(backend, held, [order_id], logged)
     except HubError as exc:
-        notes.append(f"{config.spec} not read ({exc.message}): pushes below are the log's only")
+        notes.append(
+            f"{redact(config.spec)} not read ({exc.message}): pushes below are the log's only"
+        )
         return []
     notes += [f"{backend.display}: {path} refused ({why})" for path, why in held.refused]
     notes += gaps
@@ -155,8 +157,8 @@ def _logged_pushes(layout: Layout, order_id: str) -> list[Pushed]:
     """Pushes of the order in the exchange log: its committed versions, then the working tree."""
     rel = layout.rel(layout.exchange_log)
     versions: list[tuple[str | None, bytes | None]] = [
-        (commit, show(layout.root, commit, rel))
-        for commit in git(layout.root, "log", "--reverse", "--format=%H", "--", rel).split()
+        (commit, _show(layout, commit, rel))
+        for commit in Git(layout.root).text("log", "--reverse", "--format=%H", "--", rel).split()
     ]
     if layout.exchange_log.is_file():
         versions.append((None, layout.exchange_log.read_bytes()))
@@ -191,12 +193,16 @@ def _is_push_of(run: Any, order_id: str) -> bool:
     return any(isinstance(i, dict) and i.get("order_id") == order_id for i in orders)
 
 
+def _show(layout: Layout, commit: str, path: str) -> bytes | None:
+    """The bytes of ``path`` at ``commit``, or None when it does not exist there."""
+    return Git(layout.root).blob(f"{commit}:{path}", MAX_BYTES)
+
+
 def _pull_request(layout: Layout, commit: str, subject: str) -> int | None:
     """The PR named by the commit, or by the first merge that brought it into HEAD."""
     if m := _PR.search(subject):
         return int(m.group(1) or m.group(2))
-    merges = git(
-        layout.root,
+    merges = Git(layout.root).text(
         "log",
         "--merges",
         "--ancestry-path",

@@ -41,6 +41,14 @@ from toyfoundry_ci.base.gcpause import gc_paused
 from toyfoundry_ci.base.kinds import kind_for_path, max_bytes_for
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, parse_artifact, too_big
+from toyfoundry_ci.base.reader import (
+    FOLDER_FLAGS,
+    LINK_OR_SPECIAL,
+    MISSING,
+    UnreadableError,
+    is_link,
+    read_bounded,
+)
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -56,17 +64,10 @@ Record = list[Any]
 # Files to read before worker processes pay for themselves, and files per worker task.
 PARALLEL_THRESHOLD = 2000
 _CHUNK = 1000
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_NONBLOCK", 0)  # a FIFO named *.json must not hang the run
-)
-_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 # Stat keys for what is not a readable regular file.
 MISSING_KEY = (-1, -1, -1)
 NOT_REGULAR_KEY = (-2, -2, -2)
-NOT_REGULAR_FACTS = {"error": "$: not a regular file (symbolic link?); refused"}
+NOT_REGULAR_FACTS = {"error": f"$: {LINK_OR_SPECIAL}"}
 
 
 class _Refusal(dict[str, Any]):
@@ -245,9 +246,10 @@ class DigestCache:
         if not names:
             return
         try:
-            dir_fd = os.open(self._root + folder if folder else self._root, _DIR_FLAGS)
-        except (FileNotFoundError, NotADirectoryError):
-            seen.update(dict.fromkeys(names, MISSING_KEY))
+            path = self._root + folder if folder else self._root
+            dir_fd = os.open(path, FOLDER_FLAGS)
+        except OSError as exc:  # a linked folder is refused like a linked file
+            seen.update(dict.fromkeys(names, _folder_key(exc, path)))
             return
         try:
             for name in names:
@@ -370,9 +372,10 @@ def _read_chunk(
     parse = any(extract is not _nothing for _, extract in wants)
     with gc_paused():
         try:
-            dir_fd = os.open(folder, _DIR_FLAGS)
-        except (FileNotFoundError, NotADirectoryError):
-            return [(name, MISSING_KEY, "", {}) for name in names]
+            dir_fd = os.open(folder, FOLDER_FLAGS)
+        except OSError as exc:
+            key = _folder_key(exc, folder)
+            return [(name, key, "", {}) for name in names]
         try:
             for i, name in enumerate(names):
                 read = _read_one(dir_fd, name)
@@ -401,30 +404,19 @@ def _parse(rel: str, data: bytes) -> Any:
     return parse_artifact(data)
 
 
+def _folder_key(exc: OSError, folder: str) -> tuple[int, int, int]:
+    if exc.errno == errno.ELOOP or is_link(folder):
+        return NOT_REGULAR_KEY
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return MISSING_KEY
+    raise exc
+
+
 def _read_one(dir_fd: int, name: str) -> tuple[os.stat_result, bytes] | tuple[int, int, int]:
     try:
-        fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
-    except (FileNotFoundError, NotADirectoryError):
-        return MISSING_KEY
-    except OSError as exc:
-        if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
-            return NOT_REGULAR_KEY
-        raise
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return NOT_REGULAR_KEY
-        data = os.read(fd, st.st_size + 1)
-        # A short read of a regular file is its end; one byte more than the size means
-        # it grew while being read, so read on to the real end.
-        if len(data) > st.st_size:
-            chunks = [data]
-            while chunk := os.read(fd, 1 << 20):
-                chunks.append(chunk)
-            data = b"".join(chunks)
-    finally:
-        os.close(fd)
-    return st, data
+        return read_bounded(name, None, dir_fd=dir_fd)
+    except UnreadableError as exc:
+        return MISSING_KEY if exc.reason == MISSING else NOT_REGULAR_KEY
 
 
 @functools.cache

@@ -305,19 +305,6 @@ def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
     return edited and write_bytes_atomic(layout.ledger_index, buf, compare=False)
 
 
-def index_entries(layout: Layout, changed: Iterable[Path | str]) -> bool:
-    """``update_index`` for a command: under the repository lock, which it waits for.
-
-    The in-place update reads the index and writes it back, so two at once could lose a
-    row; a shift or a parade holding the lock is waited for (up to 30 s). Code that already
-    holds the lock (parade, sign-off) calls ``update_index`` itself.
-    """
-    from toyfoundry_ci.base.lock import repository_lock
-
-    with repository_lock(layout.root, purpose="ledger index", wait=30.0):
-        return update_index(layout, changed)
-
-
 def index_outcome(layout: Layout, changed: bool) -> str:
     """What ``ledger index`` says it did."""
     if changed:

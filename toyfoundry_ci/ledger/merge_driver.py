@@ -9,7 +9,6 @@ the same order's row differently conflict, exactly when their entry files confli
 from __future__ import annotations
 
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.errors import RefusedError
-from toyfoundry_ci.ledger._git import git
+from toyfoundry_ci.base.git import Git
 from toyfoundry_ci.ledger.index import render_index
 
 DRIVER = "toyfoundry-ledger"
@@ -84,14 +83,15 @@ def register_merge_driver(repo_root: Path) -> list[str]:
     hooks with. Returns what changed, empty when everything was in place.
     """
     changed = []
+    git = Git(repo_root)
     wanted = {
         f"merge.{DRIVER}.name": DRIVER_NAME,
         f"merge.{DRIVER}.driver": f"{interpreter_command()} ledger merge-driver %O %A %B",
         "toyfoundry.python": sys.executable,
     }
     for key, value in wanted.items():
-        if _config(repo_root, key) != value:
-            git(repo_root, "config", "--local", key, value)
+        if git.run("config", "--local", "--get", key).out.decode().strip() != value:
+            git.out("config", "--local", "--", key, value)
             changed.append(f"git config {key}")
     attributes = repo_root / ".gitattributes"
     text = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
@@ -100,15 +100,3 @@ def register_merge_driver(repo_root: Path) -> list[str]:
         write_bytes_atomic(attributes, f"{prefix}{ATTRIBUTE_LINE}\n".encode())
         changed.append(f".gitattributes: {ATTRIBUTE_LINE}")
     return changed
-
-
-def _config(repo_root: Path, key: str) -> str:
-    """The clone's own value of ``key``; empty when unset."""
-    proc = subprocess.run(
-        ["git", "config", "--local", "--get", key],
-        cwd=repo_root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return proc.stdout.strip()

@@ -2,8 +2,10 @@
 
 A pull request cannot contain its own approval, so sealing happens after the fact: from the
 PR's reviews (the latest state-bearing review per reviewer is APPROVED, by someone who is not
-the PR's author and not a bot, for the PR's head commit), or, without GitHub, as an explicit
-act by a reviewer who is not the author of the commit that added the evidence.
+the PR's author and not a bot, for the PR's head commit), or, in a factory whose committed
+policy says ``signoff.method = "local"``, as an explicit act by a reviewer who is not the
+author of the commit that added the evidence. A local seal signed with an SSH key the
+allowed-signers file lists (``ledger/sshsig.py``) can be verified by anyone.
 """
 
 from __future__ import annotations
@@ -12,18 +14,23 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.base.git import Git
 from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.ledger._git import git
+from toyfoundry_ci.hub.config import settings
+from toyfoundry_ci.ledger import sshsig
 from toyfoundry_ci.ledger.index import update_index
+from toyfoundry_ci.ledger.policy import signing_key, signoff_policy
 from toyfoundry_ci.ledger.store import read_entry, write_entry
-from toyfoundry_ci.models.ledger import SignOff
+from toyfoundry_ci.models.ledger import LedgerEntry, SignOff, SshSignature
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from github import Github
     from github.PullRequest import PullRequest
     from github.PullRequestReview import PullRequestReview
@@ -41,10 +48,34 @@ class SealResult:
 
 
 def seal_local(
-    layout: Layout, order_ids: list[str], reviewer: str, *, commit: str | None = None
+    layout: Layout,
+    order_ids: list[str],
+    reviewer: str,
+    *,
+    key: Path | None = None,
+    commit: str | None = None,
 ) -> list[SealResult]:
-    """Seal the orders' entries as reviewed by ``reviewer`` at ``commit`` (default HEAD)."""
-    reviewed = commit or git(layout.root, "rev-parse", "HEAD").strip()
+    """Seal the orders' entries as reviewed by ``reviewer`` at ``commit`` (default HEAD).
+
+    With ``key`` (or git's ``user.signingkey`` for ``gpg.format = ssh``) each seal carries an
+    SSH signature over its statement, by a key the allowed-signers file committed at HEAD
+    lists; without one the seal is unsigned, which the policy may refuse.
+    """
+    policy = signoff_policy(layout, "HEAD")
+    if policy.method != "local":
+        raise RefusedError(
+            f"this factory signs off on GitHub ({policy.describe()}); a local seal would not count",
+            hint="approve the pull request on GitHub; a factory without GitHub sets"
+            ' signoff.method = "local" under [tool.toyfoundry] in pyproject.toml',
+        )
+    key = key or signing_key(layout)
+    if key is None and policy.require_signature:
+        raise RefusedError(
+            f"signoff.require_signature = true at {policy.revision}, and no signing key is set",
+            hint="pass --key PATH to your SSH key, or set git config user.signingkey",
+        )
+    reviewed = commit or Git(layout.root).text("rev-parse", "HEAD").strip()
+    factory = policy.factory or settings(layout).factory
 
     def not_the_author(order_id: str) -> None:
         author = _evidence_author(layout, order_id)
@@ -55,8 +86,26 @@ def seal_local(
                 hint="ask someone who did not write the evidence to review and sign off",
             )
 
-    signoff = SignOff(state="sealed", method="local", reviewer=reviewer, at=now(), commit=reviewed)
-    return _seal(layout, order_ids, signoff, check=not_the_author)
+    def seal_for(entry: LedgerEntry) -> SignOff:
+        not_the_author(entry.order_id)
+        seal = SignOff(state="sealed", method="local", reviewer=reviewer, at=now(), commit=reviewed)
+        if key is None:
+            return seal
+        subjects = [(s.name, s.digest.sha256) for s in entry.subjects]
+        message = sshsig.statement(factory, entry.order_id, subjects, reviewed, reviewer)
+        signature = sshsig.sign(message, key)
+        principal = sshsig.principal_of(signature, policy.signers)
+        if principal is None:
+            raise RefusedError(
+                f"{key} is not in the allowed-signers file {policy.allowed_signers} at"
+                f" {policy.revision}, so its signature would not count",
+                hint=f"add `PRINCIPAL {{key type and key of the .pub}}` to {policy.allowed_signers}"
+                " in a reviewed change, or pass another key with --key",
+            )
+        signed = SshSignature(principal=principal, factory=factory, signature=signature)
+        return seal.model_copy(update={"signature": signed})
+
+    return _seal(layout, order_ids, seal_for)
 
 
 def seal_demo(layout: Layout, order_ids: list[str], reviewer: str) -> list[SealResult]:
@@ -66,7 +115,7 @@ def seal_demo(layout: Layout, order_ids: list[str], reviewer: str) -> list[SealR
     one mistakes a demo seal for a review.
     """
     signoff = SignOff(state="sealed", method="demo", reviewer=reviewer, at=now())
-    return _seal(layout, order_ids, signoff)
+    return _seal(layout, order_ids, lambda _entry: signoff)
 
 
 def approving_review(pr: PullRequest) -> PullRequestReview | None:
@@ -93,13 +142,24 @@ def approving_review(pr: PullRequest) -> PullRequestReview | None:
 
 
 def seal_from_pull_request(
-    layout: Layout, repo: str, pr_number: int, gh: Github
+    layout: Layout, repo: str, pr_number: int, gh: Github, order_ids: list[str] | None = None
 ) -> list[SealResult]:
-    """Seal the pending entries the PR added, from its approving review; refuse without one."""
+    """Seal ``order_ids`` (default: every entry the PR adds) from the PR's approving review.
+
+    Refused without a qualifying approval, or when the PR does not add an order asked for;
+    nothing but the orders asked for is sealed.
+    """
     pr = gh.get_repo(repo).get_pull(pr_number)
-    order_ids = sorted({m.group(1) for f in pr.get_files() if (m := _ENTRY_PATH.match(f.filename))})
-    if not order_ids:
+    added = sorted({m.group(1) for f in pr.get_files() if (m := _ENTRY_PATH.match(f.filename))})
+    if not added:
         raise RefusedError(f"pull request #{pr_number} adds no ledger entries; nothing to seal")
+    foreign = sorted(set(order_ids or ()) - set(added))
+    if foreign:
+        raise RefusedError(
+            f"pull request #{pr_number} does not add the ledger entry of {', '.join(foreign)}",
+            hint="seal each order from the pull request that added its entry",
+        )
+    order_ids = sorted(set(order_ids)) if order_ids is not None else added
     review = approving_review(pr)
     if review is None:
         raise RefusedError(
@@ -116,19 +176,27 @@ def seal_from_pull_request(
         pull_request=pr_number,
         review_id=review.id,
     )
-    return _seal(layout, order_ids, signoff)
+    return _seal(layout, order_ids, lambda _entry: signoff)
+
+
+def seal_from_github(
+    layout: Layout, repo: str, pr_number: int, order_ids: list[str] | None = None
+) -> list[SealResult]:
+    """``seal_from_pull_request`` through the one client for the repository (``GITHUB_TOKEN``)."""
+    from toyfoundry_ci.github.client import REPOSITORY, Connection
+
+    conn = Connection(REPOSITORY, repo)
+    conn.require_token(conn.place, "reading a pull request's reviews")
+    with conn.guard(conn.place, f"read pull request #{pr_number}"):
+        return seal_from_pull_request(layout, repo, pr_number, conn.github, order_ids)
 
 
 def _seal(
-    layout: Layout,
-    order_ids: list[str],
-    signoff: SignOff,
-    *,
-    check: Callable[[str], None] | None = None,
+    layout: Layout, order_ids: list[str], seal_for: Callable[[LedgerEntry], SignOff]
 ) -> list[SealResult]:
-    """Seal each order's pending entry with ``signoff``; re-index the entries sealed.
+    """Seal each order's pending entry with ``seal_for(entry)``; re-index the entries sealed.
 
-    ``check`` runs before each pending entry is sealed and refuses by raising.
+    ``seal_for`` runs before each pending entry is sealed and refuses by raising.
     """
     results = []
     for order_id in order_ids:
@@ -136,8 +204,7 @@ def _seal(
         if entry is None:
             results.append(_already(layout, order_id))
             continue
-        if check is not None:
-            check(order_id)
+        signoff = seal_for(entry)
         write_entry(layout, entry.model_copy(update={"signoff": signoff}))
         results.append(SealResult(order_id, True, signoff))
     sealed = [layout.ledger_entry_file(r.order_id) for r in results if r.sealed]
@@ -146,7 +213,7 @@ def _seal(
     return results
 
 
-def _pending_entry(layout: Layout, order_id: str) -> Any:
+def _pending_entry(layout: Layout, order_id: str) -> LedgerEntry | None:
     entry = read_entry(layout, check_order_id(order_id))
     if entry is None:
         raise RefusedError(
@@ -165,14 +232,13 @@ def _already(layout: Layout, order_id: str) -> SealResult:
 def _evidence_author(layout: Layout, order_id: str) -> set[str]:
     """Name and e-mail of the author of the commit that added the order's entry."""
     rel = layout.rel(layout.ledger_entry_file(order_id))
-    out = git(layout.root, "log", "--diff-filter=A", "--format=%an%x00%ae", "--", rel)
-    lines = out.strip().splitlines()
-    if not lines:
+    added = Git(layout.root).first_added(rel, "%an%x00%ae")
+    if added is None:
         raise RefusedError(
             f"{order_id}: its ledger entry is not committed yet",
             hint="commit the paraded evidence first; the sign-off records the commit reviewed",
         )
-    name, _, email = lines[-1].partition("\x00")
+    name, _, email = added.partition("\x00")
     return {name, email}
 
 

@@ -3,25 +3,43 @@
 Checks, each failure naming file and field: every artifact validates under its pivot; every
 evidence digest in an entry matches its file; pairing holds; the index equals a fresh rebuild;
 against a base revision no entry was removed or changed except pending -> sealed; every order
-a receipt or a push record names has a sealed entry.
+a receipt or a push record names has a sealed entry; every signed seal verifies against the
+allowed signers, and unsigned local seals are refused where the policy requires signatures.
+
+Against a base revision, the sign-off policy and the allowed signers are the base's (a change
+cannot lower its own bar): an added entry must be pending, and each pending -> sealed change
+must be a seal this factory's method makes and that re-verifies here. A github seal needs the
+GitHub API for that (``github_check``); without it the seal is reported as not checked.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toyfoundry_ci.base.errors import ArtifactError
+from toyfoundry_ci.base.errors import ArtifactError, ToyfoundryError
 from toyfoundry_ci.base.gcpause import gc_paused
+from toyfoundry_ci.base.git import Git, not_an_option
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
+from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.ledger import index as ledger_index
 from toyfoundry_ci.ledger import pairing
-from toyfoundry_ci.ledger._git import git, show
 from toyfoundry_ci.ledger.digest_cache import DigestCache, Wants
+from toyfoundry_ci.ledger.policy import SignoffPolicy, signoff_policy
+from toyfoundry_ci.ledger.seals import method_problem, signature_problem
+from toyfoundry_ci.ledger.store import read_entry
+
+BASE_HINT = "give a commit or branch: `toyfoundry ledger verify --base main`"
+
+# Re-verifies a github seal through the GitHub API: (entry path, the seal as committed) ->
+# why it does not count, or None when it does.
+GitHubCheck = Callable[[str, dict[str, Any]], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,14 +52,22 @@ class Problem:
 
 
 def verify(
-    layout: Layout, base: str | None = None, *, full: bool = False, cold: bool = False
+    layout: Layout,
+    base: str | None = None,
+    *,
+    full: bool = False,
+    cold: bool = False,
+    github_check: GitHubCheck | None = None,
 ) -> list[Problem]:
     """Every problem in the ledger; an empty list means verified.
 
     ``full`` re-hashes every file (no stat is trusted); ``cold`` also ignores every cached
-    verdict and re-validates every file.
+    verdict and re-validates every file. The sign-off policy is read from ``base``, else HEAD.
     """
     problems: list[Problem] = []
+    if base is not None:
+        not_an_option(base, "--base", BASE_HINT)
+    policy = signoff_policy(layout, base or "HEAD")
     with DigestCache(layout, full=full, cold=cold) as cache, gc_paused():
         # One read per file serves every check below; many files are read in parallel.
         scanned: Scanned = {}
@@ -58,8 +84,9 @@ def verify(
         problems += _check_evidence(cache, scanned, entries)
         problems += _check_pairing(layout, cache)
         problems += _check_index(layout, cache)
+        problems += _check_seals(layout, entries, policy)
         if base is not None:
-            problems += check_against_base(layout, base)
+            problems += check_against_base(layout, base, policy, github_check)
         problems += _check_receipts(layout, entries)
         cache.save()
     return list(dict.fromkeys(problems))  # a refused file is refused by more than one check
@@ -73,7 +100,14 @@ def _entry_facts(_rel: str, value: Any) -> dict[str, Any]:
         return {"error": f"{value.where}: {value.message}"}
     try:
         subjects = [[s["name"], s["digest"]["sha256"]] for s in value["subjects"]]
-        return {"order_id": value["order_id"], "state": value["signoff"]["state"], "s": subjects}
+        seal = value["signoff"]
+        return {
+            "order_id": value["order_id"],
+            "state": seal["state"],
+            "method": seal.get("method"),
+            "signed": "signature" in seal,
+            "s": subjects,
+        }
     except (KeyError, TypeError):
         return {"error": "$: not a ledger entry (order_id, subjects or signoff missing)"}
 
@@ -87,6 +121,7 @@ def _validate(rel: str, value: Any) -> list[list[str]]:
 
 
 _VALID_WANTS: Wants = (("valid", _validate),)
+_ENTRY_FACTS = "entry-seal"
 
 
 def _invalid(rel: str, facts: dict[str, Any]) -> list[Problem]:
@@ -99,7 +134,7 @@ def _invalid(rel: str, facts: dict[str, Any]) -> list[Problem]:
 
 
 _ENTRY_WANTS: Wants = (
-    ("entry-subjects", _entry_facts),
+    (_ENTRY_FACTS, _entry_facts),
     (ledger_index.NAMESPACE, ledger_index.entry_facts),
     *_VALID_WANTS,
 )
@@ -109,7 +144,7 @@ _EVIDENCE_WANTS: Wants = (*_VALID_WANTS, (pairing.NAMESPACE, pairing.facts))
 def _entries(folder: str, scanned: Scanned, problems: list[Problem]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for name, _sha, all_facts in scanned[folder]:
-        rel, facts = f"{folder}/{name}", all_facts["entry-subjects"]
+        rel, facts = f"{folder}/{name}", all_facts[_ENTRY_FACTS]
         if "error" in facts:
             where, _, message = facts["error"].partition(": ")
             problems.append(Problem(rel, where, message))
@@ -231,22 +266,109 @@ def _check_index(layout: Layout, cache: DigestCache) -> list[Problem]:
     ]
 
 
-def check_against_base(layout: Layout, base: str) -> list[Problem]:
-    """Entries removed, or changed other than pending -> sealed, since ``base``."""
+def _check_seals(
+    layout: Layout, entries: dict[str, dict[str, Any]], policy: SignoffPolicy
+) -> list[Problem]:
+    """Signed seals must verify; unsigned local ones are refused when signatures are required."""
+    wanted = [
+        (rel, facts["order_id"])
+        for rel, facts in entries.items()
+        if facts["state"] == "sealed"
+        and (facts["signed"] or (facts["method"] == "local" and policy.require_signature))
+    ]
+
+    def problem(rel: str, order_id: str) -> Problem | None:
+        try:
+            entry = read_entry(layout, order_id)
+        except ToyfoundryError:
+            return None  # reported by the validity check
+        why = signature_problem(entry, policy) if entry is not None else None
+        return Problem(rel, "$.signoff.signature", why) if why is not None else None
+
+    if len(wanted) < _PARALLEL_SEALS:
+        found = [problem(rel, order_id) for rel, order_id in wanted]
+    else:  # each signature is one ssh-keygen run: keep every core busy
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            found = list(pool.map(lambda item: problem(*item), wanted))
+    return [p for p in found if p is not None]
+
+
+_PARALLEL_SEALS = 8
+
+
+def check_against_base(
+    layout: Layout,
+    base: str,
+    policy: SignoffPolicy | None = None,
+    github_check: GitHubCheck | None = None,
+) -> list[Problem]:
+    """What changed in the entries since ``base`` that the rules do not allow.
+
+    An entry may not be removed; one added must be pending; one changed may only go
+    pending -> sealed, by a seal of the factory's method (policy read at ``base``) that
+    re-verifies: a github seal through ``github_check``, which needs the GitHub API.
+    """
+    not_an_option(base, "--base", BASE_HINT)
+    policy = policy or signoff_policy(layout, base)
     folder = layout.rel(layout.ledger_entries)
-    out = git(layout.root, "diff", "--no-renames", "--name-status", base, "--", folder)
+    git = Git(layout.root, hint="fetch the base commit (actions/checkout with fetch-depth: 0)")
+    out = git.text("diff", "--no-renames", "--name-status", base, "--", folder)
     problems = []
     for line in out.splitlines():
         status, _, rel = line.partition("\t")
-        if not rel.endswith(".json") or status == "A":
+        if not rel.endswith(".json"):
             continue
         if status == "D":
             problems.append(Problem(rel, "$", f"was removed since {base}; entries are permanent"))
             continue
-        old = parse_artifact(show(layout.root, base, rel) or b"")
         new = read_artifact(layout.root / rel)
-        problems += _transition_problems(rel, base, old, new)
+        if status == "A":
+            problems += _added_problems(rel, base, new)
+            continue
+        old = parse_artifact(git.blob(f"{base}:{rel}", MAX_BYTES) or b"")
+        found = _transition_problems(rel, base, old, new)
+        if found or not isinstance(new, dict):
+            problems += found
+        else:
+            problems += _new_seal_problems(rel, new["signoff"], policy, github_check)
     return problems
+
+
+def _added_problems(rel: str, base: str, new: Any) -> list[Problem]:
+    state = new.get("signoff", {}).get("state") if isinstance(new, dict) else None
+    if isinstance(new, ParseError) or state == "pending":
+        return []  # an unreadable one is reported by the validity check
+    return [
+        Problem(
+            rel,
+            "$.signoff.state",
+            f"was added {state} since {base}; an entry arrives pending, and only a review seals it",
+        )
+    ]
+
+
+def _new_seal_problems(
+    rel: str, seal: dict[str, Any], policy: SignoffPolicy, github_check: GitHubCheck | None
+) -> list[Problem]:
+    """Why a seal made since the base does not count; signatures are checked for all seals."""
+    method = seal.get("method")
+    why = method_problem(method if isinstance(method, str) else None, policy)
+    if why is not None:
+        return [Problem(rel, "$.signoff.method", why)]
+    if method != "github":
+        return []
+    if github_check is None:
+        what = f"pull request #{seal.get('pull_request')}, review {seal.get('review_id')}"
+        return [
+            Problem(
+                rel,
+                "$.signoff",
+                f"its github seal ({what}) was not checked: re-verifying a review needs the"
+                " GitHub API, which this run has not got; the seal does not count unchecked",
+            )
+        ]
+    why = github_check(rel, seal)
+    return [Problem(rel, "$.signoff", why)] if why is not None else []
 
 
 def _transition_problems(rel: str, base: str, old: Any, new: Any) -> list[Problem]:

@@ -37,6 +37,27 @@ class StageRecord(Artifact):
     outs: Annotated[list[Subject], Field(max_length=100)]
 
 
+class SshSignature(Artifact):
+    """An SSH signature (``ssh-keygen -Y sign``) over the seal's canonical statement.
+
+    The statement is rebuilt from the entry (factory, order ID, subject digests, commit,
+    reviewer), so the signature proves who approved which bytes on which commit.
+    """
+
+    format: Literal["ssh"] = "ssh"
+    namespace: Literal["toyfoundry-signoff"] = "toyfoundry-signoff"
+    principal: ShortText = Field(description="The signer, as the allowed-signers file names it.")
+    factory: ShortText
+    signature: Annotated[
+        str,
+        Field(
+            max_length=4000,
+            pattern=r"^-----BEGIN SSH SIGNATURE-----\n[A-Za-z0-9+/=\n]+"
+            r"-----END SSH SIGNATURE-----\n?$",
+        ),
+    ]
+
+
 class SignOff(Artifact):
     state: Literal["pending", "sealed"]
     method: Literal["local", "github", "demo"] | None = None
@@ -45,6 +66,7 @@ class SignOff(Artifact):
     commit: Annotated[str, Field(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")] | None = None
     pull_request: Annotated[int, Field(ge=1)] | None = None
     review_id: Annotated[int, Field(ge=1)] | None = None
+    signature: SshSignature | None = None
 
 
 class LedgerEntry(Artifact):

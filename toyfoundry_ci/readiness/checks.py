@@ -130,6 +130,32 @@ def state_untracked(layout: Layout) -> Check:
     return passed("state-untracked", "no cache, hub, quarantine or demo folder is tracked")
 
 
+def layout_folders(layout: Layout) -> Check:
+    """No folder the tool writes into is a symbolic link (a committed one writes elsewhere)."""
+    links = sorted({link for folder in layout.folders() if (link := _link_on(layout, folder))})
+    if links:
+        return failed(
+            "layout-folders",
+            f"{plural(len(links), 'factory folder')} reached through a symbolic link",
+            "replace each link by a real folder: `git rm --cached PATH`, `rm PATH`,"
+            " `mkdir PATH`, then copy back what belongs there",
+            [f"{link}: a symbolic link; writes would land where it points" for link in links],
+        )
+    return passed("layout-folders", "no factory folder is a symbolic link")
+
+
+def _link_on(layout: Layout, folder: Path) -> str | None:
+    """The first component of ``folder`` below the root that is a symbolic link."""
+    here = layout.root
+    for part in folder.relative_to(layout.root).parts:
+        here = here / part
+        if here.is_symlink():
+            return layout.rel(here)
+        if not here.is_dir():
+            return None
+    return None
+
+
 CheckFn = Callable[[Layout], Check]
 
 
@@ -138,7 +164,14 @@ def repository_checks() -> tuple[CheckFn, ...]:
     from toyfoundry_ci.readiness.docs import docs_aligned
     from toyfoundry_ci.readiness.trace import TRACE_CHECKS
 
-    return (docs_present, docs_aligned, artifacts_valid, state_untracked, *TRACE_CHECKS)
+    return (
+        docs_present,
+        docs_aligned,
+        artifacts_valid,
+        state_untracked,
+        layout_folders,
+        *TRACE_CHECKS,
+    )
 
 
 def staged_checks() -> tuple[CheckFn, ...]:

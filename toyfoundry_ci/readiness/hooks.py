@@ -13,24 +13,19 @@ import sys
 from pathlib import Path
 
 from toyfoundry_ci.base.errors import ToyfoundryError
+from toyfoundry_ci.base.git import Git
 from toyfoundry_ci.ledger.merge_driver import register_merge_driver
-
-
-def _git(repo_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", *args], cwd=repo_root, capture_output=True, text=True, check=False
-    )
 
 
 def repository_root(start: Path) -> Path:
     """The top of the git work tree holding ``start``."""
-    proc = _git(start, "rev-parse", "--show-toplevel")
-    if proc.returncode != 0:
+    ran = Git(start).run("rev-parse", "--show-toplevel")
+    if not ran.ok:
         raise ToyfoundryError(
             f"{start} is not inside a git repository",
             hint="run `git init` first, or pass --root pointing at the factory repository",
         )
-    return Path(proc.stdout.strip())
+    return Path(ran.out.decode("utf-8", errors="surrogateescape").strip())
 
 
 def _pre_commit() -> list[str]:

@@ -1,4 +1,5 @@
-"""``logs/ops_readiness.json``: every run appended, newest last, bounded, written atomically.
+"""``logs/ops_readiness.json``: every run appended, newest last, bounded, written atomically
+under the repository lock.
 
 The log is plain JSON checked against the readiness-log schema with the compiled validator
 (the same one ``toyfoundry validate`` uses), so recording a run costs no pydantic import.
@@ -13,6 +14,7 @@ from toyfoundry_ci.base.atomic import write_json_atomic
 from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import read_artifact
+from toyfoundry_ci.base.lock import SHORT_WAIT, repository_lock
 from toyfoundry_ci.readiness.checks import Check
 from toyfoundry_ci.validation.checker import check_value
 from toyfoundry_ci.validation.schemas import load_schema, registry
@@ -68,11 +70,13 @@ def _check_record(check: Check) -> dict[str, Any]:
 
 def append_run(layout: Layout, run: dict[str, Any]) -> list[dict[str, Any]]:
     """Append ``run``, drop the oldest beyond the bound, write atomically; return the runs."""
-    runs = [*read_runs(layout), run][-history_limit() :]
-    doc = {"kind": KIND, "pivot": registry().current, "runs": runs}
-    result = check_value(layout.rel(layout.readiness_log), doc, KIND)
-    if not result.ok:
-        first = result.problems[0]
-        raise RefusedError(f"refusing to write an invalid readiness log: {first.message}")
-    write_json_atomic(layout.readiness_log, doc)
+    # Read, add, write back: under the lock, or a second writer's run would be lost.
+    with repository_lock(layout.root, purpose="readiness --record", wait=SHORT_WAIT):
+        runs = [*read_runs(layout), run][-history_limit() :]
+        doc = {"kind": KIND, "pivot": registry().current, "runs": runs}
+        result = check_value(layout.rel(layout.readiness_log), doc, KIND)
+        if not result.ok:
+            first = result.problems[0]
+            raise RefusedError(f"refusing to write an invalid readiness log: {first.message}")
+        write_json_atomic(layout.readiness_log, doc)
     return runs

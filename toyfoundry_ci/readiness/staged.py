@@ -6,9 +6,10 @@ import re
 from pathlib import PurePosixPath
 
 from toyfoundry_ci.base.canonical import sha256_bytes, sha256_file
+from toyfoundry_ci.base.git import GitError
 from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX, kind_for_path
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import parse_artifact, read_artifact
+from toyfoundry_ci.base.loader import parse_artifact, read_artifact, too_big
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.readiness import _git
 from toyfoundry_ci.readiness.checks import Check, failed, not_applicable, passed
@@ -22,7 +23,7 @@ NOT_A_REPO_FIX = "run inside the factory's git repository"
 def _staged(layout: Layout, check_id: str) -> list[tuple[str, str]] | Check:
     try:
         return _git.staged_changes(layout.root)
-    except OSError as exc:
+    except GitError as exc:
         return failed(check_id, f"cannot read the staged changes: {exc}", NOT_A_REPO_FIX)
 
 
@@ -42,7 +43,9 @@ def staged_artifacts_valid(layout: Layout) -> Check:
     blobs = _git.staged_blobs(layout.root, paths)
     problems = []
     for path in paths:
-        result = check_value(path, parse_artifact(blobs.get(path, b"")))
+        big = blobs.too_big.get(path)
+        value = too_big(big) if big is not None else parse_artifact(blobs.data.get(path, b""))
+        result = check_value(path, value)
         problems += [f"{path}::{p.where}: {p.message}" for p in result.problems]
     if problems:
         return failed(
@@ -99,7 +102,7 @@ def staged_orders_mirrored(layout: Layout) -> Check:
             problems.append(f"{path}: deleted, but the mirror keeps every order")
         elif name not in known:
             problems.append(f"{path}: not on the hub mirror (never pulled)")
-        elif sha256_bytes(blobs.get(path, b"")) != known[name]:
+        elif sha256_bytes(blobs.data.get(path, b"")) != known[name]:
             problems.append(f"{path}: differs from the hub's digest {known[name][:12]}")
     if problems:
         return failed(

@@ -1,0 +1,77 @@
+"""A tree's files, even when GitHub cuts the recursive listing short.
+
+``GET /repos/{o}/{r}/git/trees/{sha}?recursive=1`` stops at 100,000 entries or 7 MB and says
+``truncated: true``; what it returned is then a part, not the whole. GitHub's own advice is
+to list one folder at a time instead: the walk below does that, non-recursively, only into
+the folders the caller asks for, so a repository of any size costs one request per folder
+that matters. A single folder GitHub cannot list whole is refused, never read in part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from toyfoundry_ci.base.errors import ToyfoundryError
+
+if TYPE_CHECKING:
+    from github.GitTree import GitTree
+    from github.Repository import Repository
+
+
+class TruncatedTreeError(ToyfoundryError):
+    """One folder holds more entries than GitHub lists in one answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class TreeFile:
+    """One blob of a tree: its git blob ID, mode and the size the tree states."""
+
+    sha: str
+    mode: str
+    size: int | None
+
+
+def tree_files(
+    repo: Repository, tree_sha: str, descend: Callable[[str], bool]
+) -> dict[str, TreeFile]:
+    """Every blob under ``tree_sha`` whose folders ``descend`` accepts (the root always is).
+
+    ``descend("a/b")`` says whether the files in folder ``a/b`` matter (``a`` was accepted
+    first). PyGithub and ``requests`` errors are the caller's to translate.
+    """
+    whole = repo.get_git_tree(tree_sha, recursive=True)
+    if not _truncated(whole):
+        return {
+            e.path: TreeFile(e.sha, e.mode, e.size)
+            for e in whole.tree
+            if e.type == "blob" and _wanted(e.path, descend)
+        }
+    found: dict[str, TreeFile] = {}
+    todo = [("", tree_sha)]
+    while todo:
+        folder, sha = todo.pop()
+        listing = repo.get_git_tree(sha)
+        if _truncated(listing):
+            raise TruncatedTreeError(
+                f"folder {folder or '(the top)'} holds more entries than GitHub lists in one answer"
+                " (100,000 entries or 7 MB)",
+                hint="split the folder: GitHub cannot list it, so neither can this tool",
+            )
+        for e in listing.tree:
+            path = f"{folder}/{e.path}" if folder else e.path
+            if e.type == "tree" and descend(path):
+                todo.append((path, e.sha))
+            elif e.type == "blob":
+                found[path] = TreeFile(e.sha, e.mode, e.size)
+    return found
+
+
+def _truncated(tree: GitTree) -> bool:
+    return bool(tree.raw_data.get("truncated"))
+
+
+def _wanted(path: str, descend: Callable[[str], bool]) -> bool:
+    parts = path.split("/")[:-1]
+    return all(descend("/".join(parts[: i + 1])) for i in range(len(parts)))
