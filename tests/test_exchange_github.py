@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import run_cli
 from tests.exchange_kit import directive, empty_factory, issued, sealed_factory
 from tests.github_server import GitHubServer, Repo
+from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.exchange.pull import pull
 from toyfoundry_ci.exchange.push import push
@@ -64,6 +65,9 @@ def test_pull_and_push_from_the_cli(tmp_path: Path, gh: GitHubServer) -> None:
     pulled = run_cli("pull", cwd=layout.root)
     assert pulled.returncode == 0, pulled.stderr
     assert "new      ALFA-2027-0001" in pulled.stdout
+    # The blobs read are cached outside the work tree, where no commit can plant one.
+    assert list(cache_root(layout.root).glob("hub-github-*/blobs/*"))
+    assert not (layout.root / ".toyfoundry" / "cache").exists()
     sealed_factory(layout.root, 2, start=5)
     pushed = run_cli("push", cwd=layout.root)
     assert pushed.returncode == 0, pushed.stderr

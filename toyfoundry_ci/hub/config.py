@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.git import common_dir, not_an_option
 from toyfoundry_ci.base.layout import Layout
@@ -58,7 +59,8 @@ def settings(layout: Layout, hub: str | None = None) -> HubSettings:
 
 def open_hub(layout: Layout, spec: str) -> Hub:
     """Open the backend a hub spec names."""
-    cache = layout.root / ".toyfoundry" / "cache"
+    # Outside the work tree: a pull request cannot commit blobs for the hub to be believed by.
+    cache = cache_root(layout.root)
     match = _GITHUB.match(spec)
     if match:
         from toyfoundry_ci.hub.github import GitHubHub
