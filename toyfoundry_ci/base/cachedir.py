@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from pathlib import Path
+
+from toyfoundry_ci.base.git import GitError, common_dir
 
 # Folders under ``.toyfoundry/`` that hold machine state: never committed (readiness checks).
 UNTRACKED_STATE = (
@@ -37,19 +38,12 @@ def cache_root(root: Path) -> Path:
 
 def _git_common_dir(root: Path) -> Path | None:
     try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--git-common-dir"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:  # no git on this machine: the user's cache directory serves
+        found = common_dir(root)
+    except GitError:  # no git on this machine: the user's cache directory serves
         return None
-    out = proc.stdout.strip()
-    if proc.returncode != 0 or not out:
+    if found is None:
         return None  # not remembered: a later ``git init`` moves the caches under .git
-    found = _GIT_DIRS[root] = (root / out).resolve()
+    _GIT_DIRS[root] = found
     return found
 
 
