@@ -108,13 +108,9 @@ def scaffold(root: Path, options: InitOptions) -> InitResult:
 
 
 def _empty_index() -> bytes:
-    from tempfile import TemporaryDirectory
+    from toyfoundry_ci.ledger.index import render_index
 
-    from toyfoundry_ci.base.layout import Layout
-    from toyfoundry_ci.ledger.index import fresh_index
-
-    with TemporaryDirectory() as empty:
-        return fresh_index(Layout(Path(empty)))
+    return render_index([])
 
 
 def _check(options: InitOptions) -> None:
