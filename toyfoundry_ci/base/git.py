@@ -23,6 +23,7 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.errors import HubError, ToyfoundryError, printable
@@ -90,6 +91,19 @@ def not_an_option(value: str, what: str, hint: str) -> str:
             hint=hint,
         )
     return value
+
+
+def redact(url: str) -> str:
+    """``url`` without user name, password or query string (where tokens go), for logs and
+    messages; a ``#BRANCH`` suffix stays."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None and not parts.query:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", parts.fragment))
 
 
 def scrub(text: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.git import redact
 from toyfoundry_ci.base.ids import check_order_id, is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.exchange.log import (
@@ -27,7 +28,7 @@ from toyfoundry_ci.exchange.log import (
     withdrawn_on,
 )
 from toyfoundry_ci.exchange.push import evidence_paths
-from toyfoundry_ci.hub.config import open_hub, redact, settings
+from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts, gap_notes, inventory
 from toyfoundry_ci.ledger.store import read_entry
 

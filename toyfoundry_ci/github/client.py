@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from toyfoundry_ci.base.errors import HubError, ToyfoundryError
+from toyfoundry_ci.base.git import redact
 
 if TYPE_CHECKING:
     from github import Github
@@ -108,11 +108,8 @@ def api_url(target: Target, environ: Mapping[str, str] | None = None) -> str:
 
 
 def shown(url: str) -> str:
-    """``url`` as messages show it: no user name, password or query (where tokens hide)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    """An API URL as messages show it: no user name, password, query or fragment."""
+    return redact(url.partition("#")[0])
 
 
 def _seconds(env: Mapping[str, str], name: str, default: str, kind: type[float]) -> float:

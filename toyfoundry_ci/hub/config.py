@@ -16,11 +16,11 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.errors import HubError
-from toyfoundry_ci.base.git import common_dir, not_an_option
+from toyfoundry_ci.base.git import common_dir, not_an_option, redact
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.settings import setting_tables
 from toyfoundry_ci.hub.protocol import Hub
@@ -100,19 +100,6 @@ def local_path(layout: Layout, spec: str) -> Path | None:
         return None
     path = Path(base).expanduser()
     return Path(os.path.normpath(path if path.is_absolute() else layout.root / path))
-
-
-def redact(url: str) -> str:
-    """``url`` without user name, password or query string (where tokens go), for logs and
-    messages; the ``#BRANCH`` suffix stays."""
-    if "://" not in url:
-        return url
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None and not parts.query:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", parts.fragment))
 
 
 def _is_git(layout: Layout, spec: str) -> bool:

@@ -18,11 +18,11 @@ from typing import Any
 
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.errors import HubError, RefusedError
-from toyfoundry_ci.base.git import Git
+from toyfoundry_ci.base.git import Git, redact
 from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact
-from toyfoundry_ci.hub.config import open_hub, redact, settings
+from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.protocol import gap_notes, inventory, unheld
 
 Pushed = dict[str, Any]
