@@ -24,6 +24,7 @@ from toyfoundry_ci.actions.runner import RunnerContext
 from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import is_order_id
+from toyfoundry_ci.base.kinds import kind_for_path, max_bytes_for
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.markdown import (
@@ -36,6 +37,7 @@ from toyfoundry_ci.base.markdown import (
     table,
 )
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.base.reader import read_present
 from toyfoundry_ci.exchange.log import append_run, read_log
 from toyfoundry_ci.exchange.pull import PullResult, pull
 from toyfoundry_ci.hub.config import open_hub
@@ -178,15 +180,14 @@ def commit_intake(
             repo, ref.object.sha, lambda f: any(g == f or g.startswith(f"{f}/") for g in folders)
         )
         there = {path: found.sha for path, found in listed.items()}
-        if all(there.get(p) == _local_blob(root / p) for p in paths if p != LOG_PATH):
+        if all(there.get(p) == _local_blob(root, p) for p in paths if p != LOG_PATH):
             return "unchanged", None
     elements = []
     for rel in paths:
-        path = root / rel
-        if not path.is_file():
+        data = _local(root, rel)
+        if data is None:
             elements.append(InputGitTreeElement(rel, "100644", "blob", sha=None))
             continue
-        data = path.read_bytes()
         try:
             elements.append(InputGitTreeElement(rel, "100644", "blob", content=data.decode()))
         except UnicodeDecodeError:
@@ -204,8 +205,13 @@ def commit_intake(
     return "committed", commit.sha
 
 
-def _local_blob(path: Path) -> str | None:
-    return blob_id(path.read_bytes()) if path.is_file() else None
+def _local(root: Path, rel: str) -> bytes | None:
+    return read_present(root / rel, max_bytes_for(kind_for_path(rel)))
+
+
+def _local_blob(root: Path, rel: str) -> str | None:
+    data = _local(root, rel)
+    return None if data is None else blob_id(data)
 
 
 def open_or_update(

@@ -19,10 +19,11 @@ from toyfoundry_ci.actions import _git
 from toyfoundry_ci.actions.report import readiness_md
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext
 from toyfoundry_ci.base.ids import is_order_id
-from toyfoundry_ci.base.kinds import kind_for_path
+from toyfoundry_ci.base.kinds import kind_for_path, max_bytes_for
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import read_artifact
 from toyfoundry_ci.base.markdown import SUMMARY_LIMIT, cell, checked_id, fenced, fit_bytes, table
+from toyfoundry_ci.base.reader import read_present
 from toyfoundry_ci.ledger.index import fresh_index
 from toyfoundry_ci.ledger.pairing import pair
 from toyfoundry_ci.ledger.render import PAIRING_RENDERERS
@@ -147,7 +148,7 @@ def _index_state(
 ) -> tuple[IndexState, str]:
     if fresh is None:
         return "no-ledger", ""
-    current = layout.ledger_index.read_bytes() if layout.ledger_index.is_file() else None
+    current = read_present(layout.ledger_index, max_bytes_for("ledger-index"))
     if current == fresh:
         return "current", f"### Ledger index\n\n`{INDEX_PATH}` is current"
     if pr.same_repo:

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 import click
 
 from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.base.kinds import max_bytes_for
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.reader import read_present
 from toyfoundry_ci.cli.exchange import hub_option
 from toyfoundry_ci.cli.options import format_option, root_option
 
@@ -42,9 +44,8 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
     if entries and (full or cold or check):
         raise click.UsageError("ENTRIES cannot be combined with --full, --no-cache or --check")
     if check:
-        current = layout.ledger_index.exists() and (
-            layout.ledger_index.read_bytes() == fresh_index(layout, full=full, cold=cold)
-        )
+        on_disk = read_present(layout.ledger_index, max_bytes_for("ledger-index"))
+        current = on_disk is not None and on_disk == fresh_index(layout, full=full, cold=cold)
         if not current:
             click.echo(f"{layout.rel(layout.ledger_index)}: stale; run `toyfoundry ledger index`")
             raise SystemExit(1)

@@ -18,6 +18,7 @@ records nothing.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
 from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.base.reader import read_file
 from toyfoundry_ci.exchange.gate import require_ready
 from toyfoundry_ci.exchange.log import (
     append_run,
@@ -45,6 +47,7 @@ from toyfoundry_ci.exchange.log import (
 )
 from toyfoundry_ci.exchange.notify import notification_for
 from toyfoundry_ci.hub.protocol import (
+    MAX_HUB_FILE,
     Hub,
     HubFile,
     Inventory,
@@ -188,10 +191,11 @@ def evidence_paths(layout: Layout, order_id: str) -> list[Path] | None:
     The order and its ack, then the report; a rejected order has none (nothing was produced).
     """
     paths = [layout.order_file(order_id), layout.ack_file(order_id)]
-    if not paths[1].is_file():
+    # Anything there counts (a link, a FIFO): reading it says why it cannot be sent.
+    if not os.path.lexists(paths[1]):
         return None
     report = layout.report_file(order_id)
-    if report.is_file():
+    if os.path.lexists(report):
         return [*paths, report]
     ack = parse_artifact(_read(paths[1]))
     return paths if isinstance(ack, dict) and ack.get("disposition") == "reject" else None
@@ -239,7 +243,7 @@ def _files(layout: Layout, order_id: str) -> tuple[HubFile, ...] | None:
 
 
 def _read(path: Path) -> bytes:
-    return path.read_bytes()
+    return read_file(path, MAX_HUB_FILE)  # the hub takes nothing larger
 
 
 def _why_not(

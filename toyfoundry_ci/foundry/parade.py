@@ -19,7 +19,9 @@ from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.clock import stamp
 from toyfoundry_ci.base.errors import ArtifactError
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import MAX_BYTES
 from toyfoundry_ci.base.lock import holds_lock
+from toyfoundry_ci.base.reader import read_file
 from toyfoundry_ci.foundry.artifacts import load
 from toyfoundry_ci.foundry.cadence import Stage, StageResult, select, stage_of
 from toyfoundry_ci.foundry.storyboard import render_note
@@ -149,7 +151,7 @@ def _move_evidence(layout: Layout, order_id: str, with_report: bool) -> list[str
     if with_report:
         moves.append((layout.outbox_report_file(order_id), layout.report_file(order_id)))
     for draft, final in moves:
-        write_bytes_atomic(final, draft.read_bytes())
+        write_bytes_atomic(final, read_file(draft, MAX_BYTES))
     for draft, _ in moves:
         draft.unlink()
     return [layout.rel(final) for _, final in moves]

@@ -35,6 +35,7 @@ from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.loader import read_artifact
+from toyfoundry_ci.base.reader import UnreadableError, read_file
 from toyfoundry_ci.github.client import DEFAULT_API, HUB, Connection, shown
 from toyfoundry_ci.github.trees import TreeFile, TruncatedTreeError, tree_files
 from toyfoundry_ci.hub.protocol import (
@@ -99,8 +100,8 @@ class GitHubHub:
         if size is not None and size > MAX_HUB_FILE:
             return Withheld(sha, size)  # the tree says it is too large: never downloaded
         cached = self.blob_cache / sha
-        if cached.is_file():
-            return cached.read_bytes()
+        if (hit := _cached(cached)) is not None and blob_id(hit) == sha:
+            return hit  # the cache vouches for nothing: a hit is checked against its id
         blob = self._call(lambda: self._repo.get_git_blob(sha), f"read {path}")
         data = base64.b64decode(blob.content) if blob.encoding == "base64" else blob.content
         data = data if isinstance(data, bytes) else data.encode()
@@ -244,3 +245,10 @@ class GitHubHub:
 
     def _call(self, fn: Any, what: str) -> Any:
         return self._conn.call(fn, self.display, what)
+
+
+def _cached(path: Path) -> bytes | None:
+    try:
+        return read_file(path, MAX_HUB_FILE)
+    except UnreadableError:
+        return None

@@ -19,6 +19,7 @@ from toyfoundry_ci.base.errors import HubError, UnsafeIdError
 from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import safe_child
 from toyfoundry_ci.base.loader import parse_artifact
+from toyfoundry_ci.base.reader import read_file
 
 HUB_FOLDERS: tuple[str, ...] = (
     "orders",
@@ -244,7 +245,9 @@ class Inventory:
         if not paths or not all(p.is_file() for p in paths):
             return None
         hub_paths = evidence_hub_paths(order_id)
-        files = [HubFile(h, p.read_bytes()) for h, p in zip(hub_paths, paths, strict=False)]
+        files = [
+            HubFile(h, read_file(p, MAX_HUB_FILE)) for h, p in zip(hub_paths, paths, strict=False)
+        ]
         return self.covering(order_id, files)
 
     def of_order(self, order_id: str) -> list[ReceiptFacts]:

@@ -22,6 +22,7 @@ from toyfoundry_ci.base.git import Git, redact
 from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact
+from toyfoundry_ci.base.reader import read_present
 from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.protocol import gap_notes, inventory, unheld
 
@@ -96,10 +97,10 @@ def audit(layout: Layout, order_id: str, hub: str | None = None) -> AuditTrail:
 
 
 def _subjects_ever(layout: Layout, entry_rel: str) -> list[str]:
-    try:
-        value = parse_artifact((layout.root / entry_rel).read_bytes())
-    except FileNotFoundError:
+    data = read_present(layout.root / entry_rel, MAX_BYTES)
+    if data is None:
         return []
+    value = parse_artifact(data)
     if isinstance(value, ParseError) or not isinstance(value, dict):
         return []
     names = [s.get("name") for s in value.get("subjects", []) if isinstance(s, dict)]
@@ -160,8 +161,8 @@ def _logged_pushes(layout: Layout, order_id: str) -> list[Pushed]:
         (commit, _show(layout, commit, rel))
         for commit in Git(layout.root).text("log", "--reverse", "--format=%H", "--", rel).split()
     ]
-    if layout.exchange_log.is_file():
-        versions.append((None, layout.exchange_log.read_bytes()))
+    if (current := read_present(layout.exchange_log, MAX_BYTES)) is not None:
+        versions.append((None, current))
     seen: dict[str, Pushed] = {}
     for commit, blob in versions:
         value = parse_artifact(blob) if blob is not None else None

@@ -18,6 +18,9 @@ import orjson
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.git import Git
+from toyfoundry_ci.base.kinds import max_bytes_for
+from toyfoundry_ci.base.loader import MAX_BYTES
+from toyfoundry_ci.base.reader import read_present
 from toyfoundry_ci.ledger.index import render_index
 
 DRIVER = "toyfoundry-ledger"
@@ -47,14 +50,13 @@ def merge_indexes(ancestor: Path, current: Path, other: Path) -> list[str]:
 
 
 def _rows(path: Path) -> dict[str, dict[str, Any]]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    data = read_present(path, max_bytes_for("ledger-index"))
+    if data is None:
         raise RefusedError(
             f"{path}: no such file; the merge driver needs git's three versions of the index",
             hint="git passes them during a merge (`toyfoundry ledger merge-driver %O %A %B`,"
             " registered by `toyfoundry hooks install`)",
-        ) from None
+        )
     if not data.strip():
         return {}  # git passes an empty file for a side that has no index
     try:
@@ -94,7 +96,7 @@ def register_merge_driver(repo_root: Path) -> list[str]:
             git.out("config", "--local", "--", key, value)
             changed.append(f"git config {key}")
     attributes = repo_root / ".gitattributes"
-    text = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
+    text = (read_present(attributes, MAX_BYTES) or b"").decode(errors="replace")
     if ATTRIBUTE_LINE not in text.splitlines():
         prefix = text if not text or text.endswith("\n") else text + "\n"
         write_bytes_atomic(attributes, f"{prefix}{ATTRIBUTE_LINE}\n".encode())

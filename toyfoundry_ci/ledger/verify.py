@@ -28,6 +28,7 @@ from toyfoundry_ci.base.git import Git, not_an_option
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact, read_artifact
+from toyfoundry_ci.base.reader import UnreadableError, read_present
 from toyfoundry_ci.ledger import index as ledger_index
 from toyfoundry_ci.ledger import pairing
 from toyfoundry_ci.ledger.digest_cache import DigestCache, Wants
@@ -251,8 +252,10 @@ def _check_index(layout: Layout, cache: DigestCache) -> list[Problem]:
     except ArtifactError as exc:
         return [Problem(rel, "$", f"cannot be rebuilt: {exc.message}")]
     try:
-        actual = layout.ledger_index.read_bytes()
-    except FileNotFoundError:
+        actual = read_present(layout.ledger_index, ledger_index.INDEX_BOUND)
+    except UnreadableError as exc:
+        return [Problem(rel, "$", exc.reason)]
+    if actual is None:
         if b'"count": 0' in expected:
             return []
         return [Problem(rel, "$", "is missing; run `toyfoundry ledger index`")]

@@ -9,6 +9,7 @@ import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import dumps
+from toyfoundry_ci.base.reader import read_present
 from toyfoundry_ci.models import ARTIFACT_MODELS, PIVOT
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -60,7 +61,4 @@ def export(root: Path) -> list[Path]:
 
 
 def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
+    return read_present(path, None)

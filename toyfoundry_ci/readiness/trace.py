@@ -16,8 +16,9 @@ from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.errors import UnsafeIdError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import ParseError, read_artifact
+from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, read_artifact
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.base.reader import UnreadableError, read_present
 from toyfoundry_ci.ledger.index import index_is_current
 from toyfoundry_ci.readiness.checks import Check, CheckFn, failed, not_applicable, passed
 
@@ -147,7 +148,12 @@ def storyboard_notes(layout: Layout) -> Check:
         except UnsafeIdError:
             problems.append(f"{layout.rel(entry.path)}: file name is not an order ID")
             continue
-        if not note.is_file() or not note.read_bytes().strip():
+        try:
+            text = read_present(note, MAX_BYTES)
+        except UnreadableError as exc:
+            problems.append(f"{entry.order_id}: {layout.rel(note)} {exc.reason}")
+            continue
+        if not text or not text.strip():
             problems.append(f"{entry.order_id}: {layout.rel(note)} missing or empty")
     if problems:
         return failed(
