@@ -172,6 +172,26 @@ class GitHubServer:
         repo.refs[f"heads/{branch}"] = sha
         return sha
 
+    def push_links(
+        self, repo: Repo, links: dict[str, str], submodules: dict[str, str] | None = None,
+        branch: str = "main",
+    ) -> str:  # fmt: skip
+        """Someone commits symbolic links (path -> target) and submodules (path -> commit).
+
+        As in git, a link is a blob of mode 120000 holding its target; a submodule is a
+        ``commit`` entry of mode 160000 naming a commit of another repository.
+        """
+        head = repo.refs[f"heads/{branch}"]
+        entries = dict(repo.trees[repo.commits[head]["tree"]["sha"]])
+        for path, target in links.items():
+            entries[path] = {"mode": "120000", "type": "blob",
+                             "sha": self.put_blob(repo, target.encode())}  # fmt: skip
+        for path, commit in (submodules or {}).items():
+            entries[path] = {"mode": "160000", "type": "commit", "sha": commit}
+        sha = self.put_commit(repo, "links", self.put_tree(repo, entries), [head])
+        repo.refs[f"heads/{branch}"] = sha
+        return sha
+
     def add_commit(
         self, repo: Repo, files: dict[str, bytes], *, sha: str, parents: tuple[str, ...] = (),
         ref: str | None = None,
@@ -304,7 +324,7 @@ class GitHubServer:
         """Every file of ``ref`` (a branch name or a commit sha) and its bytes."""
         sha = repo.refs.get(f"heads/{ref}", ref)
         tree = repo.trees[repo.commits[sha]["tree"]["sha"]]
-        return {path: repo.blobs[e["sha"]] for path, e in tree.items()}
+        return {path: repo.blobs[e["sha"]] for path, e in tree.items() if e["type"] == "blob"}
 
     def is_ancestor(self, repo: Repo, old: str, new: str) -> bool:
         todo, seen = [new], set()
@@ -588,7 +608,9 @@ def _tree_json(s: GitHubServer, repo: Repo, sha: str, recursive: bool = False) -
             folder = "/".join(parts[:depth])
             folders.setdefault(folder, {})[path[len(folder) + 1 :]] = e
         if recursive or len(parts) == 1:
-            entries.append({"path": path, **e, "size": len(repo.blobs[e["sha"]])})
+            # As GitHub does: a blob's size is stated, a submodule's (a commit) is not.
+            size_of = {"size": len(repo.blobs[e["sha"]])} if e["type"] == "blob" else {}
+            entries.append({"path": path, **e, **size_of})
     for folder, below in folders.items():
         entries.append({"path": folder, "mode": "040000", "type": "tree",
                         "sha": s.put_tree(repo, below)})  # fmt: skip

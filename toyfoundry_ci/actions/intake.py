@@ -147,6 +147,8 @@ def _body(
     rows += [[checked_id(o, is_order_id), "changed"] for o, _ in pulled.changed]
     rows += [[cell(q.hub_path), f"quarantined: {cell(q.reason)}"] for q in pulled.quarantined]
     rows += [[cell(path), f"receipt refused: {cell(why)}"] for path, why in refused]
+    seen = {path for path, _ in refused}
+    rows += [[cell(p), f"refused: {cell(why)}"] for p, why in pulled.refused if p not in seen]
     lines.append(table(["directive", "pulled"], rows) if rows else "no new directives")
     lines += ["", seals_md(seals), "", f"### Files ({len(paths)})", ""]
     lines += [f"- {code(p)}" for p in paths[:TABLE_ROWS]]

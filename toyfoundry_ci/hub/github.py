@@ -43,8 +43,10 @@ from toyfoundry_ci.hub.protocol import (
     MAX_HUB_FILE,
     Publication,
     Published,
+    Refused,
     Withheld,
     check_hub_path,
+    tree_entry,
 )
 
 ATTEMPTS = 5
@@ -71,6 +73,7 @@ class GitHubHub:
         self._base: GitTree | None = None
         self._tree: dict[str, str] = {}
         self._sizes: dict[str, int | None] = {}
+        self._refused: dict[str, str] = {}  # hub path -> why (links, submodules, folders)
         self._fetched = False
 
     # -- reading -------------------------------------------------------------------------
@@ -78,6 +81,9 @@ class GitHubHub:
     def listing(self) -> Mapping[str, str]:
         self._fetch()
         return dict(self._tree)
+
+    def refusals(self) -> Mapping[str, str]:
+        return dict(self._refused)
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         if not self._fetched:
@@ -96,6 +102,8 @@ class GitHubHub:
         sha = self._tree.get(path)
         if sha is None:
             raise HubError(f"{self.display}: no file {path}")
+        if path in self._refused:
+            return Refused(self._refused[path])  # the tree's mode says it is no file
         size = self._sizes.get(path)
         if size is not None and size > MAX_HUB_FILE:
             return Withheld(sha, size)  # the tree says it is too large: never downloaded
@@ -114,7 +122,7 @@ class GitHubHub:
 
     def _fetch(self) -> None:
         self._head, self._base, self._ref = None, None, None
-        self._tree, self._sizes = {}, {}
+        self._tree, self._sizes, self._refused = {}, {}, {}
         if not self.branch:
             self.branch = self._default_branch()
             self.display = self._display()
@@ -135,15 +143,12 @@ class GitHubHub:
         self._head = self._call(lambda: self._repo.get_git_commit(head_sha), "read head")
         self._base = self._head.tree
         for path, found in self._listing(self._base.sha).items():
-            folder, _, name = path.partition("/")
-            if (
-                found.mode in ("100644", "100755")
-                and folder in HUB_FOLDERS
-                and name
-                and "/" not in name
-            ):
+            listed, why = tree_entry(path, found.mode)
+            if listed:
                 self._tree[path] = found.sha
                 self._sizes[path] = found.size
+            if why is not None:
+                self._refused[path] = why
         self._fetched = True
         if self.owed_notice.exists():
             self._settle_owed_notice()
