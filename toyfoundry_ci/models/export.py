@@ -43,9 +43,10 @@ def rendered(root: Path) -> dict[Path, bytes]:
 
 def _existing_registry(path: Path) -> dict[str, Any]:
     """Older pivots stay in the registry as they are: only the current one is regenerated."""
+    raw = read_present(path, None)
     try:
-        data: dict[str, Any] = orjson.loads(path.read_bytes())
-    except (FileNotFoundError, orjson.JSONDecodeError):
+        data: dict[str, Any] = orjson.loads(raw) if raw is not None else {"pivots": {}}
+    except orjson.JSONDecodeError:
         return {"pivots": {}}
     return data
 
