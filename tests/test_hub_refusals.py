@@ -31,6 +31,8 @@ def assert_refusals_reported(out: str, layout_orders: Path) -> None:
     assert f"quarantined: orders/{LINKED}.json: the hub's file {LINK}" in out
     assert f"refused: acknowledgements/ACK-{GOOD}.json: {LINK} (not read)" in out
     assert "refused: reports/vendor: is a submodule (a gitlink), not a regular file" in out
+    assert "refused: reports/old: is a folder, not a regular file (not read)" in out
+    assert "not taken: orders/sub (only orders/<ORDER-ID>.json is a directive)" in out
     assert sorted(p.name for p in layout_orders.iterdir()) == [f"{GOOD}.json"]
 
 
@@ -41,6 +43,9 @@ def git_hub(tmp_path: Path) -> Path:
     for folder in ("orders", "acknowledgements", "reports"):
         (work / folder).mkdir()
     (work / "orders" / f"{GOOD}.json").write_bytes(directive(GOOD))
+    for nested in ("orders/sub", "reports/old"):
+        (work / nested).mkdir()
+        (work / nested / f"{GOOD}.json").write_bytes(directive(GOOD))
     (work / "orders" / f"{LINKED}.json").symlink_to(f"{GOOD}.json")
     (work / "acknowledgements" / f"ACK-{GOOD}.json").symlink_to("/etc/passwd")
     (work / "notifications").symlink_to("orders")
@@ -65,7 +70,7 @@ def test_git_hub_links_and_submodules_are_quarantined_or_reported(
     assert_refusals_reported(result.stdout, layout.orders)
     assert "refused: notifications: is a symbolic link to a folder; refused" in result.stdout
     log = layout.exchange_log.read_text()
-    assert "3 hub entries refused: acknowledgements/ACK-ALFA-2027-0001.json" in log
+    assert "4 hub entries refused: acknowledgements/ACK-ALFA-2027-0001.json" in log
     report = (layout.quarantine / "report.json").read_text()
     assert f"orders/{LINKED}.json" in report
 
@@ -73,7 +78,11 @@ def test_git_hub_links_and_submodules_are_quarantined_or_reported(
 @pytest.fixture
 def gh(github_server: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubServer]:
     repo = github_server.add_repo(
-        "high-command/hub", files={f"orders/{GOOD}.json": directive(GOOD)}
+        "high-command/hub",
+        files={
+            f"{folder}{GOOD}.json": directive(GOOD)
+            for folder in ("orders/", "orders/sub/", "reports/old/")
+        },
     )
     github_server.push_links(
         repo,
