@@ -10,7 +10,6 @@ lists a link as a blob of mode 120000 and a submodule as a commit of mode 160000
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,15 +75,15 @@ def test_git_hub_links_and_submodules_are_quarantined_or_reported(
 
 
 @pytest.fixture
-def gh(github_server: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubServer]:
-    repo = github_server.add_repo(
+def gh(github_hub_api: GitHubServer) -> GitHubServer:
+    repo = github_hub_api.add_repo(
         "high-command/hub",
         files={
             f"{folder}{GOOD}.json": directive(GOOD)
             for folder in ("orders/", "orders/sub/", "reports/old/")
         },
     )
-    github_server.push_links(
+    github_hub_api.push_links(
         repo,
         {
             f"orders/{LINKED}.json": f"{GOOD}.json",
@@ -92,10 +91,7 @@ def gh(github_server: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> Iterator
         },
         {"reports/vendor": SUBMODULE},
     )
-    monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", github_server.url)
-    monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", github_server.token)
-    monkeypatch.setenv("TOYFOUNDRY_GITHUB_BACKOFF", "0.01")
-    yield github_server
+    return github_hub_api
 
 
 def test_github_hub_links_and_submodules_are_quarantined_or_reported(
