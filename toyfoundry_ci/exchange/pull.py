@@ -12,9 +12,9 @@ answered order by issuing a new order ID. Only ``orders/<ID>.json`` names a dire
 other name in ``orders/`` (a README, a file without ``.json``, a subfolder) is reported, not
 taken, so ``orders/X`` and ``orders/X.json`` can never both claim one order. A directive that
 is no file (a symbolic link, a submodule, a FIFO) is quarantined; anywhere else on the hub
-such an entry is reported. A directive
-this hub issued and no longer holds is withdrawn: the mirror keeps it, the pull reports it
-and records it in the exchange log, and push never sends its evidence.
+such an entry is reported. A directive this hub issued and no longer holds is withdrawn: the
+mirror keeps it, the pull reports it and records it in the exchange log, and push never sends
+its evidence.
 """
 
 from __future__ import annotations
