@@ -134,7 +134,12 @@ def test_github_hub_paths_outside_the_layout_are_never_written(
 
     result = run_cli("pull", "--hub", "github://high-command/hub", cwd=layout.root)
 
-    assert result.returncode == 0, result.stderr
+    # A folder named like a directive is refused as a folder hub's is: quarantined, exit 1.
+    assert result.returncode == 1, result.stderr
+    assert (
+        "quarantined: orders/ALFA-2027-0005.json: the hub's file is a folder, not a regular file"
+    ) in result.stdout
+    assert "not taken: orders/nested" in result.stdout
     assert sorted(p.name for p in layout.orders.iterdir()) == ["ALFA-2027-0001.json"]
     assert not (tmp_path / "escaped.json").exists() and not (layout.root / "escaped.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["factory"]
