@@ -203,7 +203,7 @@ def test_a_read_only_token_gets_the_summary_a_notice_and_a_green_job(
     assert writes and {r.status for r in writes} == {403}  # it tried, GitHub refused
 
 
-def test_a_read_only_token_on_a_same_repository_branch_suggests_the_index(
+def test_a_read_only_token_on_a_same_repository_branch_writes_nothing(
     unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
 ) -> None:
     base, sha = _entered(unentered_factory, index=False)
@@ -217,13 +217,14 @@ def test_a_read_only_token_on_a_same_repository_branch_suggests_the_index(
 
     proc, published = pr_and_publish(unentered_factory, tmp_path, env)
 
-    assert "ledger index: stale" in proc.stdout, proc.stderr
-    assert proc.returncode == 1  # the stale index is what is wrong, and the summary says so
-    assert "ledger index: suggested; PR comment: read-only" in published.stdout, published.stderr
+    assert "ledger index (readiness): " in proc.stdout, proc.stderr
+    assert "PR comment: read-only" in published.stdout, published.stderr
     assert published.returncode == 0
     summary = (tmp_path / "summary.md").read_text()
-    assert "This run's token is read-only" in summary and "toyfoundry ledger index" in summary
+    assert "### Ledger index" in summary and "Nothing is committed to this branch" in summary
     assert repo.refs["heads/changes"] == sha  # nothing written to the branch
+    writes = [r.path for r in github_server.requests if r.method != "GET"]
+    assert writes == ["/repos/Codertocat/Hello-World/issues/2/comments"]  # the comment, refused
 
 
 def test_long_reports_are_cut_to_fit_a_comment_with_a_count(

@@ -17,8 +17,8 @@ _handoff_option = click.option(
     envvar="TOYFOUNDRY_HANDOFF",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder for what `ci pr` hands to `ci pr-publish` (the report, the rebuilt index);"
-    " the workflow carries it between the two jobs as an artifact.",
+    help="Folder for what `ci pr` hands to `ci pr-publish` (the report); the workflow"
+    " carries it between the two jobs as an artifact.",
 )
 
 
@@ -37,7 +37,7 @@ def pr_cmd(handoff: Path | None) -> None:
     if handoff is not None:
         write_handoff(outcome, handoff)
     set_output(ctx, "index", outcome.index)
-    click.echo(f"ledger index: {outcome.index}")
+    click.echo(f"ledger index (readiness): {outcome.index}")
     if not outcome.ok:
         raise SystemExit(1)
 
@@ -45,7 +45,7 @@ def pr_cmd(handoff: Path | None) -> None:
 @ci.command("pr-publish")
 @_handoff_option
 def pr_publish_cmd(handoff: Path | None) -> None:
-    """pull_request, runs no PR code: commit the rebuilt index, keep the one PR comment."""
+    """pull_request, runs no PR code: keep the one PR comment (it commits nothing)."""
     from toyfoundry_ci.actions.github_api import api_errors, client
     from toyfoundry_ci.actions.publish import READ_ONLY_NOTICE, run_publish
     from toyfoundry_ci.actions.report import annotation
@@ -59,11 +59,10 @@ def pr_publish_cmd(handoff: Path | None) -> None:
     with api_errors(ctx):
         outcome = run_publish(ctx, handoff, client(ctx))
     append_summary(ctx, outcome.summary)
-    set_output(ctx, "index", outcome.index)
-    set_output(ctx, "index-commit", outcome.commit or "")
+    set_output(ctx, "comment", outcome.comment or "")
     if outcome.comment == "read-only":
         click.echo(annotation("notice", READ_ONLY_NOTICE))
-    click.echo(f"ledger index: {outcome.index}; PR comment: {outcome.comment or 'not posted'}")
+    click.echo(f"PR comment: {outcome.comment or 'not posted'}")
 
 
 def _root() -> Path:
