@@ -231,9 +231,8 @@ def test_publish_refuses_a_handoff_that_is_not_what_ci_pr_writes(
     (handoff / HANDOFF_REPORT).symlink_to(elsewhere)
     linked = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env)
     assert linked.returncode == 1
-    assert "report.md: is a symbolic link; only regular files are read; refusing" in (
-        linked.stderr
-    )
+    said = "report.md: is a symbolic link; only regular files are read; refusing"
+    assert said in linked.stderr
     (handoff / HANDOFF_REPORT).unlink()
     os.mkfifo(handoff / HANDOFF_REPORT)
     fifo = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env, timeout=60)
