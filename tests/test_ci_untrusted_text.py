@@ -109,6 +109,11 @@ def test_hostile_hub_names_are_plain_text_in_the_intake_pr_body(
     (pr,) = [p for p in repo.pulls.values() if p["head"]["ref"] == BRANCH]
     body = str(pr["body"])
     assert "quarantined" in body and "| `ALFA-2027-0001` | new |" in body
+    # This factory's readiness is red (its RUNBOOK names what it lacks): the intake job is
+    # green, and its head carries the red gate, for the PR to show.
+    tip = repo.refs[f"heads/{BRANCH}"]
+    assert [s["state"] for s in repo.statuses[tip]] == ["failure"]
+    assert f"::warning title=toyfoundry::the gate is red on the intake head {tip}" in proc.stdout
     assert_inert(body)
     assert_inert((tmp_path / "summary.md").read_text())
 
