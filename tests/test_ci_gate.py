@@ -14,6 +14,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.ci_kit import event, fresh_checkout, head, runner_env
 from tests.conftest import committed, git, run_cli
 from tests.github_server import GitHubServer
@@ -47,6 +49,12 @@ def _directives_only(factory: Path) -> str:
     return head(factory)
 
 
+@pytest.fixture
+def start(unentered_factory: Path) -> tuple[Path, str]:
+    """The factory at main before its orders were paraded, and main's commit."""
+    return unentered_factory, _directives_only(unentered_factory)
+
+
 def _ledger_pr(factory: Path, number: int, order_id: str, *, seal: bool = False) -> str:
     """Branch ``pr-N`` from main parading ``order_id``: its evidence and its pending entry."""
     git(factory, "checkout", "-q", "-b", f"pr-{number}", "main")
@@ -59,29 +67,29 @@ def _ledger_pr(factory: Path, number: int, order_id: str, *, seal: bool = False)
     if seal:  # an entry that arrives sealed, by a name anyone can type
         entry["signoff"] = {"state": "sealed", "method": "local", "reviewer": "mallory"}
     (factory / rel).write_text(json.dumps(entry, indent=2) + "\n")
-    rebuild_index(Layout(factory))
-    git(factory, "add", "-A")
-    git(factory, "commit", "-qm", f"Parade {order_id}")
-    sha = head(factory)
-    git(factory, "checkout", "-q", "main")
-    return sha
+    return _commit_indexed(factory, f"Parade {order_id}")
 
 
 def _queue(factory: Path, group: str, number: int, pr: str) -> str:
     """The next merge group: ``group`` with PR ``number`` merged (the index rebuilt)."""
     git(factory, "checkout", "-q", "--detach", group)
-    merged = git_ok(factory, "merge", "-q", "--no-ff", "-m", f"Merge pull request #{number}", pr)
-    if not merged:  # both sides rebuilt the index: it is a function of the entries
-        rebuild_index(Layout(factory))
-        git(factory, "add", "-A")
-        git(factory, "commit", "-qm", f"Merge pull request #{number}")
+    message = f"Merge pull request #{number}"
+    merge = ["git", "merge", "-q", "--no-ff", "-m", message, pr]
+    if subprocess.run(merge, cwd=factory, capture_output=True, check=False).returncode == 0:
+        sha = head(factory)
+        git(factory, "checkout", "-q", "main")
+        return sha
+    return _commit_indexed(factory, message)  # both sides rebuilt the index: rebuild it again
+
+
+def _commit_indexed(factory: Path, message: str) -> str:
+    """Commit everything with the index rebuilt; back on main, the commit made."""
+    rebuild_index(Layout(factory))
+    git(factory, "add", "-A")
+    git(factory, "commit", "-qm", message)
     sha = head(factory)
     git(factory, "checkout", "-q", "main")
     return sha
-
-
-def git_ok(cwd: Path, *args: str) -> bool:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False).returncode == 0
 
 
 def _group_event(base: str, sha: str, number: int) -> dict[str, Any]:
@@ -106,10 +114,9 @@ def _gate(
 
 
 def test_a_merge_queue_of_three_ledger_prs_passes_the_gate_and_a_forged_seal_does_not(
-    unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
+    start: tuple[Path, str], tmp_path: Path, github_server: GitHubServer
 ) -> None:
-    factory = unentered_factory
-    main = _directives_only(factory)
+    factory, main = start
     prs = [_ledger_pr(factory, n, order) for n, order in enumerate(ORDERS, start=1)]
     group = main
     for number, pr in enumerate(prs, start=1):
@@ -140,11 +147,10 @@ def test_a_merge_queue_of_three_ledger_prs_passes_the_gate_and_a_forged_seal_doe
 
 
 def test_on_a_pull_request_the_gate_compares_with_the_merge_base(
-    unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
+    start: tuple[Path, str], tmp_path: Path, github_server: GitHubServer
 ) -> None:
     """main moved on after the branch was cut: the gate compares with where it was cut."""
-    factory = unentered_factory
-    cut = _directives_only(factory)
+    factory, cut = start
     pr = _ledger_pr(factory, 2, ORDERS[1])
     (factory / "notes.md").write_text("main moved on\n")
     git(factory, "add", "-A")
@@ -164,10 +170,9 @@ def test_on_a_pull_request_the_gate_compares_with_the_merge_base(
 
 
 def test_the_gate_refuses_a_checkout_that_is_not_the_head_and_other_events(
-    unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
+    start: tuple[Path, str], tmp_path: Path, github_server: GitHubServer
 ) -> None:
-    factory = unentered_factory
-    main = _directives_only(factory)
+    factory, main = start
     pr = _ledger_pr(factory, 2, ORDERS[1])
     payload = _group_event(main, pr, 2)
     fresh_checkout(factory, main)  # the default checkout, not the queue's head
