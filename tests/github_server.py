@@ -8,7 +8,8 @@ and files; issues with comments), GitHub-shaped JSON and status codes: 401 witho
 ``fail_next`` or appended to ``faults``, pagination through ``Link`` headers, tree listings
 (recursive or one folder) cut at ``tree_limit`` entries or ``tree_bytes`` with
 ``truncated: true`` as GitHub cuts them at 100,000 / 7 MB, a collaborator's permission
-(``roles``) and a pull request's commits (``add_pull_commit``, 250 listed at most), every
+(``roles``) and a pull request's commits (``add_pull_commit``, 250 listed at most), commit
+statuses (``statuses``; 403 for a token without ``statuses: write``, ``withheld``), every
 absolute URL pointing back at this server, every request recorded.
 
     with GitHubServer() as server:
@@ -94,6 +95,7 @@ class Repo:
     pull_commits: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     # name -> deployment_branch_policy (None: any branch may deploy, as GitHub creates them)
     environments: dict[str, dict[str, bool] | None] = field(default_factory=dict)
+    statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # commit -> posted
 
     @property
     def full_name(self) -> str:
@@ -119,6 +121,8 @@ class GitHubServer:
     def __init__(self, token: str = TOKEN, per_page: int = 30) -> None:
         self.token = token
         self.read_only_token = READ_ONLY_TOKEN
+        # Permissions the main token lacks (a job without `statuses: write`): {"statuses"}.
+        self.withheld: set[str] = set()
         self.per_page = per_page
         # GitHub stops a tree listing at 100,000 entries or 7 MB and says ``truncated``.
         self.tree_limit = TREE_LIMIT
@@ -676,6 +680,41 @@ def get_commit(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, An
     return 200, _commit_json(s, repo, g[2])
 
 
+_STATUS_STATES = ("error", "failure", "pending", "success")
+
+
+def create_status(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    """POST /repos/{o}/{r}/statuses/{sha}: 201 with the status; 422 for an unknown commit."""
+    repo = _repo(s, *g[:2])
+    if "statuses" in s.withheld:
+        raise ApiError(403, _READ_ONLY["message"])
+    if g[2] not in repo.commits:
+        raise ApiError(422, f"No commit found for SHA: {g[2]}")
+    state = _field(r, "state", str)
+    if state not in _STATUS_STATES:
+        raise ApiError(422, f"Validation Failed: state {state!r}")
+    body = r["body"]
+    status = {
+        "id": s.next_id(),
+        "url": f"{_repo_url(s, repo)}/statuses/{g[2]}",
+        "state": state,
+        "description": body.get("description"),
+        "target_url": body.get("target_url"),
+        "context": body.get("context") or "default",
+        "created_at": _stamp(),
+        "updated_at": _stamp(),
+        "creator": user("github-actions[bot]", "Bot"),
+    }
+    repo.statuses.setdefault(g[2], []).append(status)
+    return 201, status
+
+
+def list_statuses(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    """GET /repos/{o}/{r}/commits/{ref}/statuses: newest first, as GitHub lists them."""
+    repo = _repo(s, *g[:2])
+    return 200, list(reversed(repo.statuses.get(g[2], [])))
+
+
 def get_contents(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
     repo = _repo(s, *g[:2])
     ref = r["query"].get("ref", [repo.default_branch])[0]
@@ -757,6 +796,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", rf"{_R}/git/commits", create_commit),
     ("GET", rf"{_R}/git/commits/([0-9a-f]+)", get_commit),
     ("GET", rf"{_R}/contents/(.*)", get_contents),
+    ("POST", rf"{_R}/statuses/([0-9a-f]{{40}})", create_status),
+    ("GET", rf"{_R}/commits/([0-9a-f]{{40}})/statuses", list_statuses),
     ("GET", rf"{_R}/environments/([^/]+)", get_environment),
     ("GET", r"/user", get_user),
     ("GET", r"/rate_limit", get_rate_limit),

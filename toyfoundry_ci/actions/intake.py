@@ -5,18 +5,21 @@ holds (pushed by a merge run: each file at its path with the same bytes, under o
 factory's valid receipts; a receipt alone is never enough) and record their receipts in
 ``logs/exchange_all.json``; then
 commit whatever the lot changed under the exchange folders to the one intake branch through
-the git data API, and open the one intake PR or update it. Re-running with nothing new, or
-with the same result already on the branch, changes nothing and says so.
+the git data API, run the gate on that head (its commits start no workflow) and post the
+result as the ``gate`` commit status branch protection requires, and open the one intake PR
+or update it. Re-running with nothing new, or with the same result already on the branch
+and its status, changes nothing and says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from toyfoundry_ci.actions import _git
 from toyfoundry_ci.actions.catchup import SealReport, on_hub, pending_orders, seal_pending
+from toyfoundry_ci.actions.gate import GATE_CONTEXT, post_status, run_gate
 from toyfoundry_ci.actions.hub_choice import ci_hub, no_hub_notice
 from toyfoundry_ci.actions.merge import seals_md
 from toyfoundry_ci.actions.report import annotation
@@ -48,6 +51,8 @@ if TYPE_CHECKING:
     from github import Github
     from github.Repository import Repository
 
+    from toyfoundry_ci.ledger.verify import GitHubCheck
+
 BRANCH = "toyfoundry/intake"
 MARKER = "<!-- toyfoundry:intake -->"
 # What an intake may change; anything else in the checkout is left out of the PR.
@@ -74,6 +79,7 @@ class IntakeOutcome:
     number: int | None = None
     commit: str | None = None
     paths: list[str] = field(default_factory=list)
+    gate_ok: bool = True  # the gate on the head written (always green when nothing was)
 
 
 def run_intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = None) -> IntakeOutcome:
@@ -101,12 +107,42 @@ def _intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None) -> Inta
     if not [p for p in paths if p != LOG_PATH]:
         summary = f"{body}\n\nNothing new from the hub and nothing to record: nothing to do.\n"
         return IntakeOutcome(summary, "", "nothing-to-do", "none")
-    branch, commit = commit_intake(repo, root, ctx.sha, paths)
+    branch, tip = commit_intake(repo, root, ctx.sha, paths)
+    # Its commits start no workflow: the gate runs here, on what was committed, and its
+    # result is posted where branch protection looks for the required check.
+    gate = run_gate(layout, ctx.sha, github_check=_sealed_here(layout, seals))
+    post_status(repo, tip, gate, again=branch == "unchanged")
     state, number = open_or_update(repo, ctx.repository, _title(pulled, seals), body)
+    commit = tip if branch == "committed" else None
     said = {"committed": f"committed {commit}", "unchanged": "already holds this intake"}[branch]
-    summary = f"{body}\n\nBranch `{BRANCH}` {said}; intake PR #{number} {state}.\n"
-    note = annotation("notice", f"intake PR #{number} {state}")
-    return IntakeOutcome(summary, note, branch, state, number, commit, paths)
+    summary = (
+        f"{body}\n\nBranch `{BRANCH}` {said}; intake PR #{number} {state}; status"
+        f" `{GATE_CONTEXT}` on {tip}: {'success' if gate.ok else 'failure'}.\n\n{gate.summary}"
+    )
+    notes = [annotation("notice", f"intake PR #{number} {state}")]
+    if not gate.ok:
+        said = f"the gate is red on the intake head {tip}: the intake PR shows why"
+        notes.append(annotation("warning", said))
+    return IntakeOutcome(summary, "\n".join(notes), branch, state, number, commit, paths, gate.ok)
+
+
+def _sealed_here(layout: Layout, seals: SealReport) -> GitHubCheck:
+    """The github seals this run derived from GitHub's reviews count; any other does not."""
+    made = {
+        layout.rel(layout.ledger_entry_file(r.order_id)): r.signoff
+        for _, r in seals.sealed
+        if r.sealed
+    }
+
+    def check(rel: str, seal: dict[str, Any]) -> str | None:
+        ours = made.get(rel)
+        if ours is not None and ours.model_dump(mode="json", exclude_none=True) == {
+            k: v for k, v in seal.items() if v is not None
+        }:
+            return None
+        return "a github seal this intake run did not derive from the pull request's reviews"
+
+    return check
 
 
 def _record_receipts(layout: Layout, hub: Hub, held: Inventory, seals: SealReport) -> None:
@@ -159,8 +195,9 @@ def _body(
 
 def commit_intake(
     repo: Repository, root: Path, base: str, paths: list[str]
-) -> tuple[Literal["committed", "unchanged"], str | None]:
-    """One commit on ``base`` with ``paths`` as in the checkout, on the intake branch.
+) -> tuple[Literal["committed", "unchanged"], str]:
+    """One commit on ``base`` with ``paths`` as in the checkout, on the intake branch; the
+    branch's head after it is returned.
 
     When the branch already holds every path as it is here (the log aside), nothing is
     written. Otherwise the branch is reset to the new commit: it belongs to this workflow,
@@ -183,7 +220,7 @@ def commit_intake(
         )
         there = {path: found.sha for path, found in listed.items()}
         if all(there.get(p) == _local_blob(root, p) for p in paths if p != LOG_PATH):
-            return "unchanged", None
+            return "unchanged", ref.object.sha
     elements = []
     for rel in paths:
         data = _local(root, rel)
