@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -121,6 +123,20 @@ def run_cli(
         check=False,
         timeout=timeout,
     )
+
+
+def log_files(root: Path, log: str) -> list[Path]:
+    """``logs/<log>.json`` (when there) and its record files ``logs/<log>.d/*.json``."""
+    frozen = root / "logs" / f"{log}.json"
+    folder = frozen.with_suffix(".d")
+    found = [frozen] if frozen.is_file() else []
+    return found + (sorted(folder.glob("*.json")) if folder.is_dir() else [])
+
+
+def logged_runs(root: Path, log: str) -> list[dict[str, Any]]:
+    """The runs of the log ``exchange_all`` or ``ops_readiness`` on disk, oldest first."""
+    runs = [run for path in log_files(root, log) for run in json.loads(path.read_bytes())["runs"]]
+    return sorted(runs, key=lambda run: str(run["at"]))
 
 
 pytest_plugins = ["tests.fixtures_github", "tests.fixtures_hooks"]

@@ -3,7 +3,8 @@
 Pull new directives from the hub; seal the pending entries whose evidence the hub already
 holds (pushed by a merge run: each file at its path with the same bytes, under one of this
 factory's valid receipts; a receipt alone is never enough) and record their receipts in
-``logs/exchange_all.json``; then
+the exchange log; bring the ledger index current and fold the logs' record files into
+their frozen files (this run is a serialized writer of both); then
 commit whatever the lot changed under the exchange folders to the one intake branch through
 the git data API, and open the one intake PR or update it. Re-running with nothing new, or
 with the same result already on the branch, changes nothing and says so.
@@ -36,11 +37,13 @@ from toyfoundry_ci.base.markdown import (
     table,
 )
 from toyfoundry_ci.base.plural import plural
-from toyfoundry_ci.exchange.log import append_run, read_log
+from toyfoundry_ci.exchange.log import append_run, fold_log, read_log
 from toyfoundry_ci.exchange.pull import PullResult, pull
 from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import Hub, Inventory, inventory
+from toyfoundry_ci.ledger.index import rebuild_index
 from toyfoundry_ci.readiness import require_not_halted
+from toyfoundry_ci.readiness.log import fold_runs
 
 if TYPE_CHECKING:
     from github import Github
@@ -55,9 +58,12 @@ INTAKE_PATHS = (
     "planning/storyboard",
     ".toyfoundry/telemetry/quilt/exports",
     "logs/exchange_all.json",
+    "logs/exchange_all.d",
+    "logs/ops_readiness.json",
+    "logs/ops_readiness.d",
 )
-# Appended by every pull, even one with nothing new: not a reason for a commit by itself.
-LOG_PATH = "logs/exchange_all.json"
+# The logs (and their folding): not a reason for a commit by itself.
+LOG_PATHS = INTAKE_PATHS[-4:]
 
 BranchState = Literal["committed", "unchanged", "nothing-to-do", "no-hub"]
 PullRequestState = Literal["created", "updated", "unchanged", "none"]
@@ -93,10 +99,14 @@ def _intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None) -> Inta
     pushed = [o for o in pending_orders(layout) if on_hub(layout, held, o)]
     seals = seal_pending(layout, gh, ctx.repository, pushed)
     _record_receipts(layout, source, held, seals)
+    # The serialized writers' part: the index brought current, the logs' records folded.
+    rebuild_index(layout)
+    fold_log(layout)
+    fold_runs(layout)
     paths = _git.status_paths(root, INTAKE_PATHS)
     body = _body(pulled, seals, paths, held.refused)
     repo = gh.get_repo(ctx.repository)
-    if not [p for p in paths if p != LOG_PATH]:
+    if not [p for p in paths if not _is_log(p)]:
         summary = f"{body}\n\nNothing new from the hub and nothing to record: nothing to do.\n"
         return IntakeOutcome(summary, "", "nothing-to-do", "none")
     branch, commit = commit_intake(repo, root, ctx.sha, paths)
@@ -178,7 +188,7 @@ def commit_intake(
             repo, ref.object.sha, lambda f: any(g == f or g.startswith(f"{f}/") for g in folders)
         )
         there = {path: found.sha for path, found in listed.items()}
-        if all(there.get(p) == _local_blob(root / p) for p in paths if p != LOG_PATH):
+        if all(there.get(p) == _local_blob(root / p) for p in paths if not _is_log(p)):
             return "unchanged", None
     elements = []
     for rel in paths:
@@ -202,6 +212,10 @@ def commit_intake(
     else:
         ref.edit(commit.sha, force=True)  # the bot's own branch, rebuilt on main (see doc)
     return "committed", commit.sha
+
+
+def _is_log(path: str) -> bool:
+    return any(path == log or path.startswith(f"{log}/") for log in LOG_PATHS)
 
 
 def _local_blob(path: Path) -> str | None:
