@@ -41,7 +41,7 @@ from toyfoundry_ci.exchange.log import append_run, fold_log, read_log
 from toyfoundry_ci.exchange.pull import PullResult, pull
 from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import Hub, Inventory, inventory
-from toyfoundry_ci.ledger.index import rebuild_index
+from toyfoundry_ci.ledger.index import entry_names, rebuild_index
 from toyfoundry_ci.readiness import require_not_halted
 from toyfoundry_ci.readiness.log import fold_runs
 
@@ -100,7 +100,8 @@ def _intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None) -> Inta
     seals = seal_pending(layout, gh, ctx.repository, pushed)
     _record_receipts(layout, source, held, seals)
     # The serialized writers' part: the index brought current, the logs' records folded.
-    rebuild_index(layout)
+    if layout.ledger_index.exists() or entry_names(layout):
+        rebuild_index(layout)
     fold_log(layout)
     fold_runs(layout)
     paths = _git.status_paths(root, INTAKE_PATHS)

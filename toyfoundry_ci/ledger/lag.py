@@ -83,8 +83,8 @@ def _state(layout: Layout, cache: DigestCache) -> IndexState:
             problems=(
                 (
                     "$",
-                    "its count, root or layout do not match its own rows (edited, not"
-                    f" regenerated); {FIX}",
+                    "differs from a fresh rebuild, and its count, root or layout do not match"
+                    f" its own rows (edited, not regenerated); {FIX}",
                 ),
             ),
         )

@@ -64,7 +64,7 @@ def verify(
 ) -> list[Problem]:
     """Every problem in the ledger; an empty list means verified.
 
-    ``notes`` receives what is sound but worth saying (the index current, or how far behind).
+    ``notes`` receives what is sound but worth saying: how far behind the index is.
 
     ``full`` re-hashes every file (no stat is trusted); ``cold`` also ignores every cached
     verdict and re-validates every file. The sign-off policy is read from ``base``, else HEAD.
@@ -252,7 +252,7 @@ def _check_index(layout: Layout, cache: DigestCache, notes: list[str] | None) ->
     # No cached level vouches for the root a check compares: it is computed from the leaves.
     state = index_state(layout, cache)
     if state.status != "wrong":
-        if notes is not None:
+        if notes is not None and state.status == "behind":
             notes.append(state.notice)
         return []
     problems = [Problem(rel, where, message) for where, message in state.problems]
