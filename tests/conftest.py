@@ -67,6 +67,22 @@ def git(cwd: Path, *args: str) -> str:
     return proc.stdout
 
 
+def merge_button(repo: Path, branch: str, into: str = "main") -> None:
+    """Merge ``branch`` into ``into`` as GitHub's merge button does: a merge commit made with
+    git's own merge on the server's side (``merge-tree``), no merge driver, no work tree."""
+    proc = subprocess.run(
+        ["git", "merge-tree", "--write-tree", "--name-only", into, branch],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, f"{branch}: this branch has conflicts\n{proc.stdout}{proc.stderr}"
+    tree = proc.stdout.split()[0]
+    commit = git(repo, "commit-tree", tree, "-p", into, "-p", branch, "-m", f"Merge {branch}")
+    git(repo, "update-ref", f"refs/heads/{into}", commit.strip())
+
+
 def init_repo(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "-q", "-b", "main")

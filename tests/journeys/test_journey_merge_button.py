@@ -12,12 +12,11 @@ current, and the next shift on main is green too.
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, log_files, make_factory
+from tests.conftest import git, log_files, make_factory, merge_button
 from tests.exchange_kit import directive
 from tests.fixtures_hooks import venv_stub
 from tests.journeys.kit import high_command, sh
@@ -25,21 +24,6 @@ from tests.journeys.kit import high_command, sh
 pytestmark = pytest.mark.slow
 
 ADA, BO = "ALFA-2027-0001", "ALFA-2027-0002"
-
-
-def merge_button(origin: Path, branch: str) -> None:
-    """What GitHub does on "Merge pull request": a merge commit on main, made on the server."""
-    proc = subprocess.run(
-        ["git", "merge-tree", "--write-tree", "main", branch],
-        cwd=origin,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, f"{branch}: This branch has conflicts\n{proc.stdout}"
-    tree = proc.stdout.split()[0]
-    commit = git(origin, "commit-tree", tree, "-p", "main", "-p", branch, "-m", f"Merge {branch}")
-    git(origin, "update-ref", "refs/heads/main", commit.strip())
 
 
 def test_two_people_two_prs_merge_button(tmp_path: Path) -> None:
