@@ -71,16 +71,16 @@ def append_run(
     )
     # The lock keeps two writers of the same second from choosing the same sequence number.
     with repository_lock(layout.root, purpose="exchange log", wait=SHORT_WAIT):
-        if not _repeats_last_pull(read_log(layout), run):
+        if not _repeats_last_pull(layout, run):
             write_record(layout.exchange_log, ExchangeLog(runs=[run]).to_json())
     return run
 
 
-def _repeats_last_pull(log: ExchangeLog, run: ExchangeRun) -> bool:
+def _repeats_last_pull(layout: Layout, run: ExchangeRun) -> bool:
     """A pull that found nothing new and what the last recorded pull from its hub found."""
     if run.direction != "pull" or run.result != "nothing-new":
         return False
-    for before in reversed(log.runs):
+    for before in reversed(read_log(layout).runs):
         if before.direction == "pull" and before.hub == run.hub and before.result != "failed":
             return before.withdrawn == run.withdrawn and (run.head or before.head) == before.head
     return False
