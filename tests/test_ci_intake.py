@@ -90,6 +90,11 @@ def test_intake_opens_one_pr_with_directives_seals_and_receipt(
         assert entry["signoff"]["pull_request"] == 1
     runs = json.loads(files["logs/exchange_all.json"])["runs"]
     assert [r["receipt_id"] for r in runs if r["direction"] == "push"] == [receipt.stem]
+    # The intake is a serialized writer: its PR folds the log records and brings the index
+    # current, so main's index equals a fresh rebuild once it merges.
+    assert not [p for p in files if p.startswith(("logs/exchange_all.d/", "logs/ops_readiness.d/"))]
+    index = json.loads(files["exchange/ledger/index.json"])
+    assert {r["order_id"]: r["state"] for r in index["entries"]} == dict.fromkeys(ORDERS, "sealed")
     summary = (tmp_path / "summary.md").read_text()
     assert "| `ALFA-2026-0001` | #1 | sealed by `octocat`" in summary
     # No workflow runs on a head the workflow token wrote: the run gated it and said so there.

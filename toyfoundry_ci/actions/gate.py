@@ -113,7 +113,7 @@ def run_gate(
     else:
         lines.append("verified: the entries changed since the merge base follow the rules")
     lines += ["", readiness_md(readiness)]
-    annotations = PROBLEM_RENDERERS["github"](problems) if problems else ""
+    annotations = PROBLEM_RENDERERS["github"](problems, ()) if problems else ""
     summary = "\n".join(lines) + "\n"
     return GateOutcome(ok, summary, annotations, merge_base, len(problems), readiness.green)
 

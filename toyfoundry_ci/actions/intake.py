@@ -3,7 +3,8 @@
 Pull new directives from the hub; seal the pending entries whose evidence the hub already
 holds (pushed by a merge run: each file at its path with the same bytes, under one of this
 factory's valid receipts; a receipt alone is never enough) and record their receipts in
-``logs/exchange_all.json``; then
+the exchange log; bring the ledger index current and fold the logs' record files into
+their frozen files (this run is a serialized writer of both); then
 commit whatever the lot changed under the exchange folders to the one intake branch through
 the git data API, run the gate on that head (its commits start no workflow) and post the
 result as the ``gate`` commit status branch protection requires, and open the one intake PR
@@ -41,11 +42,13 @@ from toyfoundry_ci.base.markdown import (
 )
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.base.reader import read_present
-from toyfoundry_ci.exchange.log import append_run, read_log
+from toyfoundry_ci.exchange.log import append_run, fold_log, read_log
 from toyfoundry_ci.exchange.pull import PullResult, pull
 from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import Hub, Inventory, inventory
+from toyfoundry_ci.ledger.index import entry_names, rebuild_index
 from toyfoundry_ci.readiness import require_not_halted
+from toyfoundry_ci.readiness.log import fold_runs
 
 if TYPE_CHECKING:
     from github import Github
@@ -62,9 +65,12 @@ INTAKE_PATHS = (
     "planning/storyboard",
     ".toyfoundry/telemetry/quilt/exports",
     "logs/exchange_all.json",
+    "logs/exchange_all.d",
+    "logs/ops_readiness.json",
+    "logs/ops_readiness.d",
 )
-# Appended by every pull, even one with nothing new: not a reason for a commit by itself.
-LOG_PATH = "logs/exchange_all.json"
+# The logs (and their folding): not a reason for a commit by itself.
+LOG_PATHS = INTAKE_PATHS[-4:]
 
 BranchState = Literal["committed", "unchanged", "nothing-to-do", "no-hub"]
 PullRequestState = Literal["created", "updated", "unchanged", "none"]
@@ -101,10 +107,15 @@ def _intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None) -> Inta
     pushed = [o for o in pending_orders(layout) if on_hub(layout, held, o)]
     seals = seal_pending(layout, gh, ctx.repository, pushed)
     _record_receipts(layout, source, held, seals)
+    # The serialized writers' part: the index brought current, the logs' records folded.
+    if layout.ledger_index.exists() or entry_names(layout):
+        rebuild_index(layout)
+    fold_log(layout)
+    fold_runs(layout)
     paths = _git.status_paths(root, INTAKE_PATHS)
     body = _body(pulled, seals, paths, held.refused)
     repo = gh.get_repo(ctx.repository)
-    if not [p for p in paths if p != LOG_PATH]:
+    if not [p for p in paths if not _is_log(p)]:
         summary = f"{body}\n\nNothing new from the hub and nothing to record: nothing to do.\n"
         return IntakeOutcome(summary, "", "nothing-to-do", "none")
     branch, tip = commit_intake(repo, root, ctx.sha, paths)
@@ -219,7 +230,7 @@ def commit_intake(
             repo, ref.object.sha, lambda f: any(g == f or g.startswith(f"{f}/") for g in folders)
         )
         there = {path: found.sha for path, found in listed.items()}
-        if all(there.get(p) == _local_blob(root, p) for p in paths if p != LOG_PATH):
+        if all(there.get(p) == _local_blob(root, p) for p in paths if not _is_log(p)):
             return "unchanged", ref.object.sha
     elements = []
     for rel in paths:
@@ -251,6 +262,10 @@ def _local(root: Path, rel: str) -> bytes | None:
 def _local_blob(root: Path, rel: str) -> str | None:
     data = _local(root, rel)
     return None if data is None else blob_id(data)
+
+
+def _is_log(path: str) -> bool:
+    return any(path == log or path.startswith(f"{log}/") for log in LOG_PATHS)
 
 
 def open_or_update(

@@ -23,6 +23,7 @@ from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.errors import ArtifactError
 from toyfoundry_ci.base.gcpause import gc_paused
+from toyfoundry_ci.base.git import on_default_branch
 from toyfoundry_ci.base.ids import ORDER_ID
 from toyfoundry_ci.base.kinds import max_bytes_for
 from toyfoundry_ci.base.layout import Layout
@@ -268,6 +269,18 @@ def update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
         return _update_index(layout, changed)
 
 
+def keep_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
+    """``update_index`` where work keeps the index: on the default branch, or outside git.
+
+    On any other branch the index is left as it is and lags the entries (readiness says by
+    how much): two pull requests that both rewrote it would conflict on every plain merge.
+    The intake run and ``toyfoundry ledger index`` bring it current.
+    """
+    if not on_default_branch(layout.root):
+        return False
+    return update_index(layout, changed)
+
+
 def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
     folder = layout.rel(layout.ledger_entries)
     names = []
@@ -300,7 +313,7 @@ def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
     edited = _splice(buf, changes, tree_cache(layout))
     if edited is None:  # not an index this version wrote whole: take the long way
         data = read_file(layout.ledger_index, INDEX_BOUND)
-        rows = _rows_on_disk(data)
+        rows = rows_on_disk(data)
         if rows is None:
             return rebuild_index(layout)
         for stem, row in changes.items():
@@ -459,7 +472,7 @@ def _order_id(row: dict[str, Any]) -> str:
     return str(row["order_id"])
 
 
-def _rows_on_disk(data: bytes) -> list[dict[str, Any]] | None:
+def rows_on_disk(data: bytes) -> list[dict[str, Any]] | None:
     """The rows of an index file's bytes, or None when it is not a current index.
 
     Only the shape is checked (the rows are the index's own output); ``ledger verify``

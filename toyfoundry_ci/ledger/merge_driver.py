@@ -1,5 +1,9 @@
 """The git merge driver for ``exchange/ledger/index.json``: nobody merges the index by hand.
 
+GitHub's merge button runs no driver; the index stays conflict-free there because branches
+other than the default one never write it (``ledger/lag.py``). Locally, on such a branch, the
+driver keeps our index as it is; on the default branch it merges as below.
+
 git runs the driver before it writes the merged tree, so the entries on disk are still one
 side's; the driver therefore merges the two indexes row by row against their ancestor (a row
 is an entry's path, digest and state) and recomputes the Merkle root. Two sides that changed
@@ -17,7 +21,7 @@ import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.errors import RefusedError
-from toyfoundry_ci.base.git import Git
+from toyfoundry_ci.base.git import Git, on_default_branch
 from toyfoundry_ci.base.kinds import max_bytes_for
 from toyfoundry_ci.base.loader import MAX_BYTES
 from toyfoundry_ci.base.reader import read_present
@@ -26,6 +30,18 @@ from toyfoundry_ci.ledger.index import render_index
 DRIVER = "toyfoundry-ledger"
 DRIVER_NAME = "toyfoundry ledger index: rebuilt from the entries, never merged by hand"
 ATTRIBUTE_LINE = f"exchange/ledger/index.json merge={DRIVER}"
+
+
+def merge_driver(root: Path, ancestor: Path, current: Path, other: Path) -> list[str]:
+    """What git's merge of the index does in the clone at ``root``; the conflicting order IDs.
+
+    Only the default branch keeps its index (a serialized writer): there the two indexes are
+    merged row by row. On any other branch the index is ours, untouched, and lags the merged
+    entries, as a pull-request branch's index does (readiness says by how much).
+    """
+    if not on_default_branch(root):
+        return []
+    return merge_indexes(ancestor, current, other)
 
 
 def merge_indexes(ancestor: Path, current: Path, other: Path) -> list[str]:

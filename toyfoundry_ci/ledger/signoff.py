@@ -23,7 +23,7 @@ from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.hub.config import settings
 from toyfoundry_ci.ledger import sshsig
-from toyfoundry_ci.ledger.index import update_index
+from toyfoundry_ci.ledger.index import keep_index
 from toyfoundry_ci.ledger.policy import signing_key, signoff_policy
 from toyfoundry_ci.ledger.store import read_entry, write_entry
 from toyfoundry_ci.models.ledger import LedgerEntry, SignOff, SshSignature
@@ -194,7 +194,8 @@ def seal_from_github(
 def _seal(
     layout: Layout, order_ids: list[str], seal_for: Callable[[LedgerEntry], SignOff]
 ) -> list[SealResult]:
-    """Seal each order's pending entry with ``seal_for(entry)``; re-index the entries sealed.
+    """Seal each order's pending entry with ``seal_for(entry)``; re-index the entries sealed
+    (on the default branch: ``keep_index``).
 
     ``seal_for`` runs before each pending entry is sealed and refuses by raising.
     """
@@ -209,7 +210,7 @@ def _seal(
         results.append(SealResult(order_id, True, signoff))
     sealed = [layout.ledger_entry_file(r.order_id) for r in results if r.sealed]
     if sealed:
-        update_index(layout, sealed)
+        keep_index(layout, sealed)
     return results
 
 

@@ -36,6 +36,8 @@ _GLOBAL_OPTIONS = {"-v", "--verbose"}
 GENERATED = (
     "logs/ops_readiness.json",
     "logs/exchange_all.json",
+    "logs/ops_readiness.d",
+    "logs/exchange_all.d",
     *UNTRACKED_STATE,
     "outbox",
     "outbox/orders",
