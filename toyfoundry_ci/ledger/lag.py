@@ -44,6 +44,7 @@ class IndexState:
     behind: tuple[str, ...] = ()  # order IDs whose rows lag their entries
     since: str | None = None  # the commit that last wrote the index
     problems: tuple[tuple[str, str], ...] = field(default=())  # (JSON path, message)
+    unreadable: bool = False  # the file itself was refused unread: nothing more to check
 
     @property
     def notice(self) -> str:
@@ -73,7 +74,7 @@ def _state(layout: Layout, cache: DigestCache) -> IndexState:
     try:
         data = read_present(layout.ledger_index, INDEX_BOUND)
     except UnreadableError as exc:
-        return IndexState("wrong", problems=(("$", exc.reason),))
+        return IndexState("wrong", problems=(("$", exc.reason),), unreadable=True)
     if data is None:
         if not fresh:
             return IndexState("current")

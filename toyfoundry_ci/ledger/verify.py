@@ -256,7 +256,7 @@ def _check_index(layout: Layout, cache: DigestCache, notes: list[str] | None) ->
             notes.append(state.notice)
         return []
     problems = [Problem(rel, where, message) for where, message in state.problems]
-    if layout.ledger_index.is_file():
+    if not state.unreadable and layout.ledger_index.is_file():
         folder, _, name = rel.rpartition("/")
         (found,) = cache.files(folder, [name], _VALID_WANTS)
         problems += _invalid(rel, found[2])
