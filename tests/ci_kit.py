@@ -116,6 +116,7 @@ def configure_hub(factory: Path, hub: str | Path) -> Path:
 
 
 AUTHOR = "Codertocat"
+REVIEWER = "octocat"  # has write access to the repository
 
 
 def merge_pr(
@@ -135,8 +136,10 @@ def merge_pr(
     branch_head = head(factory)
     entries = [f"exchange/ledger/entries/{o}.json" for o in orders]
     server.add_pull(repo, number, AUTHOR, branch_head, [*entries, "exchange/ledger/index.json"])
+    server.add_pull_commit(repo, number, branch_head, AUTHOR)
     if approve:
-        server.add_review(repo, number, "octocat", "APPROVED", branch_head)
+        repo.roles.setdefault(REVIEWER, "write")
+        server.add_review(repo, number, REVIEWER, "APPROVED", branch_head)
     git(factory, "checkout", "-q", "main")
     git(factory, "merge", "-q", "--no-ff", "-m", f"Merge pull request #{number}", branch_head)
     merge = head(factory)
