@@ -63,7 +63,8 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
     "--base",
     metavar="REV",
     help="Also prove, under REV's sign-off policy and allowed signers, that entries changed"
-    " since REV only by seals that re-verify.",
+    " since REV only by seals that re-verify (github seals through the API, with"
+    " GITHUB_TOKEN and GITHUB_REPOSITORY).",
 )
 @click.option(
     "--full",
@@ -74,10 +75,13 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
 @format_option("text", "json", "github")
 def verify_cmd(root: str, base: str | None, full: bool, cold: bool, fmt: str) -> None:
     """Prove evidence, pairing, index and entries are intact; exit 1 on any problem."""
+    from toyfoundry_ci.ledger.binding import github_check
     from toyfoundry_ci.ledger.render import PROBLEM_RENDERERS
     from toyfoundry_ci.ledger.verify import verify
 
-    problems = verify(Layout(Path(root)), base=base, full=full, cold=cold)
+    layout = Layout(Path(root))
+    check = github_check(layout) if base is not None else None
+    problems = verify(layout, base=base, full=full, cold=cold, github_check=check)
     click.echo(PROBLEM_RENDERERS[fmt](problems))
     if problems:
         raise SystemExit(1)

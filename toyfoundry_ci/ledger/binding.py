@@ -13,6 +13,7 @@ fetched from ``refs/pull/N/head``. Every git call of this check is in this modul
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -164,9 +165,6 @@ class GitHubSeals:
 
     def _content_problem(self, entry: LedgerEntry, pr: PullRequest, commit: str) -> str | None:
         seal, number = entry.signoff, int(pr.number)
-        sealed = {d.name: d.digest.sha256 for d in seal.digests or ()}
-        if sealed != {s.name: s.digest.sha256 for s in entry.subjects}:
-            return "its seal's digests are not the entry's subjects"
         reviewed = _Reviewed(self.layout, number, commit)
         names = [s.name for s in entry.subjects]
         later = reviewed.changed_after(names, pr.merge_commit_sha)
@@ -175,6 +173,9 @@ class GitHubSeals:
                 f"its evidence was changed after the reviewed commit {commit[:12]}, by commit"
                 f" {later[:12]}, which pull request #{number} did not contain"
             )
+        sealed = {d.name: d.digest.sha256 for d in seal.digests or ()}
+        if sealed != {s.name: s.digest.sha256 for s in entry.subjects}:
+            return "its seal's digests are not the entry's subjects"
         for subject in entry.subjects:
             here = _checkout_digest(self.layout, subject.name)
             if (
@@ -250,3 +251,21 @@ def github_from_environment(layout: Layout) -> GitHubSeals | str:
     if not conn.token:
         return f"re-verifying a review needs the GitHub API, and {conn.token_variable} is not set"
     return GitHubSeals(layout, conn.github, repository)
+
+
+def github_check(layout: Layout) -> Callable[[str, dict[str, Any]], str | None] | None:
+    """``ledger verify --base``'s re-verifier of github seals (entry path, seal) -> why not,
+    when ``GITHUB_TOKEN`` and ``GITHUB_REPOSITORY`` are there; None: it says what it could
+    not check."""
+    from toyfoundry_ci.ledger.store import read_entry
+
+    seals = github_from_environment(layout)
+    if isinstance(seals, str):
+        return None
+    found = seals
+
+    def check(rel: str, _seal: dict[str, Any]) -> str | None:
+        entry = read_entry(layout, rel.rsplit("/", 1)[-1].removesuffix(".json"))
+        return found.problem(entry) if entry is not None else f"{rel} cannot be read"
+
+    return check
