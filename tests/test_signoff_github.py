@@ -7,6 +7,7 @@ CODEOWNERS are committed on main, the PR's base.
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -309,3 +310,34 @@ def test_git_data_endpoints_build_a_commit_and_refuse_a_stale_ref_update(
     with pytest.raises(GithubException) as refused:
         ref.edit(stale.sha)
     assert refused.value.status == 422
+
+
+def test_a_reviewed_commit_missing_from_the_clone_is_fetched_from_the_pulls_head(
+    pull: Pull, tmp_path: Path
+) -> None:
+    pull.review("reviewer")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(origin))
+    git(pull.layout.root, "push", "-q", str(origin), f"{pull.base}:refs/heads/main",
+        f"{pull.head}:refs/pull/7/head")  # fmt: skip
+    # A clone of main alone: the PR's head is in no branch it fetched (as after a squash).
+    clone = tmp_path / "clone"
+    git(
+        tmp_path,
+        "clone",
+        "-q",
+        "--no-local",
+        "--single-branch",
+        "-b",
+        "main",
+        str(origin),
+        str(clone),
+    )
+    layout = Layout(clone)
+    for order_id in ORDERS:
+        parade_entry(layout, order_id)
+    missing = subprocess.run(["git", "cat-file", "-e", pull.head], cwd=clone, check=False)
+    assert missing.returncode != 0
+    results = seal_from_pull_request(layout, "hq/factory", 7, client(pull.server))
+    assert [r.order_id for r in results if r.sealed] == ORDERS
+    assert git(clone, "cat-file", "-t", pull.head).strip() == "commit"
