@@ -121,11 +121,15 @@ REVIEWER = "octocat"  # has write access to the repository
 
 def merge_pr(
     server: GitHubServer, repo: Repo, factory: Path, number: int, orders: list[str], *,
-    approve: bool = True,
+    approve: bool = True, files: dict[str, str] | None = None,
 ) -> str:  # fmt: skip
-    """Enter ``orders`` on a branch, open PR ``number``, review it, merge it (merge commit)."""
+    """Enter ``orders`` on a branch (with ``files`` changed too), open PR ``number``, review
+    it, merge it (merge commit)."""
     layout = Layout(factory)
     git(factory, "checkout", "-q", "-b", f"parade-{number}", "main")
+    for rel, text in (files or {}).items():
+        (factory / rel).parent.mkdir(parents=True, exist_ok=True)
+        (factory / rel).write_text(text, encoding="utf-8")
     for order_id in orders:  # the sample's own pending entries, as its parade wrote them
         entry = f"exchange/ledger/entries/{order_id}.json"
         (factory / entry).parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,8 @@ checkout: every one leaves the hub without the evidence and names the reason.
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,14 +59,60 @@ def _merge_run(
     return proc.returncode, proc.stdout + proc.stderr, (tmp / "summary.md").read_text()
 
 
-def test_an_approval_without_write_access_seals_nothing_in_ci_merge(
-    unentered_factory: Path, hub_folder: Path, tmp_path: Path, github_server: GitHubServer,
-    repo: Repo,
+def _policy_on_main(factory: Path, files: dict[str, str]) -> None:
+    if not files:
+        return
+    for rel, text in files.items():
+        (factory / rel).parent.mkdir(parents=True, exist_ok=True)
+        (factory / rel).write_text(text, encoding="utf-8")
+    git(factory, "add", "-A")
+    git(factory, "commit", "-qm", "Set the sign-off policy")
+
+
+TWO = {".toyfoundry/config.toml": "signoff.approvals = 2\n"}
+ATTACKS = {
+    # name: (policy on main, files the PR changes, reviews as (login, role, state), reason)
+    "no write access": ({}, {}, [("drive-by", "none", "APPROVED")], "cannot push to the"),
+    "the PR's author": ({}, {}, [(AUTHOR, "write", "APPROVED")], "the pull request's author"),
+    "changes requested after": (
+        {}, {}, [("octocat", "write", "APPROVED"), ("lead", "admin", "CHANGES_REQUESTED")],
+        r"lead \(review \d+\) requested changes",
+    ),
+    "two required, one given": (
+        TWO, {}, [("octocat", "write", "APPROVED")], "1 of the 2 qualifying approval",
+    ),
+    "the PR lowers the bar": (
+        TWO, {".toyfoundry/config.toml": "signoff.approvals = 1\n"},
+        [("octocat", "write", "APPROVED")], "1 of the 2 qualifying approval",
+    ),
+    "no code owner approved": (
+        {".github/CODEOWNERS": "/exchange/ @quality-lead\n"}, {},
+        [("octocat", "write", "APPROVED")], r"no approval by an owner of exchange/",
+    ),
+    "an unreadable team owns it": (
+        {".github/CODEOWNERS": "/exchange/ @hq/quality\n"}, {},
+        [("octocat", "write", "APPROVED")], r"the token cannot read team @hq/quality \(403\)",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=list(ATTACKS))
+def test_an_approval_that_does_not_count_seals_nothing_in_ci_merge(
+    unentered_factory: Path, hub_folder: Path, github_server: GitHubServer, repo: Repo,
+    attack: str,
 ) -> None:  # fmt: skip
+    tmp_path = hub_folder.parent
+    policy, changed, reviews, reason = ATTACKS[attack]
+    _policy_on_main(unentered_factory, policy)
+    github_server.teams["hq/quality"] = ["octocat"]
     start = head(unentered_factory)
-    merge = merge_pr(github_server, repo, unentered_factory, 1, ORDERS, approve=False)
-    pr_head = repo.pulls[1]["head"]["sha"]
-    github_server.add_review(repo, 1, "drive-by", "APPROVED", pr_head)  # any account, no access
+    merge = merge_pr(
+        github_server, repo, unentered_factory, 1, ORDERS, approve=False, files=changed
+    )
+    for i, (login, role, state) in enumerate(reviews):
+        repo.roles[login] = role
+        at = datetime(2026, 11, 24, 9, tzinfo=UTC) + timedelta(hours=i)
+        github_server.add_review(repo, 1, login, state, repo.pulls[1]["head"]["sha"], at=at)
 
     status, out, summary = _merge_run(
         unentered_factory, tmp_path, github_server, hub_folder, sha=merge, before=start
@@ -72,7 +120,7 @@ def test_an_approval_without_write_access_seals_nothing_in_ci_merge(
 
     assert status == 0, out  # documented: an order not signed off stays pending
     assert f"{ORDER} not signed off" in out
-    assert "drive-by (review" in summary and "cannot push to the repository" in summary
+    assert re.search(reason, summary), summary
     assert _sent(hub_folder) == []
 
 

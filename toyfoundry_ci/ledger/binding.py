@@ -40,12 +40,28 @@ def evidence_paths(layout: Layout, entry: LedgerEntry) -> list[str]:
 
 
 def pull_base(layout: Layout, pr: PullRequest) -> str:
-    """The commit the PR's policy is read from: the parent its merge went onto, else its base."""
+    """The commit the PR's policy is read from: never one holding any of the PR's changes.
+
+    A merge commit's first parent, or a squash's parent (a merged PR of one commit); a PR
+    rebased onto main (or squashed) from several commits could put its own commits there, so
+    its base is the base commit GitHub names. Refused when that commit is not in the clone.
+    """
     git = Git(layout.root)
+
+    def commit(rev: str) -> str | None:
+        ran = git.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        return ran.out.decode().strip() if ran.ok else None
+
     merged = pr.merge_commit_sha if pr.merged else None
-    for candidate in (f"{merged}^1" if merged else None, pr.base.sha):
-        if candidate and git.ok("rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}"):
-            return git.text("rev-parse", f"{candidate}^{{commit}}").strip()
+    if merged and commit(merged):
+        two_parents = commit(f"{merged}^2") is not None
+        if two_parents or pr.commits <= 1:
+            found = commit(f"{merged}^1")
+            if found:
+                return found
+    found = commit(pr.base.sha)
+    if found:
+        return found
     raise RefusedError(
         f"pull request #{pr.number}: its base commit {pr.base.sha[:12]} is not in this clone,"
         " so the sign-off policy cannot be read from it",
@@ -110,6 +126,7 @@ class GitHubSeals:
 
     def _problem(self, entry: LedgerEntry) -> str | None:
         from github import GithubException
+        from requests import RequestException
 
         seal = entry.signoff
         missing = [
@@ -134,6 +151,8 @@ class GitHubSeals:
                     return f"review {seal.review_id} is not among the approvals that count"
         except GithubException as exc:
             return f"pull request #{number} cannot be read from GitHub ({exc.status})"
+        except RequestException as exc:
+            return f"GitHub could not be asked about pull request #{number} ({type(exc).__name__})"
         return why or self._content_problem(entry, pr, seal.commit)
 
     def _pull(self, number: int) -> tuple[PullRequest, str]:
