@@ -204,10 +204,8 @@ class GitHubSeals:
                 return f"{subject.name} in the checkout is not the file reviewed at {commit[:12]}"
         rel = self.layout.rel(self.layout.ledger_entry_file(entry.order_id))
         then = parse_artifact(reviewed.blob(rel) or b"")
-        now = entry.to_json()
-        if not isinstance(then, dict) or {k: v for k, v in then.items() if k != "signoff"} != {
-            k: v for k, v in now.items() if k != "signoff"
-        }:
+        now = parse_artifact(read_file(self.layout.root / rel, MAX_BYTES))
+        if _unsealed(then) is None or _unsealed(then) != _unsealed(now):
             return f"{rel} is not the entry reviewed at {commit[:12]}"
         return None
 
@@ -248,6 +246,11 @@ class _Reviewed:
         ):
             return None
         return last
+
+
+def _unsealed(value: Any) -> dict[str, Any] | None:
+    """An entry's JSON without its seal, the part a review approves; None: not an entry."""
+    return {k: v for k, v in value.items() if k != "signoff"} if isinstance(value, dict) else None
 
 
 def _checkout_digest(layout: Layout, rel: str) -> str | None:
