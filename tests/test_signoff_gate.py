@@ -208,10 +208,16 @@ def test_a_local_push_of_a_seal_it_cannot_verify_holds_it_back(
     assert "was not checked" in blind.stdout and "GITHUB_TOKEN is not set" in blind.stdout
     assert _sent(hub_folder) == []
 
+    asked = len(github_server.requests)
     checked = run_cli("push", cwd=unentered_factory, env=env)
 
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert f"reports/RPT-{ORDER}.json" in _sent(hub_folder)
+    assert {f"reports/RPT-{o}.json" for o in ORDERS} <= set(_sent(hub_folder))
+    # Three seals from one PR: its commits and reviews are read once, each review by its ID.
+    paths = [r.path for r in github_server.requests[asked:]]
+    pull = "/repos/Codertocat/Hello-World/pulls/1"
+    assert paths.count(f"{pull}/commits") == 1 and paths.count(f"{pull}/reviews") == 1
+    assert len([p for p in paths if p.startswith(f"{pull}/reviews/")]) == len(ORDERS)
 
 
 def test_a_local_seal_in_a_github_factory_never_leaves(

@@ -107,7 +107,7 @@ def judge(
             f"{len(verdict.approvals)} of the {policy.approvals} qualifying approval(s) of head"
             f" commit {verdict.head[:12]} that signoff.approvals at {policy.revision} requires"
         )
-    verdict.reasons += _owners_missing(gh, policy, verdict.approvals, paths)
+    verdict.reasons += owners_missing(gh, policy, verdict.approvals, paths)
     return verdict
 
 
@@ -201,7 +201,7 @@ def _permission(gh: Github, repository: str, login: str) -> str | None:
     return "write" if flags.get("push") is True else None
 
 
-def _owners_missing(
+def owners_missing(
     gh: Github, policy: SignoffPolicy, approvals: list[Approval], paths: Iterable[str]
 ) -> list[str]:
     """Why CODEOWNERS is not satisfied by ``approvals`` for ``paths``; empty: it is."""

@@ -14,7 +14,7 @@ fetched from ``refs/pull/N/head``. Every git call of this check is in this modul
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from toyfoundry_ci.base.canonical import sha256_bytes
@@ -23,8 +23,8 @@ from toyfoundry_ci.base.git import Git
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, parse_artifact
 from toyfoundry_ci.base.reader import read_file
-from toyfoundry_ci.ledger.approval import Verdict, judge
-from toyfoundry_ci.ledger.policy import signoff_policy
+from toyfoundry_ci.ledger.approval import Verdict, judge, owners_missing
+from toyfoundry_ci.ledger.policy import SignoffPolicy, signoff_policy
 from toyfoundry_ci.models.ledger import LedgerEntry, SealedDigest, SignOff
 
 if TYPE_CHECKING:
@@ -116,6 +116,7 @@ class GitHubSeals:
     gh: Github
     repository: str
     _pulls: dict[int, Any] = field(default_factory=dict)
+    _verdicts: dict[int, tuple[Verdict, SignoffPolicy]] = field(default_factory=dict)
 
     def problem(self, entry: LedgerEntry) -> str | None:
         """Why the entry's github seal does not re-verify; None when it does."""
@@ -142,9 +143,7 @@ class GitHubSeals:
             pr, default = self._pull(number)
             why = self._review_problem(pr, default, seal)
             if why is None:
-                verdict = verdict_for(
-                    self.layout, self.gh, self.repository, pr, evidence_paths(self.layout, entry)
-                )
+                verdict = self._verdict(pr, evidence_paths(self.layout, entry))
                 if not verdict.ok:
                     return f"pull request #{number}: {verdict.explain()}"
                 if seal.review_id not in {a.review_id for a in verdict.approvals}:
@@ -154,6 +153,17 @@ class GitHubSeals:
         except RequestException as exc:
             return f"GitHub could not be asked about pull request #{number} ({type(exc).__name__})"
         return why or self._content_problem(entry, pr, seal.commit)
+
+    def _verdict(self, pr: PullRequest, paths: list[str]) -> Verdict:
+        """Rule 1 for ``pr`` and ``paths``: the reviews, commits and permissions read once per
+        PR, CODEOWNERS asked per entry."""
+        number = int(pr.number)
+        if number not in self._verdicts:
+            policy = signoff_policy(self.layout, pull_base(self.layout, pr))
+            self._verdicts[number] = (judge(self.gh, self.repository, pr, policy, []), policy)
+        verdict, policy = self._verdicts[number]
+        owners = owners_missing(self.gh, policy, verdict.approvals, paths)
+        return replace(verdict, reasons=[*verdict.reasons, *owners])
 
     def _pull(self, number: int) -> tuple[PullRequest, str]:
         if number not in self._pulls:
