@@ -268,7 +268,7 @@ def _why_not(
         return Waiting("sign-off pending")
     refused = seals(entry)
     if refused is not None:
-        return f"its seal does not count: {refused}"
+        return refused
     values: list[dict[str, Any]] = []
     for item, kind in zip(evidence.files, KINDS, strict=False):
         value = parse_artifact(item.data)

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from toyfoundry_ci.base.errors import ToyfoundryError
+from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.ledger import codeowners
 from toyfoundry_ci.ledger.policy import SignoffPolicy
 from toyfoundry_ci.models.ledger import Approval
@@ -104,8 +105,9 @@ def judge(
         verdict.approvals.append(approval)
     if len(verdict.approvals) < policy.approvals:
         verdict.reasons.append(
-            f"{len(verdict.approvals)} of the {policy.approvals} qualifying approval(s) of head"
-            f" commit {verdict.head[:12]} that signoff.approvals at {policy.revision} requires"
+            f"{len(verdict.approvals)} of the {plural(policy.approvals, 'qualifying approval')}"
+            f" of head commit {verdict.head[:12]} that signoff.approvals at {policy.revision}"
+            " requires"
         )
     verdict.reasons += owners_missing(gh, policy, verdict.approvals, paths)
     return verdict
