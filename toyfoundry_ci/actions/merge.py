@@ -125,7 +125,8 @@ def seals_md(seals: SealReport) -> str:
     for number, r in seals.sealed:
         s = r.signoff
         of = (s.commit or "")[:12]
-        said = f"sealed by {cell(s.reviewer or '?')} (review {s.review_id} of {cell(of)})"
+        said = f"sealed by {cell(s.reviewer or '?')} ({s.permission or '?'} access;"
+        said += f" review {s.review_id} of {cell(of)})"
         rows.append([_order(r.order_id), f"#{number}", said])
     rows += [[_order(o), "", f"**pending**: {cell(why)}"] for o, why in seals.refused]
     return "### Sign-off\n\n" + table(["order", "pull request", "sign-off"], rows)
