@@ -8,8 +8,10 @@ and files; issues with comments), GitHub-shaped JSON and status codes: 401 witho
 ``fail_next`` or appended to ``faults``, pagination through ``Link`` headers, tree listings
 (recursive or one folder) cut at ``tree_limit`` entries or ``tree_bytes`` with
 ``truncated: true`` as GitHub cuts them at 100,000 / 7 MB, a collaborator's permission
-(``roles``) and a pull request's commits (``add_pull_commit``, 250 listed at most), commit
-statuses (``statuses``; 403 for a token without ``statuses: write``, ``withheld``), every
+(``roles``), a pull request's commits (``add_pull_commit``, 250 listed at most), one review
+by its ID, an organisation's team members (``teams``; only ``app_token`` may read them, a
+repository's ``GITHUB_TOKEN`` gets GitHub's 403), commit statuses (``statuses``; 403 for a
+token without ``statuses: write``, ``withheld``), every
 absolute URL pointing back at this server, every request recorded.
 
     with GitHubServer() as server:
@@ -40,6 +42,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 TOKEN = "ghs_loopback-test-token"  # noqa: S105 - a fake token for a fake server
 # A fork's or Dependabot's pull_request token: it reads, and every write answers 403.
 READ_ONLY_TOKEN = "ghs_loopback-read-only-token"  # noqa: S105 - as above
+# A GitHub App's installation token with members: read: the one that may read an org's teams.
+APP_TOKEN = "ghs_loopback-app-token"  # noqa: S105 - as above
 TREE_LIMIT, TREE_BYTES = 100_000, 7_000_000
 
 
@@ -123,6 +127,8 @@ class GitHubServer:
         self.read_only_token = READ_ONLY_TOKEN
         # Permissions the main token lacks (a job without `statuses: write`): {"statuses"}.
         self.withheld: set[str] = set()
+        self.app_token = APP_TOKEN
+        self.teams: dict[str, list[str]] = {}  # "org/slug" -> member logins
         self.per_page = per_page
         # GitHub stops a tree listing at 100,000 entries or 7 MB and says ``truncated``.
         self.tree_limit = TREE_LIMIT
@@ -372,7 +378,10 @@ def get_repo(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]
 
 def _pull_json(s: GitHubServer, repo: Repo, pull: dict[str, Any]) -> dict[str, Any]:
     url = f"{_repo_url(s, repo)}/pulls/{pull['number']}"
-    return {**pull, "url": url, "html_url": f"{s.url}/{repo.full_name}/pull/{pull['number']}",
+    commits = len(repo.pull_commits.get(pull["number"], []))
+    return {**pull, "url": url, "commits": commits,
+            "merge_commit_sha": pull.get("merge_commit_sha"),
+            "html_url": f"{s.url}/{repo.full_name}/pull/{pull['number']}",
             "issue_url": f"{_repo_url(s, repo)}/issues/{pull['number']}",
             "comments_url": f"{_repo_url(s, repo)}/issues/{pull['number']}/comments"}  # fmt: skip
 
@@ -436,6 +445,25 @@ def list_reviews(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, 
         raise ApiError(404, "Not Found")
     url = f"{_repo_url(s, repo)}/pulls/{g[2]}"
     return 200, [{**rv, "pull_request_url": url} for rv in repo.reviews[int(g[2])]]
+
+
+def get_review(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    url = f"{_repo_url(s, repo)}/pulls/{g[2]}"
+    for review in repo.reviews.get(int(g[2]), []):
+        if review["id"] == int(g[3]):
+            return 200, {**review, "pull_request_url": url}
+    raise ApiError(404, "Not Found")
+
+
+def team_members(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    """GitHub answers a repository's ``GITHUB_TOKEN`` 403 here: it cannot read org teams."""
+    if r["token"] != s.app_token:
+        raise ApiError(403, "Resource not accessible by integration")
+    members = s.teams.get(f"{g[0]}/{g[1]}")
+    if members is None:
+        raise ApiError(404, "Not Found")
+    return 200, [user(login) for login in members]
 
 
 PERMISSIONS = {  # role -> the legacy ``permission`` and ``user.permissions``, as GitHub answers
@@ -779,6 +807,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", rf"{_R}/issues", list_issues),
     ("POST", rf"{_R}/issues", create_issue),
     ("GET", rf"{_R}/pulls/(\d+)/reviews", list_reviews),
+    ("GET", rf"{_R}/pulls/(\d+)/reviews/(\d+)", get_review),
+    ("GET", r"/orgs/([^/]+)/teams/([^/]+)/members", team_members),
     ("GET", rf"{_R}/pulls/(\d+)/files", list_pull_files),
     ("GET", rf"{_R}/pulls/(\d+)/commits", list_pull_commits),
     ("GET", rf"{_R}/collaborators/([^/]+)/permission", collaborator_permission),
@@ -843,7 +873,8 @@ def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                 body = None
             auth = self.headers.get("Authorization", "")
             tokens = {
-                t: t == server.read_only_token for t in (server.token, server.read_only_token)
+                t: t == server.read_only_token
+                for t in (server.token, server.read_only_token, server.app_token)
             }
             scheme, _, given = auth.partition(" ")
             given = given if scheme in ("token", "Bearer") else ""
@@ -872,6 +903,9 @@ def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True  # the client gave up waiting (a hang fault)
 
+        def _token(self) -> str:
+            return self.headers.get("Authorization", "").partition(" ")[2]
+
         def _answer(
             self, method: str, path: str, query: dict[str, list[str]], body: Any, ok: bool
         ) -> tuple[int, Any, dict[str, str], float]:
@@ -896,7 +930,8 @@ def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
             for verb, pattern, handler in ROUTES:
                 m = re.fullmatch(pattern, path.rstrip("/"))
                 if verb == method and m:
-                    request = {"method": method, "path": path, "query": query, "body": body}
+                    request = {"method": method, "path": path, "query": query, "body": body,
+                               "token": self._token()}  # fmt: skip
                     try:
                         status, payload = handler(server, request, m.groups())
                     except ApiError as exc:

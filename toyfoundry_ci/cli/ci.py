@@ -75,11 +75,12 @@ def gate_cmd() -> None:
     from toyfoundry_ci.actions.gate import gate_range, run_gate
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
     from toyfoundry_ci.base.layout import Layout
+    from toyfoundry_ci.ledger.binding import github_check
 
-    root = _root()
+    layout = Layout(_root())
     ctx = from_environ()
     span = gate_range(ctx)
-    outcome = run_gate(Layout(root), span.base, head=span.head)
+    outcome = run_gate(layout, span.base, head=span.head, github_check=github_check(layout))
     if outcome.annotations:
         click.echo(outcome.annotations)
     append_summary(ctx, outcome.summary)

@@ -78,7 +78,8 @@ def index_cmd(
     "--base",
     metavar="REV",
     help="Also prove, under REV's sign-off policy and allowed signers, that entries changed"
-    " since REV only by seals that re-verify.",
+    " since REV only by seals that re-verify (github seals through the API, with"
+    " GITHUB_TOKEN and GITHUB_REPOSITORY).",
 )
 @click.option(
     "--full",
@@ -89,11 +90,14 @@ def index_cmd(
 @format_option("text", "json", "github")
 def verify_cmd(root: str, base: str | None, full: bool, cold: bool, fmt: str) -> None:
     """Prove evidence, pairing, index and entries are intact; exit 1 on any problem."""
+    from toyfoundry_ci.ledger.binding import github_check
     from toyfoundry_ci.ledger.render import PROBLEM_RENDERERS
     from toyfoundry_ci.ledger.verify import verify
 
+    layout = Layout(Path(root))
+    check = github_check(layout) if base is not None else None
     notes: list[str] = []
-    problems = verify(Layout(Path(root)), base=base, full=full, cold=cold, notes=notes)
+    problems = verify(layout, base=base, full=full, cold=cold, notes=notes, github_check=check)
     click.echo(PROBLEM_RENDERERS[fmt](problems, notes))
     if problems:
         raise SystemExit(1)

@@ -56,8 +56,7 @@ from toyfoundry_ci.hub.protocol import (
     head_of,
     inventory,
 )
-from toyfoundry_ci.ledger.policy import SignoffPolicy, signoff_policy
-from toyfoundry_ci.ledger.seals import signature_problem
+from toyfoundry_ci.ledger.seals import SealCheck, seal_check
 from toyfoundry_ci.ledger.store import read_entry
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.hub import Receipt, ReceiptItem
@@ -119,8 +118,13 @@ def push(
     dry_run: bool = False,
     gate: bool = True,
     order_ids: Iterable[str] | None = None,
+    seals: SealCheck | None = None,
 ) -> PushResult:
-    """Push every sealed, paired order the hub does not hold yet; log the run."""
+    """Push every sealed, paired order the hub does not hold yet; log the run.
+
+    Each seal passes ``seals`` (default: ``seal_check`` on the policy committed at HEAD,
+    re-deriving github seals with ``GITHUB_TOKEN``); one that does not is held back, named.
+    """
     if re.fullmatch(GENERIC_ID, factory) is None:
         raise HubError(
             f"factory name {factory!r} is not a usable identifier",
@@ -129,7 +133,9 @@ def push(
     if gate:
         require_not_halted(layout, "push")
     with failures_logged(layout, "push", hub.display):
-        out = _push(layout, hub, factory, dry_run=dry_run, order_ids=order_ids, gate=gate)
+        out = _push(
+            layout, hub, factory, dry_run=dry_run, order_ids=order_ids, gate=gate, seals=seals
+        )
     if dry_run:
         return out  # a look at what would go is not an exchange: nothing is recorded
     append_run(
@@ -153,6 +159,7 @@ def _push(
     dry_run: bool,
     order_ids: Iterable[str] | None,
     gate: bool,
+    seals: SealCheck | None,
 ) -> PushResult:
     out = PushResult(hub=hub.display, dry_run=dry_run)
     listing = hub.listing()
@@ -168,9 +175,9 @@ def _push(
         if is_order_id(p.stem) and (wanted is None or p.stem in wanted)
     ]
     progress.begin("push", chosen)
-    policy = signoff_policy(layout, "HEAD")  # the committed policy, never the work tree's
+    seals = seals or seal_check(layout, "HEAD")  # the committed policy, never the work tree's
     for order_id in chosen:
-        found = _check(layout, order_id, held, listing, withdrawn=withdrawn, out=out, policy=policy)
+        found = _check(layout, order_id, held, listing, withdrawn=withdrawn, out=out, seals=seals)
         progress.advance("push", order_id, found)
     if out.sent and not dry_run:
         # The full gate guards what leaves; a push with nothing to send only checks the halt.
@@ -209,7 +216,7 @@ def _check(
     *,
     withdrawn: Mapping[str, ExchangeRun],
     out: PushResult,
-    policy: SignoffPolicy,
+    seals: SealCheck,
 ) -> str:
     """Sort one order into ``out``: already on the hub, waiting, held or to be sent."""
     files = _files(layout, order_id)
@@ -223,7 +230,7 @@ def _check(
     if foreign is not None:
         out.elsewhere.append((order_id, foreign))
         return "not sent"
-    why = _why_not(layout, evidence, held, listing, policy)
+    why = _why_not(layout, evidence, held, listing, seals)
     if isinstance(why, Waiting):
         out.waiting.append((order_id, why.reason))
         return "waiting"
@@ -251,7 +258,7 @@ def _why_not(
     evidence: Evidence,
     held: Inventory,
     listing: Mapping[str, str],
-    policy: SignoffPolicy,
+    seals: SealCheck,
 ) -> Waiting | str | Evidence:
     """The evidence, with the ledger's lot, when it may go; else why it is held back."""
     order_id = evidence.order_id
@@ -263,9 +270,9 @@ def _why_not(
         return Waiting("no ledger entry yet (run `toyfoundry parade`)")
     if entry.signoff.state != "sealed":
         return Waiting("sign-off pending")
-    unsigned = signature_problem(entry, policy)
-    if unsigned is not None:
-        return unsigned
+    refused = seals(entry)
+    if refused is not None:
+        return refused
     values: list[dict[str, Any]] = []
     for item, kind in zip(evidence.files, KINDS, strict=False):
         value = parse_artifact(item.data)
