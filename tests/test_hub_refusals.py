@@ -9,12 +9,13 @@ lists a link as a blob of mode 120000 and a submodule as a commit of mode 160000
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, init_repo, run_cli
+from tests.conftest import git, init_repo, logged_runs, run_cli
 from tests.exchange_kit import directive, empty_factory, put_directives
 from tests.github_server import GitHubServer
 
@@ -68,7 +69,7 @@ def test_git_hub_links_and_submodules_are_quarantined_or_reported(
     assert "Traceback" not in result.stderr
     assert_refusals_reported(result.stdout, layout.orders)
     assert "refused: notifications: is a symbolic link to a folder; refused" in result.stdout
-    log = layout.exchange_log.read_text()
+    log = json.dumps(logged_runs(layout.root, "exchange_all"))
     assert "4 hub entries refused: acknowledgements/ACK-ALFA-2027-0001.json" in log
     report = (layout.quarantine / "report.json").read_text()
     assert f"orders/{LINKED}.json" in report
@@ -131,4 +132,4 @@ def test_a_folder_hub_reports_links_and_fifos_outside_orders(tmp_path: Path) -> 
     assert (
         "refused: notifications/lot.json: is not a regular file (a FIFO, socket or device)"
     ) in out
-    assert "3 hub entries refused" in layout.exchange_log.read_text()
+    assert "3 hub entries refused" in json.dumps(logged_runs(layout.root, "exchange_all"))
