@@ -1,0 +1,68 @@
+"""The artifacts-valid check: every artifact of the repository validates under its pivot.
+
+One unit per artifact file; its problems are the validator's, as ``toyfoundry validate``
+prints them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from toyfoundry_ci.base.kinds import REPO_LOCATIONS, iter_repo_artifacts, kind_for_path
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.readiness.checks import Check, failed, passed
+from toyfoundry_ci.readiness.units import Family, Problems, Unit
+from toyfoundry_ci.validation.checker import check_files
+
+CHECK_ID = "artifacts-valid"
+
+
+def _sort(rel: str) -> str | None:
+    """Where ``rel`` comes in the scan of ``iter_repo_artifacts``; None: not an artifact."""
+    path = PurePosixPath(rel)
+    folder = str(path.parent)
+    for number, loc in enumerate(REPO_LOCATIONS):
+        if folder == loc.folder and loc.matches_name(path.name) and kind_for_path(rel) == loc.kind:
+            return f"{number:03d}/{rel}"
+    return None
+
+
+def _keys(layout: Layout) -> list[str]:
+    return [f"a:{layout.rel(path)}" for path in iter_repo_artifacts(layout.root)]
+
+
+def _keys_for(_layout: Layout, rel: str) -> Iterator[str]:
+    if _sort(rel) is not None:
+        yield f"a:{rel}"
+
+
+def _compute(layout: Layout, keys: list[str]) -> dict[str, Unit | None]:
+    units: dict[str, Unit | None] = dict.fromkeys(keys)
+    present = [key[2:] for key in keys if os.path.lexists(layout.root / key[2:])]
+    results = check_files(str(layout.root / rel) for rel in present)
+    for rel, result in zip(present, results, strict=True):
+        lines = tuple(f"{rel}::{p.where}: {p.message}" for p in result.problems)
+        counts = (1, len(lines), int(not result.ok))
+        sort = _sort(rel) or rel
+        units[f"a:{rel}"] = Unit(f"a:{rel}", sort, {CHECK_ID: lines}, {CHECK_ID: counts}, (rel,))
+    return units
+
+
+ARTIFACT_UNITS = Family("artifact", _keys, _keys_for, _compute)
+
+
+def build_artifacts_valid(counts: tuple[int, ...], problems: Problems) -> Check:
+    """Every artifact of the repository validates under its pivot."""
+    artifacts, errors, bad = (*counts, 0, 0, 0)[:3]
+    if not bad:
+        return passed(CHECK_ID, f"{plural(artifacts, 'artifact')} valid")
+    return failed(
+        CHECK_ID,
+        f"{plural(errors, 'error')} in {bad} of {plural(artifacts, 'artifact')}",
+        "run `toyfoundry validate` and fix the files it names",
+        problems.first,
+        problems.total,
+    )
