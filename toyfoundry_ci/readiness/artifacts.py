@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
 from toyfoundry_ci.base.kinds import REPO_LOCATIONS, iter_repo_artifacts, kind_for_path
 from toyfoundry_ci.base.layout import Layout
@@ -22,16 +21,16 @@ CHECK_ID = "artifacts-valid"
 
 def _sort(rel: str) -> str | None:
     """Where ``rel`` comes in the scan of ``iter_repo_artifacts``; None: not an artifact."""
-    path = PurePosixPath(rel)
-    folder = str(path.parent)
+    folder, _, name = rel.rpartition("/")
     for number, loc in enumerate(REPO_LOCATIONS):
-        if folder == loc.folder and loc.matches_name(path.name) and kind_for_path(rel) == loc.kind:
+        if folder == loc.folder and loc.matches_name(name) and kind_for_path(rel) == loc.kind:
             return f"{number:03d}/{rel}"
     return None
 
 
 def _keys(layout: Layout) -> list[str]:
-    return [f"a:{layout.rel(path)}" for path in iter_repo_artifacts(layout.root)]
+    cut = len(str(layout.root)) + 1
+    return [f"a:{str(path)[cut:]}" for path in iter_repo_artifacts(layout.root)]
 
 
 def _keys_for(_layout: Layout, rel: str) -> Iterator[str]:
@@ -51,7 +50,7 @@ def _compute(layout: Layout, keys: list[str]) -> dict[str, Unit | None]:
     return units
 
 
-ARTIFACT_UNITS = Family("artifact", _keys, _keys_for, _compute)
+ARTIFACT_UNITS = Family("artifact", _keys, _keys_for, _compute, owns_deps=True)
 
 
 def build_artifacts_valid(counts: tuple[int, ...], problems: Problems) -> Check:

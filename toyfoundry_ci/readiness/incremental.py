@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -179,16 +180,23 @@ def _compute_all(layout: Layout) -> dict[str, Unit | None]:
     return _compute(layout, [k for f in FAMILIES.values() for k in f.list_keys(layout)])
 
 
+def _stored(layout: Layout, unit: Unit, real_dirs: dict[str, bool]) -> tuple[Unit, bool, bool]:
+    """A unit as the store keeps it: whether it is volatile, whether found by its reads."""
+    return unit, _volatile(layout, unit, real_dirs), not FAMILIES[unit.key[0]].owns_deps
+
+
 def _volatile(layout: Layout, unit: Unit, real_dirs: dict[str, bool]) -> bool:
-    return not all(is_trusted_path(layout.root, dep, real_dirs) for dep in unit.deps)
+    root = str(layout.root)
+    if any(os.path.islink(f"{root}/{dep}") for dep in unit.followed):  # noqa: PTH114
+        return True
+    return not all(is_trusted_path(root, dep, real_dirs) for dep in unit.deps)
 
 
 def _rebuild(layout: Layout, store: UnitStore) -> dict[str, list[int]]:
     store.clear()
     units = [u for u in _compute_all(layout).values() if u is not None]
     real_dirs: dict[str, bool] = {}
-    for unit in units:
-        store.put(unit, volatile=_volatile(layout, unit, real_dirs))
+    store.put(_stored(layout, unit, real_dirs) for unit in units)
     totals: dict[str, list[int]] = {}
     for check_id, _build in BUILDERS:
         totals[check_id] = list(sum_counts(units, check_id))
@@ -217,7 +225,7 @@ def _update(
         if before is not None:
             store.delete(before)
         if after is not None:
-            store.put(after, volatile=_volatile(layout, after, real_dirs))
+            store.put([_stored(layout, after, real_dirs)])
     return totals
 
 

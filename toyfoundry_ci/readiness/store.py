@@ -71,11 +71,12 @@ class UnitStore:
             db.close()
 
     def _seal(self, *fields: str | bytes) -> str:
-        sha = hashlib.sha256(self._salt)
-        for value in fields:
-            data = value if isinstance(value, bytes) else value.encode("utf-8", "surrogateescape")
-            sha.update(len(data).to_bytes(8, "big") + data)
-        return sha.hexdigest()[:32]
+        # Names, keys and paths hold no NUL (git's -z output cannot): joined by NUL, with the
+        # one free-form value last, the fields cannot be told apart from others.
+        *names, value = fields
+        head = "\0".join(str(n) for n in names).encode("utf-8", "surrogateescape") + b"\0"
+        data = value if isinstance(value, bytes) else value.encode("utf-8", "surrogateescape")
+        return hashlib.sha256(self._salt + head + data).hexdigest()[:32]
 
     # -- the run's own facts ---------------------------------------------------------------
 
@@ -134,34 +135,36 @@ class UnitStore:
                 continue
             if row[1] != self._seal("unit", key, row[0]):
                 raise CorruptStoreError(f"unit {key!r} does not match its seal")
-            sort, problems, counts, deps = orjson.loads(row[0])
+            sort, problems, counts, deps, followed = orjson.loads(row[0])
             found[key] = Unit(
                 key,
                 sort,
                 {c: tuple(lines) for c, lines in problems.items()},
                 {c: tuple(n) for c, n in counts.items()},
                 tuple(deps),
+                tuple(followed),
             )
         return found
 
-    def put(self, unit: Unit, *, volatile: bool) -> None:
-        data = orjson.dumps([unit.sort, unit.problems, unit.counts, unit.deps])
-        self.db.execute(
-            "INSERT OR REPLACE INTO units VALUES (?, ?, ?)",
-            (unit.key, data, self._seal("unit", unit.key, data)),
-        )
-        for check_id, lines in unit.problems.items():
-            blob = orjson.dumps(lines)
-            seal = self._seal("problems", check_id, unit.sort, unit.key, blob)
-            self.db.execute(
-                "INSERT INTO problems VALUES (?, ?, ?, ?, ?)",
-                (check_id, unit.sort, unit.key, blob, seal),
-            )
-        self.db.executemany(
-            "INSERT OR IGNORE INTO deps VALUES (?, ?)", ((d, unit.key) for d in unit.deps)
-        )
-        if volatile:
-            self.db.execute("INSERT OR IGNORE INTO volatile VALUES (?)", (unit.key,))
+    def put(self, units: Iterable[tuple[Unit, bool, bool]]) -> None:
+        """Store each ``(unit, volatile, indexed)``: a volatile unit is computed again on
+        every run; an indexed one is found by the paths it read (``readers_of``)."""
+        rows, problems, deps, volatile = [], [], [], []
+        for unit, is_volatile, indexed in units:
+            data = orjson.dumps([unit.sort, unit.problems, unit.counts, unit.deps, unit.followed])
+            rows.append((unit.key, data, self._seal("unit", unit.key, data)))
+            for check_id, lines in unit.problems.items():
+                blob = orjson.dumps(lines)
+                seal = self._seal("problems", check_id, unit.sort, unit.key, blob)
+                problems.append((check_id, unit.sort, unit.key, blob, seal))
+            if indexed:
+                deps += [(d, unit.key) for d in unit.deps]
+            if is_volatile:
+                volatile.append((unit.key,))
+        self.db.executemany("INSERT OR REPLACE INTO units VALUES (?, ?, ?)", rows)
+        self.db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?)", problems)
+        self.db.executemany("INSERT OR IGNORE INTO deps VALUES (?, ?)", deps)
+        self.db.executemany("INSERT OR IGNORE INTO volatile VALUES (?)", volatile)
 
     def delete(self, unit: Unit) -> None:
         self.db.execute("DELETE FROM units WHERE key = ?", (unit.key,))

@@ -12,6 +12,8 @@ units whose files changed. The index is checked whole, by ``ledger.index``.
 
 from __future__ import annotations
 
+import fnmatch
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from typing import Any
 
 from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.errors import UnsafeIdError
-from toyfoundry_ci.base.ids import is_order_id
+from toyfoundry_ci.base.ids import check_order_id, is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, read_artifact
 from toyfoundry_ci.base.plural import plural
@@ -74,9 +76,9 @@ def _digest_problem(reads: Reads, subject: dict[str, Any]) -> str | None:
     if ".." in name.split("/") or name.startswith("/"):
         return f"subject {name!r} is not a repository path"
     path = reads.path(name)
-    if not path.is_file() or path.is_symlink():
+    if not os.path.isfile(path) or os.path.islink(path):  # noqa: PTH113, PTH114 - a string per file
         return f"{name}: missing"
-    if sha256_file(path) != expected:
+    if sha256_file(Path(path)) != expected:
         return f"{name}: sha256 differs from the ledger"
     return None
 
@@ -93,7 +95,7 @@ def _manifest_problem(reads: Reads, subject: dict[str, Any]) -> str | None:
         if not isinstance(item, dict) or not isinstance(item.get("path"), str):
             return f"{name}: malformed file list"
         path = str(item["path"])
-        if not reads.path(path).is_file():
+        if not os.path.isfile(reads.path(path, follows=True)):  # noqa: PTH113 - a string
             # Manifests may name their files relative to their own folder.
             path = str(Path(name).parent / path)
         problem = _digest_problem(reads, {"name": path, "digest": item.get("digest")})
@@ -105,15 +107,28 @@ def _manifest_problem(reads: Reads, subject: dict[str, Any]) -> str | None:
 # -- the entry unit: one ledger entry's share of four checks ------------------------------
 
 
+@functools.cache
+def _folder(layout: Layout, name: str) -> str:
+    """A folder of the layout (``ledger_entries``, ``storyboard``...) relative to its root."""
+    folder: Path = getattr(layout, name)
+    return layout.rel(folder)
+
+
 def _entry_folder(layout: Layout) -> str:
-    return layout.rel(layout.ledger_entries)
+    return _folder(layout, "ledger_entries")
+
+
+def _names(folder: Path, pattern: str) -> list[str]:
+    """The names ``sorted(folder.glob(pattern))`` yields, without a Path for each."""
+    try:
+        with os.scandir(folder) as found:
+            return sorted(e.name for e in found if fnmatch.fnmatchcase(e.name, pattern))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def entry_keys(layout: Layout) -> list[str]:
-    folder = layout.ledger_entries
-    if not folder.is_dir():
-        return []
-    return [f"e:{path.name}" for path in sorted(folder.glob("*.json"))]
+    return [f"e:{name}" for name in _names(layout.ledger_entries, "*.json")]
 
 
 def _entry_unit(layout: Layout, name: str) -> Unit | None:
@@ -121,9 +136,10 @@ def _entry_unit(layout: Layout, name: str) -> Unit | None:
     if not os.path.lexists(path):
         return None
     reads = Reads(layout)
-    value = read_artifact(reads.path(f"{_entry_folder(layout)}/{name}"))
+    rel = f"{_entry_folder(layout)}/{name}"
+    value = read_artifact(reads.path(rel))
     entry = Entry(path, value if isinstance(value, dict) else None)
-    problems = {ENTRIES: _unreadable(layout, entry), NOTES: _note_problems(reads, entry)}
+    problems = {ENTRIES: _unreadable(rel, entry), NOTES: _note_problems(reads, rel, entry)}
     counts: dict[str, tuple[int, ...]] = {ENTRIES: (1,), NOTES: (1,)}
     if entry.value is not None:
         subjects = entry.subjects()
@@ -136,23 +152,22 @@ def _entry_unit(layout: Layout, name: str) -> Unit | None:
         telemetry, rejected = _telemetry_problems(reads, entry)
         problems[TELEMETRY] = telemetry
         counts[TELEMETRY] = (1, int(rejected))
-    kept = {check: lines for check, lines in problems.items() if lines}
-    return Unit(f"e:{name}", f"0/{name}", kept, counts, tuple(dict.fromkeys(reads.paths)))
+    return reads.unit(f"e:{name}", f"0/{name}", problems, counts)
 
 
-def _unreadable(layout: Layout, entry: Entry) -> tuple[str, ...]:
-    return () if entry.value is not None else (f"{layout.rel(entry.path)}: unreadable",)
+def _unreadable(rel: str, entry: Entry) -> tuple[str, ...]:
+    return () if entry.value is not None else (f"{rel}: unreadable",)
 
 
-def _note_problems(reads: Reads, entry: Entry) -> tuple[str, ...]:
-    layout = reads.layout
+def _note_problems(reads: Reads, rel: str, entry: Entry) -> tuple[str, ...]:
     try:
-        note = layout.storyboard_file(entry.order_id)
+        order_id = check_order_id(entry.order_id)
     except UnsafeIdError:
-        return (f"{layout.rel(entry.path)}: file name is not an order ID",)
-    reads.path(layout.rel(note))
-    if not note.is_file() or not note.read_bytes().strip():
-        return (f"{entry.order_id}: {layout.rel(note)} missing or empty",)
+        return (f"{rel}: file name is not an order ID",)
+    note_rel = f"{_folder(reads.layout, 'storyboard')}/{order_id}.md"
+    note = reads.path(note_rel, follows=True)
+    if not os.path.isfile(note) or not Path(note).read_bytes().strip():  # noqa: PTH113
+        return (f"{entry.order_id}: {note_rel} missing or empty",)
     return ()
 
 
@@ -167,7 +182,7 @@ def _telemetry_problems(reads: Reads, entry: Entry) -> tuple[tuple[str, ...], bo
         return (), True
     problems = []
     if not exports:
-        name = reads.layout.rel(entry.path)
+        name = f"{_entry_folder(reads.layout)}/{entry.path.name}"
         problems.append(f"{name}: the entry of a produced order cites no telemetry export")
     for subject in exports:
         problem = _digest_problem(reads, subject) or _manifest_problem(reads, subject)
@@ -195,8 +210,8 @@ ENTRY_UNITS = Family("entry", entry_keys, _entry_keys_for, _compute_entries)
 def _paraded_keys(layout: Layout) -> list[str]:
     found: dict[str, None] = {}
     for folder, prefix in ((layout.acknowledgements, "ACK-"), (layout.reports, "RPT-")):
-        for path in sorted(folder.glob(f"{prefix}*.json")):
-            order_id = path.stem.removeprefix(prefix)
+        for name in _names(folder, f"{prefix}*.json"):
+            order_id = name[len(prefix) : -len(".json")]
             if is_order_id(order_id):
                 found.setdefault(f"p:{order_id}")
     return list(found)
@@ -207,9 +222,9 @@ def _paraded_keys_for(layout: Layout, rel: str) -> Iterator[str]:
     folder = str(path.parent)
     if folder == _entry_folder(layout) and is_order_id(path.stem) and path.suffix == ".json":
         yield f"p:{path.stem}"
-    for evidence, prefix in ((layout.acknowledgements, "ACK-"), (layout.reports, "RPT-")):
+    for evidence, prefix in (("acknowledgements", "ACK-"), ("reports", "RPT-")):
         named = path.name.startswith(prefix) and path.suffix == ".json"
-        if named and folder == layout.rel(evidence):
+        if named and folder == _folder(layout, evidence):
             order_id = path.stem.removeprefix(prefix)
             if is_order_id(order_id):
                 yield f"p:{order_id}"
@@ -217,28 +232,31 @@ def _paraded_keys_for(layout: Layout, rel: str) -> Iterator[str]:
 
 def _paraded_unit(layout: Layout, order_id: str) -> Unit | None:
     reads = Reads(layout)
-    ack = reads.path(layout.rel(layout.ack_file(order_id)))
-    report = reads.path(layout.rel(layout.report_file(order_id)))
-    if os.path.lexists(ack):
-        evidence, sort = ack, f"1/0/{ack.name}"
-    elif os.path.lexists(report):
-        evidence, sort = report, f"1/1/{report.name}"
+    order_id = check_order_id(order_id)
+    ack = f"{_folder(layout, 'acknowledgements')}/ACK-{order_id}.json"
+    report = f"{_folder(layout, 'reports')}/RPT-{order_id}.json"
+    if os.path.lexists(reads.path(ack)):
+        evidence, sort = ack, f"1/0/ACK-{order_id}.json"
+    elif os.path.lexists(reads.path(report)):
+        evidence, sort = report, f"1/1/RPT-{order_id}.json"
     else:
         return None
-    entry_file = layout.ledger_entry_file(order_id)
-    value = read_artifact(reads.path(layout.rel(entry_file)))
+    entry_file = f"{_entry_folder(layout)}/{order_id}.json"
+    value = read_artifact(reads.path(entry_file))
     problems: dict[str, tuple[str, ...]] = {}
     if not isinstance(value, dict):
-        missing = f"{layout.rel(entry_file)} is missing"
-        problems[ENTRIES] = (f"{order_id}: paraded ({layout.rel(evidence)}) but {missing}",)
-    return Unit(f"p:{order_id}", sort, problems, {}, tuple(dict.fromkeys(reads.paths)))
+        missing = f"{entry_file} is missing"
+        problems[ENTRIES] = (f"{order_id}: paraded ({evidence}) but {missing}",)
+    return reads.unit(f"p:{order_id}", sort, problems, {})
 
 
 def _compute_paraded(layout: Layout, keys: list[str]) -> dict[str, Unit | None]:
     return {key: _paraded_unit(layout, key[2:]) for key in keys}
 
 
-PARADED_UNITS = Family("paraded", _paraded_keys, _paraded_keys_for, _compute_paraded)
+PARADED_UNITS = Family(
+    "paraded", _paraded_keys, _paraded_keys_for, _compute_paraded, owns_deps=True
+)
 
 
 # -- the checks, built from their units' sums and first problems ---------------------------

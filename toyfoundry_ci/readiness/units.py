@@ -9,9 +9,9 @@ unit was computed now (``--full``) or most were kept from the last run.
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
 
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.readiness.checks import MAX_DETAILS, Check
@@ -29,6 +29,8 @@ class Unit:
     problems: dict[str, tuple[str, ...]]
     counts: dict[str, tuple[int, ...]]
     deps: tuple[str, ...]
+    # The deps whose target a link would change: read through ``os.path`` calls that follow.
+    followed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +52,8 @@ class Family:
     list_keys: Callable[[Layout], list[str]]
     keys_for: Callable[[Layout, str], Iterable[str]]
     compute: Callable[[Layout, list[str]], dict[str, Unit | None]]
-    # Paths outside the units' own files that decide a check of this family (none mostly).
-    checks: tuple[str, ...] = ()
+    # Whether ``keys_for`` names the unit for each of its deps (no reverse index needed).
+    owns_deps: bool = False
 
 
 @dataclass(slots=True)
@@ -60,10 +62,35 @@ class Reads:
 
     layout: Layout
     paths: list[str] = field(default_factory=list)
+    followed: list[str] = field(default_factory=list)
+    root: str = ""
 
-    def path(self, rel: str) -> Path:
-        self.paths.append(str(PurePosixPath(rel)))
-        return self.layout.root / rel
+    def __post_init__(self) -> None:
+        self.root = str(self.layout.root)
+
+    def path(self, rel: str, *, follows: bool = False) -> str:
+        """The file system path of ``rel`` (as git names it), recorded as read.
+
+        ``follows``: the caller reads through a symbolic link there (the bounded reader never
+        does), so what it finds can change while git sees the same link.
+        """
+        clean = rel if ".." in rel.split("/") else posixpath.normpath(rel)
+        self.paths.append(clean)
+        if follows:
+            self.followed.append(clean)
+        return f"{self.root}/{rel}"
+
+    def unit(
+        self,
+        key: str,
+        sort: str,
+        problems: dict[str, tuple[str, ...]],
+        counts: dict[str, tuple[int, ...]],
+    ) -> Unit:
+        """The unit these reads decided, its problem-free checks left out."""
+        kept = {check: lines for check, lines in problems.items() if lines}
+        deps = tuple(dict.fromkeys(self.paths))
+        return Unit(key, sort, kept, counts, deps, tuple(dict.fromkeys(self.followed)))
 
 
 Build = Callable[[tuple[int, ...], Problems], Check]
@@ -89,25 +116,28 @@ def add_counts(total: tuple[int, ...], more: tuple[int, ...], sign: int = 1) -> 
 
 
 def sum_counts(units: Iterable[Unit], check_id: str) -> tuple[int, ...]:
-    total: tuple[int, ...] = ()
+    total: list[int] = []
     for unit in units:
-        total = add_counts(total, unit.counts.get(check_id, ()))
-    return total
+        counts = unit.counts.get(check_id, ())
+        if len(counts) > len(total):
+            total += [0] * (len(counts) - len(total))
+        for i, n in enumerate(counts):
+            total[i] += n
+    return tuple(total)
 
 
-def is_trusted_path(root: Path, rel: str, real_dirs: dict[str, bool]) -> bool:
+def is_trusted_path(root: str, rel: str, real_dirs: dict[str, bool]) -> bool:
     """Whether git's view of ``rel`` is the file a check reads there.
 
-    Not when the path, or a folder on the way, is a symbolic link (its target can change
-    while git sees the same link), nor inside ``.git`` (git lists nothing there).
+    Not when a folder on the way is a symbolic link (git sees the link, not what is beyond
+    it), nor inside ``.git`` (git lists nothing there). Whether the path itself is a link
+    matters only to reads that follow links (``Unit.followed``).
     """
-    parts = PurePosixPath(rel).parts
+    parts = rel.split("/")
     if ".git" in parts or ".." in parts:
         return False
-    if (root / rel).is_symlink():
-        return False
-    parent = str(PurePosixPath(rel).parent)
+    parent = rel.rpartition("/")[0]
     if parent not in real_dirs:
-        expected = os.path.normpath(root.resolve() / parent)
-        real_dirs[parent] = os.path.realpath(root / parent) == expected
+        top = os.path.realpath(root)
+        real_dirs[parent] = os.path.realpath(f"{root}/{parent}") == posixpath.join(top, parent)
     return real_dirs[parent]
