@@ -12,7 +12,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,9 +22,12 @@ from hypothesis import strategies as st
 from tests.conftest import git, make_factory, run_cli
 from toyfoundry_ci.base.errors import ToyfoundryError
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.readiness import artifacts, trace
 from toyfoundry_ci.readiness.checks import Check
 from toyfoundry_ci.readiness.incremental import checked_in_full, store_path, unit_checks
 from toyfoundry_ci.readiness.store import UnitStore
+from toyfoundry_ci.readiness.units import Unit
+from toyfoundry_ci.validation.checker import FileResult
 
 # The folders whose files the unit checks read, and where the operations act.
 WATCHED = (
@@ -241,3 +244,35 @@ def test_a_tampered_store_is_detected_and_rebuilt(copy: Path, tamper: object) ->
     db = sqlite3.connect(store)
     assert db.execute("SELECT COUNT(*) FROM units").fetchone()[0] > 0  # written anew
     db.close()
+
+
+def test_one_edit_recomputes_only_the_units_it_decides(
+    copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a commit pays for: the changed file's units, not every artifact and entry."""
+    layout = Layout(copy)
+    unit_checks(layout)
+    validated: list[str] = []
+    entries: list[str] = []
+    real_check_files = artifacts.check_files
+    real_entry_unit = trace._entry_unit
+
+    def counting_check_files(paths: Iterable[str]) -> list[FileResult]:
+        paths = list(paths)
+        validated.extend(paths)
+        return real_check_files(paths)
+
+    def counting_entry_unit(layout: Layout, name: str) -> Unit | None:
+        entries.append(name)
+        return real_entry_unit(layout, name)
+
+    monkeypatch.setattr(artifacts, "check_files", counting_check_files)
+    monkeypatch.setattr(trace, "_entry_unit", counting_entry_unit)
+    unit_checks(layout)
+    assert (validated, entries) == ([], [])
+
+    edit(copy, "exchange/reports/RPT-ALFA-2026-0002.json", 0)
+    checks = {c.id: c for c in unit_checks(layout)}
+    assert [Path(p).name for p in validated] == ["RPT-ALFA-2026-0002.json"]
+    assert entries == ["ALFA-2026-0002.json"]  # the one entry that cites the report
+    assert checks["ledger-evidence"].failed

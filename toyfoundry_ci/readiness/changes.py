@@ -34,17 +34,13 @@ class Feed:
     untracked_dirs: tuple[str, ...]
 
 
-def _git(root: Path) -> Git:
-    return Git(root)
-
-
 def _text(data: bytes) -> list[str]:
     return [f for f in data.decode("utf-8", errors="surrogateescape").split("\0") if f]
 
 
 def head_tree(root: Path) -> tuple[str, Path]:
     """The tree HEAD names (the empty tree before the first commit), and the index file."""
-    git = _git(root)
+    git = Git(root)
     ran = git.run("rev-parse", "--git-path", "index", "--verify", "--quiet", "HEAD^{tree}")
     lines = ran.out.decode("utf-8", errors="surrogateescape").splitlines()
     if ran.ok and len(lines) == 2:
@@ -123,7 +119,7 @@ def _raw_state(root: Path, rel: str, mode: str, oid: str) -> str:
 
 def tree_diff(root: Path, old: str, new: str) -> dict[str, tuple[str, str]]:
     """Path -> (state in ``old``, state in ``new``) for every path the two trees differ in."""
-    out = _git(root).out("diff-tree", "-r", "-z", "--raw", "--no-renames", old, new, "--")
+    out = Git(root).out("diff-tree", "-r", "-z", "--raw", "--no-renames", old, new, "--")
     return _parse_raw(root, out, worktree=False)
 
 
@@ -158,7 +154,7 @@ def work_tree_feed(root: Path, tree: str, index: Path, folders: Iterable[str]) -
     folder git tracks nothing in as one entry. Such a folder holding one of ``folders``
     is listed file by file (``git ls-files --others``).
     """
-    git = _git(root)
+    git = Git(root)
     out = git.out(
         "status", "--porcelain=v2", "-z", "--no-renames", "--untracked-files=normal",
         "--ignored=traditional", "--ignore-submodules=none",

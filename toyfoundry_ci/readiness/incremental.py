@@ -12,6 +12,7 @@ checked and the store written anew.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -68,10 +69,18 @@ def unit_checks(layout: Layout, *, full: bool = False) -> list[Check]:
     path = store_path(layout)
     try:
         return _run(layout, path, full=full)
-    except (CorruptStoreError, sqlite3.DatabaseError, GitError) as exc:
+    except (CorruptStoreError, sqlite3.DatabaseError) as exc:
         log.debug("readiness store refused (%s): checking everything", exc)
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+    except (OSError, GitError) as exc:  # no store can be written here: every run is full
+        log.debug("readiness store unavailable (%s): checking everything", exc)
+        return checked_in_full(layout)
+    try:
         return _run(layout, path, full=True)
+    except (sqlite3.DatabaseError, OSError, GitError) as exc:
+        log.debug("readiness store unavailable (%s): checking everything", exc)
+        return checked_in_full(layout)
 
 
 def store_path(layout: Layout) -> Path:
