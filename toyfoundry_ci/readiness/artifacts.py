@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from toyfoundry_ci.base.kinds import REPO_LOCATIONS, iter_repo_artifacts, kind_for_path
+from toyfoundry_ci.base.kinds import REPO_LOCATIONS, kind_for_path, repo_artifact_names
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.readiness.checks import Check, failed, passed
@@ -20,7 +20,7 @@ CHECK_ID = "artifacts-valid"
 
 
 def _sort(rel: str) -> str | None:
-    """Where ``rel`` comes in the scan of ``iter_repo_artifacts``; None: not an artifact."""
+    """Where ``rel`` comes in the scan of ``repo_artifact_names``; None: not an artifact."""
     folder, _, name = rel.rpartition("/")
     for number, loc in enumerate(REPO_LOCATIONS):
         if folder == loc.folder and loc.matches_name(name) and kind_for_path(rel) == loc.kind:
@@ -29,8 +29,7 @@ def _sort(rel: str) -> str | None:
 
 
 def _keys(layout: Layout) -> list[str]:
-    cut = len(str(layout.root)) + 1
-    return [f"a:{str(path)[cut:]}" for path in iter_repo_artifacts(layout.root)]
+    return [f"a:{rel}" for rel in repo_artifact_names(layout.root)]
 
 
 def _keys_for(_layout: Layout, rel: str) -> Iterator[str]:
@@ -40,8 +39,9 @@ def _keys_for(_layout: Layout, rel: str) -> Iterator[str]:
 
 def _compute(layout: Layout, keys: list[str]) -> dict[str, Unit | None]:
     units: dict[str, Unit | None] = dict.fromkeys(keys)
-    present = [key[2:] for key in keys if os.path.lexists(layout.root / key[2:])]
-    results = check_files(str(layout.root / rel) for rel in present)
+    root = str(layout.root)
+    present = [key[2:] for key in keys if os.path.lexists(f"{root}/{key[2:]}")]
+    results = check_files(f"{root}/{rel}" for rel in present)
     for rel, result in zip(present, results, strict=True):
         lines = tuple(f"{rel}::{p.where}: {p.message}" for p in result.problems)
         counts = (1, len(lines), int(not result.ok))

@@ -69,11 +69,12 @@ def unit_checks(layout: Layout, *, full: bool = False) -> list[Check]:
     path = store_path(layout)
     try:
         return _run(layout, path, full=full)
-    except (CorruptStoreError, sqlite3.DatabaseError) as exc:
+    except (CorruptStoreError, sqlite3.DatabaseError, GitError) as exc:
+        # A bad row, an unreadable file, a tree git no longer has: start the store again.
         log.debug("readiness store refused (%s): checking everything", exc)
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
-    except (OSError, GitError) as exc:  # no store can be written here: every run is full
+    except OSError as exc:  # no store can be written here: every run is full
         log.debug("readiness store unavailable (%s): checking everything", exc)
         return checked_in_full(layout)
     try:

@@ -27,10 +27,8 @@ BUSY_SECONDS = 30.0
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL, seal TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS units (key TEXT PRIMARY KEY, value BLOB NOT NULL, seal TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS problems (
-    check_id TEXT NOT NULL, sort TEXT NOT NULL, key TEXT NOT NULL,
-    lines BLOB NOT NULL, seal TEXT NOT NULL, PRIMARY KEY (check_id, sort, key)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS problems (check_id TEXT NOT NULL, sort TEXT NOT NULL,
+    key TEXT NOT NULL, PRIMARY KEY (check_id, sort, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS deps (path TEXT NOT NULL, key TEXT NOT NULL,
     PRIMARY KEY (path, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS states (path TEXT PRIMARY KEY, state TEXT NOT NULL,
@@ -153,16 +151,13 @@ class UnitStore:
         for unit, is_volatile, indexed in units:
             data = orjson.dumps([unit.sort, unit.problems, unit.counts, unit.deps, unit.followed])
             rows.append((unit.key, data, self._seal("unit", unit.key, data)))
-            for check_id, lines in unit.problems.items():
-                blob = orjson.dumps(lines)
-                seal = self._seal("problems", check_id, unit.sort, unit.key, blob)
-                problems.append((check_id, unit.sort, unit.key, blob, seal))
+            problems += [(check_id, unit.sort, unit.key) for check_id in unit.problems]
             if indexed:
                 deps += [(d, unit.key) for d in unit.deps]
             if is_volatile:
                 volatile.append((unit.key,))
         self.db.executemany("INSERT OR REPLACE INTO units VALUES (?, ?, ?)", rows)
-        self.db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?)", problems)
+        self.db.executemany("INSERT INTO problems VALUES (?, ?, ?)", problems)
         self.db.executemany("INSERT OR IGNORE INTO deps VALUES (?, ?)", deps)
         self.db.executemany("INSERT OR IGNORE INTO volatile VALUES (?)", volatile)
 
@@ -197,16 +192,19 @@ class UnitStore:
         return {k for (k,) in self.db.execute("SELECT key FROM volatile")}
 
     def first_problems(self, check_id: str, limit: int) -> tuple[str, ...]:
-        """The first ``limit`` problem lines of a check, in unit order."""
+        """The first ``limit`` problem lines of a check, in unit order.
+
+        The problems table only orders the units; the lines come from their sealed rows.
+        """
         lines: list[str] = []
         rows = self.db.execute(
-            "SELECT sort, key, lines, seal FROM problems WHERE check_id = ? ORDER BY sort, key",
-            (check_id,),
+            "SELECT key FROM problems WHERE check_id = ? ORDER BY sort, key", (check_id,)
         )
-        for sort, key, blob, seal in rows:
-            if seal != self._seal("problems", check_id, sort, key, blob):
-                raise CorruptStoreError(f"problems of {key!r} do not match their seal")
-            lines.extend(orjson.loads(blob))
+        for (key,) in rows:
+            unit = self.units([key]).get(key)
+            if unit is None or check_id not in unit.problems:
+                raise CorruptStoreError(f"the problems of {check_id} name {key!r}, which has none")
+            lines.extend(unit.problems[check_id])
             if len(lines) >= limit:
                 break
         return tuple(lines[:limit])
