@@ -6,10 +6,16 @@ prints them.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 
-from toyfoundry_ci.base.kinds import REPO_LOCATIONS, kind_for_path, repo_artifact_names
+from toyfoundry_ci.base.kinds import (
+    REPO_LOCATIONS,
+    Location,
+    kind_for_path,
+    repo_artifact_names,
+)
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.readiness.checks import Check, failed, passed
@@ -19,11 +25,16 @@ from toyfoundry_ci.validation.checker import check_files
 CHECK_ID = "artifacts-valid"
 
 
+@functools.cache
+def _locations_in(folder: str) -> tuple[tuple[int, Location], ...]:
+    return tuple((n, loc) for n, loc in enumerate(REPO_LOCATIONS) if loc.folder == folder)
+
+
 def _sort(rel: str) -> str | None:
     """Where ``rel`` comes in the scan of ``repo_artifact_names``; None: not an artifact."""
     folder, _, name = rel.rpartition("/")
-    for number, loc in enumerate(REPO_LOCATIONS):
-        if folder == loc.folder and loc.matches_name(name) and kind_for_path(rel) == loc.kind:
+    for number, loc in _locations_in(folder):
+        if loc.matches_name(name) and kind_for_path(rel) == loc.kind:
             return f"{number:03d}/{rel}"
     return None
 

@@ -38,16 +38,17 @@ def _text(data: bytes) -> list[str]:
     return [f for f in data.decode("utf-8", errors="surrogateescape").split("\0") if f]
 
 
-def head_tree(root: Path) -> tuple[str, Path]:
-    """The tree HEAD names (the empty tree before the first commit), and the index file."""
+def head_tree(root: Path) -> tuple[str, str, Path]:
+    """HEAD's commit and tree (``none`` and the empty tree before the first commit), and
+    the index file."""
     git = Git(root)
-    ran = git.run("rev-parse", "--git-path", "index", "--verify", "--quiet", "HEAD^{tree}")
+    ran = git.run("rev-parse", "--git-path", "index", "HEAD", "HEAD^{tree}")
     lines = ran.out.decode("utf-8", errors="surrogateescape").splitlines()
-    if ran.ok and len(lines) == 2:
-        return lines[1], root / lines[0]
+    if ran.ok and len(lines) == 3:
+        return lines[1], lines[2], root / lines[0]
     index = git.text("rev-parse", "--git-path", "index").strip()
     empty = git.out("hash-object", "-t", "tree", "--stdin", stdin=b"").decode().strip()
-    return empty, root / index
+    return "none", empty, root / index
 
 
 def racy_entries(index: Path) -> dict[str, str]:

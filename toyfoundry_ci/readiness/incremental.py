@@ -70,6 +70,10 @@ def unit_checks(layout: Layout, *, full: bool = False) -> list[Check]:
     try:
         return _run(layout, path, full=full)
     except (CorruptStoreError, sqlite3.DatabaseError, GitError) as exc:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            # Another run held the store longer than the wait: check in full, beside it.
+            log.debug("readiness store busy (%s): checking everything", exc)
+            return checked_in_full(layout)
         # A bad row, an unreadable file, a tree git no longer has: start the store again.
         log.debug("readiness store refused (%s): checking everything", exc)
         with contextlib.suppress(OSError):
@@ -119,7 +123,7 @@ def _owner_folders() -> list[str]:
 
 def _run(layout: Layout, path: Path, *, full: bool) -> list[Check]:
     with UnitStore.opened(path, store_key(layout)) as store:
-        tree, index_file = head_tree(layout.root)
+        head, tree, index_file = head_tree(layout.root)
         feed = work_tree_feed(layout.root, tree, index_file, _owner_folders())
         last_tree = store.meta("tree") if store.matches_key() else None
         if full or last_tree is None:
@@ -128,12 +132,19 @@ def _run(layout: Layout, path: Path, *, full: bool) -> list[Check]:
         else:
             changed = _changed(layout, store, feed, str(last_tree))
             totals = _update(layout, store, changed, feed)
+            # The index check is the ledger's own, and may look at history: kept only while
+            # HEAD and every ledger file stay as they were.
             stored = store.meta("index")
-            if stored is None or any(decides_index(layout, p) for p in changed):
+            if (
+                stored is None
+                or store.meta("head") != head
+                or any(decides_index(layout, p) for p in changed)
+            ):
                 index = ledger_index(layout, _has_entries(totals))
             else:
                 index = Check(stored[0], stored[1], stored[2], stored[3], tuple(stored[4]))
         store.set_meta("tree", tree)
+        store.set_meta("head", head)
         store.set_meta("totals", totals)
         store.set_meta("index", [index.id, index.status, index.message, index.fix, index.details])
         store.set_states({p: now for p, (_before, now) in feed.states.items()})

@@ -98,8 +98,12 @@ class UnitStore:
         return row is not None and row[0] == self.key and self.meta("key") is not None
 
     def clear(self) -> None:
+        """Empty the store under this run's key (the tables made anew, in this format)."""
         for table in ("meta", "units", "problems", "deps", "states", "volatile"):
-            self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are constants
+            self.db.execute(f"DROP TABLE IF EXISTS {table}")
+        for statement in _TABLES.split(";"):  # not executescript: it would commit first
+            if statement.strip():
+                self.db.execute(statement)
         data = self.key
         self.db.execute(
             "INSERT INTO meta VALUES ('key', ?, ?)", (data, self._seal("meta", "key", data))

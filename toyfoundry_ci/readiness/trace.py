@@ -78,7 +78,9 @@ def _digest_problem(reads: Reads, subject: dict[str, Any]) -> str | None:
     path = reads.path(name)
     if not os.path.isfile(path) or os.path.islink(path):  # noqa: PTH113, PTH114 - a string per file
         return f"{name}: missing"
-    if sha256_file(path) != expected:
+    if name not in reads.digests:
+        reads.digests[name] = sha256_file(path)
+    if reads.digests[name] != expected:
         return f"{name}: sha256 differs from the ledger"
     return None
 

@@ -64,6 +64,8 @@ class Reads:
     paths: list[str] = field(default_factory=list)
     followed: list[str] = field(default_factory=list)
     root: str = ""
+    # sha256 by path, for a unit that checks one file's digest twice (an entry's ack).
+    digests: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = str(self.layout.root)
@@ -133,11 +135,12 @@ def is_trusted_path(root: str, rel: str, real_dirs: dict[str, bool]) -> bool:
     it), nor inside ``.git`` (git lists nothing there). Whether the path itself is a link
     matters only to reads that follow links (``Unit.followed``).
     """
-    parts = rel.split("/")
-    if ".git" in parts or ".." in parts:
+    parent, _, name = rel.rpartition("/")
+    if name in (".git", ".."):
         return False
-    parent = rel.rpartition("/")[0]
     if parent not in real_dirs:
         top = os.path.realpath(root)
-        real_dirs[parent] = os.path.realpath(f"{root}/{parent}") == posixpath.join(top, parent)
+        inside = ".git" not in parent.split("/") and ".." not in parent.split("/")
+        real = os.path.realpath(f"{root}/{parent}") == posixpath.join(top, parent)
+        real_dirs[parent] = inside and real
     return real_dirs[parent]
