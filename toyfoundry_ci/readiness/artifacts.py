@@ -39,6 +39,15 @@ def _sort(rel: str) -> str | None:
     return None
 
 
+def _known_sort(rel: str) -> str:
+    """``_sort`` of a path already known to be an artifact (no second kind check)."""
+    folder, _, name = rel.rpartition("/")
+    for number, loc in _locations_in(folder):
+        if loc.matches_name(name):
+            return f"{number:03d}/{rel}"
+    return rel
+
+
 def _keys(layout: Layout) -> list[str]:
     return [f"a:{rel}" for rel in repo_artifact_names(layout.root)]
 
@@ -56,7 +65,7 @@ def _compute(layout: Layout, keys: list[str]) -> dict[str, Unit | None]:
     for rel, result in zip(present, results, strict=True):
         lines = tuple(f"{rel}::{p.where}: {p.message}" for p in result.problems)
         counts = (1, len(lines), int(not result.ok))
-        sort = _sort(rel) or rel
+        sort = _known_sort(rel)
         units[f"a:{rel}"] = Unit(f"a:{rel}", sort, {CHECK_ID: lines}, {CHECK_ID: counts}, (rel,))
     return units
 

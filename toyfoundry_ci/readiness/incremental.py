@@ -218,10 +218,21 @@ def _rebuild(layout: Layout, store: UnitStore) -> dict[str, list[int]]:
     units = [u for u in _compute_all(layout).values() if u is not None]
     real_dirs: dict[str, bool] = {}
     store.put(_stored(layout, unit, real_dirs) for unit in units)
+    return totals_of(units)
+
+
+def totals_of(units: Iterable[Unit]) -> dict[str, list[int]]:
+    """Each check's summed counters, and its number of problem lines ("lines:<id>")."""
     totals: dict[str, list[int]] = {}
-    for check_id, _build in BUILDERS:
-        totals[check_id] = list(sum_counts(units, check_id))
-        totals["lines:" + check_id] = [sum(len(u.problems.get(check_id, ())) for u in units)]
+    for unit in units:
+        for check_id, counts in unit.counts.items():
+            total = totals.setdefault(check_id, [])
+            if len(counts) > len(total):
+                total += [0] * (len(counts) - len(total))
+            for i, n in enumerate(counts):
+                total[i] += n
+        for check_id, lines in unit.problems.items():
+            totals.setdefault("lines:" + check_id, [0])[0] += len(lines)
     return totals
 
 

@@ -76,7 +76,8 @@ class Reads:
         ``follows``: the caller reads through a symbolic link there (the bounded reader never
         does), so what it finds can change while git sees the same link.
         """
-        clean = rel if ".." in rel.split("/") else posixpath.normpath(rel)
+        odd = "//" in rel or "/." in rel or rel.startswith(".") or rel.endswith("/")
+        clean = rel if not odd or ".." in rel.split("/") else posixpath.normpath(rel)
         self.paths.append(clean)
         if follows:
             self.followed.append(clean)
