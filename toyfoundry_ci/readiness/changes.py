@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toyfoundry_ci.base.git import Git, blob_id
+from toyfoundry_ci.base.reader import UnreadableError, read_file
 
 # The state of a path: its blob ID, "-" absent, "l:<target>" a link, "?" not known.
 ABSENT = "-"
@@ -93,6 +94,10 @@ def _entry_at(data: bytes, at: int) -> tuple[str, str] | None:
     return data[start:end].decode("utf-8", errors="surrogateescape"), data[at + 40 : at + 60].hex()
 
 
+# Larger files are not hashed for the feed: the units they decide are recomputed every run.
+HASH_BOUND = 64 << 20
+
+
 def own_state(root: Path, rel: str) -> str:
     """A path's state read from the work tree: the blob ID of a regular file's bytes."""
     path = root / rel
@@ -104,11 +109,11 @@ def own_state(root: Path, rel: str) -> str:
         return UNKNOWN
     if stat.S_ISLNK(info.st_mode):
         return "l:" + str(path.readlink())
-    if not stat.S_ISREG(info.st_mode):
-        return UNKNOWN
+    if not stat.S_ISREG(info.st_mode) or info.st_size > HASH_BOUND:
+        return UNKNOWN  # decided afresh each run: never hashed, never trusted
     try:
-        return blob_id(path.read_bytes())
-    except OSError:
+        return blob_id(read_file(path, HASH_BOUND))
+    except UnreadableError:
         return UNKNOWN
 
 
