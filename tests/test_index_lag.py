@@ -121,3 +121,20 @@ def test_a_pull_that_finds_nothing_new_leaves_the_tree_clean(factory: Path, tmp_
     git(factory, "commit", "-qm", "Pull ALFA-2027-0001")
     assert "nothing new" in cli(factory, "pull", "--hub", str(hub))
     assert git(factory, "status", "--porcelain") == ""
+
+
+def test_the_first_seal_on_main_after_merges_brings_the_whole_lag_current(local: Path) -> None:
+    # Two branches each seal an order and leave the index alone; both merge into main.
+    for order in ("ALFA-2026-0001", "ALFA-2026-0002"):
+        git(local, "checkout", "-q", "-b", f"seal-{order}", "main")
+        cli(local, "signoff", order, "--reviewer", "Quality Lead")
+        git(local, "commit", "-qam", f"Seal {order}")
+        git(local, "checkout", "-q", "main")
+        git(local, "merge", "-q", "--no-ff", "-m", f"Merge {order}", f"seal-{order}")
+    assert index_check(local)["message"].startswith("index behind by 2 entries")
+
+    # The next work on main writes its own row and the rows the merges left behind, so the
+    # commit hook (a full rebuild) has nothing left to change.
+    cli(local, "signoff", "ALFA-2026-0003", "--reviewer", "Quality Lead")
+    assert index_check(local)["message"].startswith("index current")
+    assert cli(local, "ledger", "index", "--check") == "ok: index is current\n"

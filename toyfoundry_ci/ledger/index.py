@@ -23,7 +23,7 @@ from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.errors import ArtifactError
 from toyfoundry_ci.base.gcpause import gc_paused
-from toyfoundry_ci.base.git import on_default_branch
+from toyfoundry_ci.base.git import Git, on_default_branch
 from toyfoundry_ci.base.ids import ORDER_ID
 from toyfoundry_ci.base.kinds import max_bytes_for
 from toyfoundry_ci.base.layout import Layout
@@ -278,7 +278,31 @@ def keep_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
     """
     if not on_default_branch(layout.root):
         return False
-    return update_index(layout, changed)
+    lagging = _lagging(layout)
+    if lagging is None:
+        return rebuild_index(layout)
+    return update_index(layout, [*changed, *lagging])
+
+
+def _lagging(layout: Layout) -> list[str] | None:
+    """The entry files changed since the commit that last wrote the index: what it lags after
+    merges of branches that left it alone (None: no such commit, rebuild). Asked of git, so
+    it costs what changed, not what the ledger holds."""
+    git = Git(layout.root)
+    if not git.ok("rev-parse", "--verify", "--quiet", "HEAD"):
+        return []  # outside git, or before the first commit: the index follows each write
+    since = git.text("log", "-1", "--format=%H", "--", layout.rel(layout.ledger_index)).strip()
+    if not since:
+        return None
+    folder = layout.rel(layout.ledger_entries)
+    tracked = git.text(
+        "diff", "--name-only", "--relative", "--no-renames", since, "--", folder
+    ).split("\n")
+    untracked = git.text("ls-files", "--others", "--exclude-standard", "--", folder).split("\n")
+    found = {
+        p for p in (*tracked, *untracked) if p.startswith(f"{folder}/") and p.endswith(".json")
+    }
+    return sorted(p for p in found if _ENTRY_NAME.fullmatch(p.rpartition("/")[2]))
 
 
 def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
