@@ -51,6 +51,8 @@ def pull(hub: str | None, root: str) -> None:
         click.echo(f"  {state}: {printable(q.hub_path)}: {printable(q.reason)} (copy: {q.stored})")
     for path in result.not_directives:
         click.echo(f"  not taken: {printable(path)} (only orders/<ORDER-ID>.json is a directive)")
+    for note in result.notes:
+        click.echo(f"  note: {note}")
     for order_id, _digest in result.withdrawn:
         state = "withdrawn" if order_id in result.newly_withdrawn else "still withdrawn"
         click.echo(f"  {state}: {order_id} (kept in exchange/orders/, never pushed)")
@@ -97,6 +99,8 @@ def push(hub: str | None, root: str, dry_run: bool) -> None:
         click.echo(f"  not sent {order_id}: {why}")
     for path, why in result.refused_receipts:
         click.echo(f"  refused hub receipt {path}: {why}")
+    for note in result.notes:
+        click.echo(f"  note: {note}")
     if result.sent and dry_run:
         click.echo(f"dry run: {plural(len(result.sent), 'order')} would go to {result.hub}")
     elif result.sent:
