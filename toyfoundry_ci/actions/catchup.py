@@ -7,21 +7,28 @@ so the intake PR carries them into the repository. Either way the seal is the sa
 approving review of the merged PR that added the entry (``seal_from_pull_request``), found
 through ``GET /repos/{o}/{r}/commits/{sha}/pulls`` for the commit that added the entry. A run
 that was dropped is caught up by the next one, since the hub's receipts say what arrived.
+
+Before it seals or pushes, a merge run verifies every ledger change since the source commit
+of this factory's newest receipt on the hub (``ledger_since``), not since the push event's
+``before``: the changes a dropped run never checked are checked by the next. Without any
+receipt the range is the whole history (every entry must have arrived pending).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from toyfoundry_ci.actions import _git
 from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.exchange.push import evidence_paths
-from toyfoundry_ci.hub.protocol import Inventory
-from toyfoundry_ci.ledger.signoff import SealResult, seal_from_pull_request
+from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts
+from toyfoundry_ci.ledger.policy import signoff_policy
+from toyfoundry_ci.ledger.signoff import SealResult, approving_review, seal_from_pull_request
 from toyfoundry_ci.ledger.store import read_entry
+from toyfoundry_ci.ledger.verify import GitHubCheck, Problem, check_against_base
 
 if TYPE_CHECKING:
     from github import Github
@@ -98,3 +105,92 @@ def seal_pending(layout: Layout, gh: Github, repository: str, order_ids: list[st
             continue
         report.sealed.extend((number, r) for r in results)
     return report
+
+
+@dataclass(slots=True)
+class RangeCheck:
+    """The ledger changes since ``since`` (a commit, or None: the whole history) that fail."""
+
+    since: str | None
+    receipt: str | None  # the receipt whose source commit starts the range
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> set[str]:
+        """The orders whose entries fail; a problem naming no order blocks every order."""
+        names = {p.file.rsplit("/", 1)[-1].removesuffix(".json") for p in self.problems}
+        return {n if is_order_id(n) else "*" for n in names}
+
+    def allowed(self, layout: Layout) -> list[str] | None:
+        """The orders a push may consider: every one (None) unless some are blocked."""
+        blocked = self.blocked
+        if not blocked:
+            return None
+        return [] if "*" in blocked else [
+            p.stem for p in sorted(layout.orders.glob("*.json")) if p.stem not in blocked
+        ]  # fmt: skip
+
+
+def last_receipt(held: Inventory) -> ReceiptFacts | None:
+    """This factory's newest receipt on the hub that names the commit it was pushed from."""
+    sourced = [r for r in held.receipts.values() if r.source]
+    return max(sourced, key=lambda r: (r.pushed_at, r.receipt_id), default=None)
+
+
+def ledger_since(layout: Layout, held: Inventory, gh: Github, repository: str) -> RangeCheck:
+    """Verify every ledger change since the source commit of the hub's last receipt."""
+    receipt = last_receipt(held)
+    git = _git.checkout(layout.root)
+    out = RangeCheck(receipt.source, receipt.path) if receipt else RangeCheck(None, None)
+    if out.since is not None and not git.ok("merge-base", "--is-ancestor", out.since, "HEAD"):
+        out.problems.append(
+            Problem(
+                str(out.receipt),
+                "$.source",
+                f"the commit {out.since[:12]} this receipt was pushed from is not in this"
+                " checkout's history, so the changes since it cannot be verified; check out"
+                " with fetch-depth: 0 (a rewritten main must be restored)",
+            )
+        )
+        return out
+    base = out.since or git.text("hash-object", "-t", "tree", "/dev/null").strip()
+    policy = signoff_policy(layout, out.since or "HEAD")
+    out.problems = check_against_base(
+        layout, base, policy, seal_recheck(gh, repository), through_history=True
+    )
+    return out
+
+
+def seal_recheck(gh: Github, repository: str) -> GitHubCheck:
+    """Re-derive a github seal from its pull request: merged, adds the entry, and its approval
+    is the one the seal records (each pull request is read once)."""
+    repo = gh.get_repo(repository)
+    cache: dict[int, tuple[Any, set[str]]] = {}
+
+    def check(rel: str, seal: dict[str, Any]) -> str | None:
+        from github import GithubException
+
+        number = seal.get("pull_request")
+        if not isinstance(number, int):
+            return "its github seal names no pull request"
+        if number not in cache:
+            try:
+                pr = repo.get_pull(number)
+                cache[number] = (pr, {f.filename for f in pr.get_files() if f.status == "added"})
+            except GithubException as exc:
+                return f"pull request #{number} cannot be read (GitHub answered {exc.status})"
+        pr, added = cache[number]
+        if not pr.merged or pr.base.ref != repo.default_branch:
+            return f"pull request #{number} was not merged into {repo.default_branch}"
+        if rel not in added:
+            return f"pull request #{number} does not add {rel}"
+        review = approving_review(pr)
+        said = (seal.get("review_id"), seal.get("reviewer"), seal.get("commit"))
+        if review is None or said != (review.id, review.user.login, review.commit_id):
+            return (
+                f"pull request #{number} has no qualifying approval matching the seal (review"
+                f" {seal.get('review_id')} by {seal.get('reviewer')} of {seal.get('commit')})"
+            )
+        return None
+
+    return check
