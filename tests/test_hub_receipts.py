@@ -221,17 +221,19 @@ def test_the_publication_commit_carries_the_receipt_and_is_the_head_logged(
 def test_a_force_pushed_hub_is_refused_naming_both_commits(
     attacked: tuple[Layout, str, AttackedHub],
 ) -> None:
-    layout, _oid, hub = attacked
+    layout, oid, hub = attacked
     assert cli(layout, "push", "--hub", hub.spec)[0] == 0
     seen = hub.head()
     now_at = hub.rewrite()
-    for command in ("pull", "push", "status"):
-        code, said = cli(layout, command, "--hub", hub.spec)
+    for command in (("pull",), ("push",), ("status",), ("audit", oid)):
+        code, said = cli(layout, *command, "--hub", hub.spec)
         assert "the hub's branch was rewritten" in said, (command, said)
         assert seen[:12] in said and now_at[:12] in said
         assert "logs/exchange_all.json" in said
-        if command != "status":  # status notes it and goes on with what the files say
+        if command[0] in ("pull", "push"):  # status and audit note it and say what they know
             assert code == 1 and "git push --force" in said
+        else:
+            assert code == 0 and "(on the hub)" not in said
     assert hub.head() == now_at  # nothing was sent
 
 

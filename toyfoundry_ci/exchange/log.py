@@ -104,17 +104,9 @@ def pushed_receipts(log: ExchangeLog, hub: str) -> dict[str, ExchangeRun]:
     }
 
 
-def last_head(log: ExchangeLog, hub: str) -> str | None:
-    """The branch commit the latest recorded run on ``hub`` saw, if a run recorded one."""
-    for run in reversed(log.runs):
-        if run.hub == hub[:200] and run.head:
-            return run.head
-    return None
-
-
 def require_history(layout: Layout, hub: Hub) -> None:
     """Refuse ``hub`` when its branch does not descend from the head the log last saw."""
-    seen = last_head(read_log(layout), hub.display)
+    seen = read_log(layout).last_head(hub.display)
     check_not_rewritten(hub, seen, layout.rel(layout.exchange_log))
 
 

@@ -6,8 +6,9 @@ merge commit names one ("Merge pull request #N" or a squash subject ending "(#N)
 sign-off as the entry recorded it; each push: this factory's receipts on the hub that list the
 order and whose files the hub holds as listed (validated; receipts reach the repository only
 with a later intake), then any other push the exchange log records, committed or not, with a
-note when the hub no longer holds what a receipt or the log says it does. A dry run or a
-failed push is not a push.
+note when the hub no longer holds what a receipt or the log says it does, and a note naming
+both commits when the hub's branch no longer descends from the head the log last saw (its
+receipts then are not read). A dry run or a failed push is not a push.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.errors import HubError, RefusedError
 from toyfoundry_ci.base.git import Git, redact
 from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact
+from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.hub.config import open_hub, settings
-from toyfoundry_ci.hub.protocol import gap_notes, inventory, unheld
+from toyfoundry_ci.hub.protocol import check_not_rewritten, gap_notes, inventory, unheld
+from toyfoundry_ci.models.logs import ExchangeLog
 
 Pushed = dict[str, Any]
 _PR = re.compile(r"(?:^Merge pull request #(\d+)\b|\(#(\d+)\)\s*$)")
@@ -125,7 +129,9 @@ def _hub_pushes(layout: Layout, order_id: str, hub: str | None, notes: list[str]
     config = settings(layout, hub)
     try:
         backend = open_hub(layout, config.spec)
-        held = inventory(backend, factory=config.factory)
+        listing = backend.listing()
+        check_not_rewritten(backend, _last_head(layout, backend.display), _log_rel(layout))
+        held = inventory(backend, listing, factory=config.factory)
         logged = [
             str(p["receipt_id"])
             for p in _logged_pushes(layout, order_id)
@@ -151,6 +157,19 @@ def _hub_pushes(layout: Layout, order_id: str, hub: str | None, notes: list[str]
         for r in held.of_order(order_id)
         if not unheld(backend, held, r, order_id)
     ]
+
+
+def _log_rel(layout: Layout) -> str:
+    return layout.rel(layout.exchange_log)
+
+
+def _last_head(layout: Layout, hub: str) -> str | None:
+    """The hub head the exchange log last saw; None when the log is absent or unreadable."""
+    value = read_artifact(layout.exchange_log) if layout.exchange_log.is_file() else None
+    try:
+        return ExchangeLog.model_validate(value).last_head(hub) if value is not None else None
+    except ValidationError:
+        return None
 
 
 def _logged_pushes(layout: Layout, order_id: str) -> list[Pushed]:

@@ -69,3 +69,11 @@ class ExchangeLog(Artifact):
     kind: Literal["exchange-log"] = "exchange-log"
     pivot: Pivot = "v1"
     runs: Annotated[list[ExchangeRun], Field(max_length=HISTORY_LIMIT)]
+
+    def last_head(self, hub: str) -> str | None:
+        """The branch commit the latest run on ``hub`` that recorded one saw (a pull's head,
+        a push's publication, a receipt's publication commit that intake recorded)."""
+        for run in reversed(self.runs):
+            if run.hub == hub[:200] and run.head:
+                return run.head
+        return None
