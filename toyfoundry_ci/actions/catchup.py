@@ -121,6 +121,10 @@ class RangeCheck:
         names = {p.file.rsplit("/", 1)[-1].removesuffix(".json") for p in self.problems}
         return {n if is_order_id(n) else "*" for n in names}
 
+    def passes(self, order_id: str) -> bool:
+        blocked = self.blocked
+        return "*" not in blocked and order_id not in blocked
+
     def allowed(self, layout: Layout) -> list[str] | None:
         """The orders a push may consider: every one (None) unless some are blocked."""
         blocked = self.blocked
@@ -159,6 +163,25 @@ def ledger_since(layout: Layout, held: Inventory, gh: Github, repository: str) -
         layout, base, policy, seal_recheck(gh, repository), through_history=True
     )
     return out
+
+
+def api_seal_check(repository: str | None) -> GitHubCheck | None:
+    """``seal_recheck`` through the one client for ``repository`` (``GITHUB_TOKEN``), or None
+    without a token or a repository: github seals are then reported as not checked."""
+    from toyfoundry_ci.github.client import REPOSITORY, Connection
+
+    if not repository:
+        return None
+    conn = Connection(REPOSITORY, repository)
+    if not conn.token:
+        return None
+    recheck = seal_recheck(conn.github, repository)
+
+    def check(rel: str, seal: dict[str, Any]) -> str | None:
+        with conn.guard(conn.place, f"re-verify the seal of {rel}"):
+            return recheck(rel, seal)
+
+    return check
 
 
 def seal_recheck(gh: Github, repository: str) -> GitHubCheck:

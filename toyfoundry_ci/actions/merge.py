@@ -32,6 +32,7 @@ from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.markdown import cell, checked_id, code, table
+from toyfoundry_ci.exchange.log import require_history
 from toyfoundry_ci.exchange.push import PushResult, push
 from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import inventory
@@ -93,8 +94,9 @@ def _merge(
     fence = environment_warning(gh, ctx.repository, environment) if hub_token else None
     target = open_hub(layout, cfg.spec)
     held = inventory(target, factory=cfg.factory)
+    require_history(layout, target)  # a rewritten hub's receipts start no range
     checked = ledger_since(layout, held, gh, ctx.repository)  # before anything is sealed here
-    pending = [o for o in pending_orders(layout) if o not in checked.blocked]
+    pending = [o for o in pending_orders(layout) if checked.passes(o)]
     unsent = [o for o in pending if on_hub(layout, held, o) is None]
     seals = seal_pending(layout, gh, ctx.repository, unsent)
     pushed = push(layout, target, cfg.factory, gate=False, order_ids=checked.allowed(layout))

@@ -71,13 +71,22 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
     help="Re-hash every file; trust no stat (verdicts of unchanged bytes stand).",
 )
 @click.option("--no-cache", "cold", is_flag=True, help="Re-hash and re-validate every file.")
+@click.option(
+    "--repo",
+    help="owner/name on GitHub whose pull requests re-verify github seals made since --base"
+    " (default: $GITHUB_REPOSITORY; the token in GITHUB_TOKEN).",
+)
 @format_option("text", "json", "github")
-def verify_cmd(root: str, base: str | None, full: bool, cold: bool, fmt: str) -> None:
+def verify_cmd(  # noqa: PLR0917 - click passes every option as an argument
+    root: str, base: str | None, full: bool, cold: bool, repo: str | None, fmt: str
+) -> None:
     """Prove evidence, pairing, index and entries are intact; exit 1 on any problem."""
+    from toyfoundry_ci.actions.catchup import api_seal_check
     from toyfoundry_ci.ledger.render import PROBLEM_RENDERERS
     from toyfoundry_ci.ledger.verify import verify
 
-    problems = verify(Layout(Path(root)), base=base, full=full, cold=cold)
+    check = api_seal_check(repo or os.environ.get("GITHUB_REPOSITORY")) if base else None
+    problems = verify(Layout(Path(root)), base=base, full=full, cold=cold, github_check=check)
     click.echo(PROBLEM_RENDERERS[fmt](problems))
     if problems:
         raise SystemExit(1)

@@ -9,7 +9,8 @@ allowed signers, and unsigned local seals are refused where the policy requires 
 Against a base revision, the sign-off policy and the allowed signers are the base's (a change
 cannot lower its own bar): an added entry must be pending, and each pending -> sealed change
 must be a seal this factory's method makes and that re-verifies here. A github seal needs the
-GitHub API for that (``github_check``); without it the seal is reported as not checked.
+GitHub API for that (``github_check``, which the CLI builds when ``GITHUB_TOKEN`` and the
+repository are there); without it the seal is reported as not checked, and fails.
 """
 
 from __future__ import annotations
@@ -394,7 +395,8 @@ def _new_seal_problems(
                 rel,
                 "$.signoff",
                 f"its github seal ({what}) was not checked: re-verifying a review needs the"
-                " GitHub API, which this run has not got; the seal does not count unchecked",
+                " GitHub API, which this run has not got (set GITHUB_TOKEN, and"
+                " GITHUB_REPOSITORY or --repo); the seal does not count unchecked",
             )
         ]
     why = github_check(rel, seal)
