@@ -246,3 +246,37 @@ def test_intake_logs_the_publication_and_a_fresh_runner_refuses_the_rewritten_hu
     assert "the hub's branch was rewritten" in said
     assert publication[:12] in said and rewritten[:12] in said
     assert git(bare, "rev-parse", "main").strip() == rewritten  # nothing was sent
+
+
+def test_a_main_that_lost_the_last_receipts_source_commit_pushes_nothing(
+    unentered_factory: Path, hub_folder: Path, tmp_path: Path, github_server: GitHubServer
+) -> None:
+    factory = unentered_factory
+    repo = github_server.add_repo("Codertocat/Hello-World")
+    start = head(factory)
+    merge_pr(github_server, repo, factory, 1, ORDERS[:2])
+    first = merge_pr(github_server, repo, factory, 2, ORDERS[2:], approve=False)
+    env = runner_env(
+        tmp_path, github_server, "push", push_event(first, start), sha=first,
+        ref="refs/heads/main", hub=hub_folder,
+    )  # fmt: skip
+    assert run_cli("ci", "merge", cwd=factory, env=env).returncode == 0
+    pushed = _hub_files(hub_folder)
+    # PR #2 is approved late, so ALFA-2026-0003 could go now; but main was rewritten: the
+    # same files, in a history without the commit the receipt names.
+    github_server.add_review(repo, 2, "octocat", "APPROVED", repo.pulls[2]["head"]["sha"])
+    tree = git(factory, "rev-parse", f"{first}^{{tree}}").strip()
+    rewritten = git(factory, "commit-tree", tree, "-p", start, "-m", "Rewritten main").strip()
+    env = runner_env(
+        tmp_path, github_server, "push", push_event(rewritten, start), sha=rewritten,
+        ref="refs/heads/main", hub=hub_folder,
+    )  # fmt: skip
+
+    fresh_checkout(factory, rewritten)
+    proc = run_cli("ci", "merge", cwd=factory, env=env)
+
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert _hub_files(hub_folder) == pushed
+    summary = (tmp_path / "summary.md").read_text().split("## toyfoundry: merge")[-1]
+    assert "**every order held back**" in summary
+    assert f"the commit {first[:12]} this receipt was pushed from is not in this" in summary

@@ -131,7 +131,7 @@ def range_md(checked: RangeCheck) -> str:
     if not checked.problems:
         return f"### Ledger {since}\n\nevery change verified"
     rows = [[cell(p.file), cell(p.where), cell(p.message)] for p in checked.problems]
-    held = "**held back, nothing else affected**"
+    held = "**every order held back**" if "*" in checked.blocked else "**held back**"
     return f"### Ledger {since}: {held}\n\n" + table(["file", "where", "problem"], rows)
 
 
