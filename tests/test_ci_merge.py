@@ -19,6 +19,7 @@ from tests.ci_kit import (
     fresh_checkout,
     head,
     merge_pr,
+    merge_run,
     mirror,
     push_event,
     runner_env,
@@ -77,7 +78,7 @@ def test_a_dropped_run_is_caught_up_and_a_redelivery_changes_nothing(
     summary = (tmp_path / "summary.md").read_text()
     assert f"## toyfoundry: merge of {second[:12]} (pull request #2)" in summary
     assert "| `ALFA-2026-0001` | #1 | sealed by `octocat`" in summary
-    assert "| `ALFA-2026-0003` | #2 | sealed by `octocat`" in summary
+    assert "| `ALFA-2026-0003` | #2 | sealed by `octocat` (write access; review" in summary
     assert f"Receipt `{receipt['receipt_id']}`" in summary
     assert f"::notice title=toyfoundry::pushed to {hub_folder}: {receipt['receipt_id']}" in (
         first_run.stdout
@@ -149,11 +150,7 @@ def test_a_dropped_run_is_caught_up_from_the_last_receipt_and_its_range_verified
     start = head(factory)
     merge_pr(github_server, repo, factory, 1, ["ALFA-2026-0001", "ALFA-2026-0002"])
     first = merge_pr(github_server, repo, factory, 2, ["ALFA-2026-0003"], approve=False)
-    env = runner_env(
-        tmp_path, github_server, "push", push_event(first, start), sha=first,
-        ref="refs/heads/main", hub=hub_folder,
-    )  # fmt: skip
-    assert run_cli("ci", "merge", cwd=factory, env=env).returncode == 0
+    assert merge_run(factory, tmp_path, github_server, hub_folder, sha=first, before=start)[0] == 0
     (receipt,) = [p for p in _hub_files(hub_folder) if p.startswith("receipts/")]
     fresh_checkout(factory, first)
     git(factory, "checkout", "-q", "main")
@@ -172,21 +169,18 @@ def test_a_dropped_run_is_caught_up_from_the_last_receipt_and_its_range_verified
     git(factory, "add", "NOTES.txt")
     git(factory, "commit", "-qm", "Add shift notes")
     last = head(factory)
-    env = runner_env(
-        tmp_path, github_server, "push", push_event(last, sealing), sha=last,
-        ref="refs/heads/main", hub=hub_folder,
-    )  # fmt: skip
 
     fresh_checkout(factory, last)
-    proc = run_cli("ci", "merge", cwd=factory, env=env)
+    code, said, summary = merge_run(
+        factory, tmp_path, github_server, hub_folder, sha=last, before=sealing
+    )
 
-    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert code == 1, said
     assert "reports/RPT-ALFA-2026-0003.json" not in _hub_files(hub_folder)
-    summary = (tmp_path / "summary.md").read_text().split("## toyfoundry: merge")[-1]
     assert f"### Ledger since `{first[:12]}`, the source of receipt `{receipt}`" in summary
     (row,) = [line for line in summary.splitlines() if "entries/ALFA-2026-0003.json" in line]
-    assert "pull request #2 has no qualifying approval matching the seal" in row
-    assert "::error title=toyfoundry::exchange/ledger/entries/ALFA-2026-0003.json" in proc.stdout
+    assert "its github seal records no reviewer_id, digests, so it cannot be re-verified" in row
+    assert "::error title=toyfoundry::exchange/ledger/entries/ALFA-2026-0003.json" in said
 
 
 def test_intake_logs_the_publication_and_a_fresh_runner_refuses_the_rewritten_hub(
@@ -256,27 +250,20 @@ def test_a_main_that_lost_the_last_receipts_source_commit_pushes_nothing(
     start = head(factory)
     merge_pr(github_server, repo, factory, 1, ORDERS[:2])
     first = merge_pr(github_server, repo, factory, 2, ORDERS[2:], approve=False)
-    env = runner_env(
-        tmp_path, github_server, "push", push_event(first, start), sha=first,
-        ref="refs/heads/main", hub=hub_folder,
-    )  # fmt: skip
-    assert run_cli("ci", "merge", cwd=factory, env=env).returncode == 0
+    assert merge_run(factory, tmp_path, github_server, hub_folder, sha=first, before=start)[0] == 0
     pushed = _hub_files(hub_folder)
     # PR #2 is approved late, so ALFA-2026-0003 could go now; but main was rewritten: the
     # same files, in a history without the commit the receipt names.
     github_server.add_review(repo, 2, "octocat", "APPROVED", repo.pulls[2]["head"]["sha"])
     tree = git(factory, "rev-parse", f"{first}^{{tree}}").strip()
     rewritten = git(factory, "commit-tree", tree, "-p", start, "-m", "Rewritten main").strip()
-    env = runner_env(
-        tmp_path, github_server, "push", push_event(rewritten, start), sha=rewritten,
-        ref="refs/heads/main", hub=hub_folder,
-    )  # fmt: skip
 
     fresh_checkout(factory, rewritten)
-    proc = run_cli("ci", "merge", cwd=factory, env=env)
+    code, said, summary = merge_run(
+        factory, tmp_path, github_server, hub_folder, sha=rewritten, before=start
+    )
 
-    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert code == 1, said
     assert _hub_files(hub_folder) == pushed
-    summary = (tmp_path / "summary.md").read_text().split("## toyfoundry: merge")[-1]
     assert "**every order held back**" in summary
     assert f"the commit {first[:12]} this receipt was pushed from is not in this" in summary

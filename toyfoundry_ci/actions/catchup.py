@@ -4,7 +4,7 @@ Nothing is committed to main by a bot (DESIGN §8), so on main every entry stays
 an intake PR records its seal. A merge run seals, in its own checkout only, the pending
 entries whose evidence the hub does not hold yet; an intake run seals those the hub does hold,
 so the intake PR carries them into the repository. Either way the seal is the same: the
-approving review of the merged PR that added the entry (``seal_from_pull_request``), found
+approvals that count of the merged PR that added the entry (``seal_from_pull_request``), found
 through ``GET /repos/{o}/{r}/commits/{sha}/pulls`` for the commit that added the entry. A run
 that was dropped is caught up by the next one, since the hub's receipts say what arrived.
 
@@ -17,7 +17,7 @@ receipt the range is the whole history (every entry must have arrived pending).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from toyfoundry_ci.actions import _git
 from toyfoundry_ci.base.errors import RefusedError
@@ -25,10 +25,11 @@ from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.exchange.push import evidence_paths
 from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts
+from toyfoundry_ci.ledger.binding import GitHubSeals, entry_check
 from toyfoundry_ci.ledger.policy import signoff_policy
-from toyfoundry_ci.ledger.signoff import SealResult, approving_review, seal_from_pull_request
+from toyfoundry_ci.ledger.signoff import SealResult, seal_from_pull_request
 from toyfoundry_ci.ledger.store import read_entry
-from toyfoundry_ci.ledger.verify import GitHubCheck, Problem, check_against_base
+from toyfoundry_ci.ledger.verify import Problem, check_against_base
 
 if TYPE_CHECKING:
     from github import Github
@@ -141,8 +142,9 @@ def last_receipt(held: Inventory) -> ReceiptFacts | None:
     return max(sourced, key=lambda r: (r.pushed_at, r.receipt_id), default=None)
 
 
-def ledger_since(layout: Layout, held: Inventory, gh: Github, repository: str) -> RangeCheck:
-    """Verify every ledger change since the source commit of the hub's last receipt."""
+def ledger_since(layout: Layout, held: Inventory, github: GitHubSeals) -> RangeCheck:
+    """Verify every ledger change since the source commit of the hub's last receipt; a github
+    seal among them is re-derived by ``github`` (the push gate's own re-deriver)."""
     receipt = last_receipt(held)
     git = _git.checkout(layout.root)
     out = RangeCheck(receipt.source, receipt.path) if receipt else RangeCheck(None, None)
@@ -160,60 +162,6 @@ def ledger_since(layout: Layout, held: Inventory, gh: Github, repository: str) -
     base = out.since or git.text("hash-object", "-t", "tree", "/dev/null").strip()
     policy = signoff_policy(layout, out.since or "HEAD")
     out.problems = check_against_base(
-        layout, base, policy, seal_recheck(gh, repository), through_history=True
+        layout, base, policy, entry_check(github), through_history=True
     )
     return out
-
-
-def api_seal_check(repository: str | None) -> GitHubCheck | None:
-    """``seal_recheck`` through the one client for ``repository`` (``GITHUB_TOKEN``), or None
-    without a token or a repository: github seals are then reported as not checked."""
-    from toyfoundry_ci.github.client import REPOSITORY, Connection
-
-    if not repository:
-        return None
-    conn = Connection(REPOSITORY, repository)
-    if not conn.token:
-        return None
-    recheck = seal_recheck(conn.github, repository)
-
-    def check(rel: str, seal: dict[str, Any]) -> str | None:
-        with conn.guard(conn.place, f"re-verify the seal of {rel}"):
-            return recheck(rel, seal)
-
-    return check
-
-
-def seal_recheck(gh: Github, repository: str) -> GitHubCheck:
-    """Re-derive a github seal from its pull request: merged, adds the entry, and its approval
-    is the one the seal records (each pull request is read once)."""
-    repo = gh.get_repo(repository)
-    cache: dict[int, tuple[Any, set[str]]] = {}
-
-    def check(rel: str, seal: dict[str, Any]) -> str | None:
-        from github import GithubException
-
-        number = seal.get("pull_request")
-        if not isinstance(number, int):
-            return "its github seal names no pull request"
-        if number not in cache:
-            try:
-                pr = repo.get_pull(number)
-                cache[number] = (pr, {f.filename for f in pr.get_files() if f.status == "added"})
-            except GithubException as exc:
-                return f"pull request #{number} cannot be read (GitHub answered {exc.status})"
-        pr, added = cache[number]
-        if not pr.merged or pr.base.ref != repo.default_branch:
-            return f"pull request #{number} was not merged into {repo.default_branch}"
-        if rel not in added:
-            return f"pull request #{number} does not add {rel}"
-        review = approving_review(pr)
-        said = (seal.get("review_id"), seal.get("reviewer"), seal.get("commit"))
-        if review is None or said != (review.id, review.user.login, review.commit_id):
-            return (
-                f"pull request #{number} has no qualifying approval matching the seal (review"
-                f" {seal.get('review_id')} by {seal.get('reviewer')} of {seal.get('commit')})"
-            )
-        return None
-
-    return check

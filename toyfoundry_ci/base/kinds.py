@@ -59,6 +59,9 @@ REPO_LOCATIONS: tuple[Location, ...] = (
     Location(".toyfoundry/telemetry/quilt/exports", "*.manifest.json", "telemetry-export"),
     Location("logs", "ops_readiness.json", "readiness-log"),
     Location("logs", "exchange_all.json", "exchange-log"),
+    # One record file per run (base/records.py): a log document of the same kind, one run.
+    Location("logs/ops_readiness.d", "*.json", "readiness-log"),
+    Location("logs/exchange_all.d", "*.json", "exchange-log"),
 )
 
 # Hub layout (DESIGN §7): the same kinds, folders at the hub's root.

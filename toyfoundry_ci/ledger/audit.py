@@ -14,6 +14,7 @@ receipts then are not read). A dry run or a failed push is not a push.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,10 +25,12 @@ from toyfoundry_ci.base.errors import HubError, RefusedError
 from toyfoundry_ci.base.git import Git, redact
 from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact, read_artifact
+from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact
+from toyfoundry_ci.base.reader import read_present
+from toyfoundry_ci.base.records import log_documents, raw_runs, record_folder
 from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.protocol import check_not_rewritten, gap_notes, inventory, unheld
-from toyfoundry_ci.models.logs import ExchangeLog
+from toyfoundry_ci.models.logs import ExchangeRun, last_head
 
 Pushed = dict[str, Any]
 _PR = re.compile(r"(?:^Merge pull request #(\d+)\b|\(#(\d+)\)\s*$)")
@@ -100,10 +103,10 @@ def audit(layout: Layout, order_id: str, hub: str | None = None) -> AuditTrail:
 
 
 def _subjects_ever(layout: Layout, entry_rel: str) -> list[str]:
-    try:
-        value = parse_artifact((layout.root / entry_rel).read_bytes())
-    except FileNotFoundError:
+    data = read_present(layout.root / entry_rel, MAX_BYTES)
+    if data is None:
         return []
+    value = parse_artifact(data)
     if isinstance(value, ParseError) or not isinstance(value, dict):
         return []
     names = [s.get("name") for s in value.get("subjects", []) if isinstance(s, dict)]
@@ -164,26 +167,32 @@ def _log_rel(layout: Layout) -> str:
 
 
 def _last_head(layout: Layout, hub: str) -> str | None:
-    """The hub head the exchange log last saw; None when the log is absent or unreadable."""
-    value = read_artifact(layout.exchange_log) if layout.exchange_log.is_file() else None
-    try:
-        return ExchangeLog.model_validate(value).last_head(hub) if value is not None else None
-    except ValidationError:
-        return None
+    """The hub head the exchange log last saw, from its frozen file and its record files; a
+    file that does not parse and a run that does not validate are passed over."""
+    runs = []
+    for _path, _i, run in raw_runs(layout.exchange_log):
+        with suppress(ValidationError):
+            runs.append(ExchangeRun.model_validate(run))
+    return last_head(runs, hub)
 
 
 def _logged_pushes(layout: Layout, order_id: str) -> list[Pushed]:
-    """Pushes of the order in the exchange log: its committed versions, then the working tree."""
+    """Pushes of the order in the exchange log: the committed versions of its frozen file,
+    then the frozen file and the record files in the working tree.
+
+    A record file is never edited: the commit that added it is where it was recorded.
+    """
     rel = layout.rel(layout.exchange_log)
-    versions: list[tuple[str | None, bytes | None]] = [
-        (commit, _show(layout, commit, rel))
-        for commit in Git(layout.root).text("log", "--reverse", "--format=%H", "--", rel).split()
+    git = Git(layout.root)
+    versions: list[tuple[str | None, Any]] = [
+        (commit, _parsed(_show(layout, commit, rel)))
+        for commit in git.text("log", "--reverse", "--format=%H", "--", rel).split()
     ]
-    if layout.exchange_log.is_file():
-        versions.append((None, layout.exchange_log.read_bytes()))
+    added = _added_in(git, layout.rel(record_folder(layout.exchange_log)))
+    for path, value in log_documents(layout.exchange_log):
+        versions.append((added.get(layout.rel(path)), value))
     seen: dict[str, Pushed] = {}
-    for commit, blob in versions:
-        value = parse_artifact(blob) if blob is not None else None
+    for commit, value in versions:
         runs = value.get("runs", []) if isinstance(value, dict) else []
         for run in runs if isinstance(runs, list) else []:
             if not _is_push_of(run, order_id):
@@ -210,6 +219,23 @@ def _is_push_of(run: Any, order_id: str) -> bool:
         return False
     orders = run.get("orders", [])
     return any(isinstance(i, dict) and i.get("order_id") == order_id for i in orders)
+
+
+def _parsed(blob: bytes | None) -> Any:
+    return parse_artifact(blob) if blob is not None else None
+
+
+def _added_in(git: Git, folder: str) -> dict[str, str]:
+    """The commit that added each file under ``folder`` (one ``git log`` for all)."""
+    found: dict[str, str] = {}
+    out = git.text("log", "--diff-filter=A", "--format=@%H", "--name-only", "--", folder)
+    commit = ""
+    for line in out.splitlines():
+        if line.startswith("@"):
+            commit = line[1:]
+        elif line:
+            found.setdefault(line, commit)
+    return found
 
 
 def _show(layout: Layout, commit: str, path: str) -> bytes | None:

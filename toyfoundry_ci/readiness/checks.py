@@ -14,7 +14,9 @@ from typing import Literal
 from toyfoundry_ci.base.cachedir import UNTRACKED_STATE
 from toyfoundry_ci.base.kinds import iter_repo_artifacts
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import MAX_BYTES
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.base.reader import UnreadableError, read_present
 from toyfoundry_ci.validation.checker import check_files
 
 Status = Literal["pass", "fail", "not-applicable"]
@@ -71,10 +73,14 @@ def docs_present(layout: Layout) -> Check:
         names += sorted(layout.rel(p) for p in plans.glob("*.md") if layout.rel(p) not in names)
     problems = []
     for name in names:
-        path = layout.root / name
-        if not path.is_file():
+        try:
+            text = read_present(layout.root / name, MAX_BYTES)
+        except UnreadableError as exc:
+            problems.append(f"{name}: {exc.reason}")
+            continue
+        if text is None:
             problems.append(f"{name}: missing")
-        elif not path.read_bytes().strip():
+        elif not text.strip():
             problems.append(f"{name}: empty")
     if problems:
         return failed(

@@ -9,8 +9,9 @@ from toyfoundry_ci.base.canonical import sha256_bytes, sha256_file
 from toyfoundry_ci.base.git import GitError
 from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX, kind_for_path
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import parse_artifact, read_artifact, too_big
+from toyfoundry_ci.base.loader import parse_artifact, too_big
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.base.records import raw_runs
 from toyfoundry_ci.readiness import _git
 from toyfoundry_ci.readiness.checks import Check, failed, not_applicable, passed
 from toyfoundry_ci.validation.checker import check_value
@@ -60,18 +61,17 @@ def staged_artifacts_valid(layout: Layout) -> Check:
 def mirror_digests(layout: Layout) -> dict[str, str]:
     """Order file name -> sha256 as the hub mirror knows it.
 
-    The pulls recorded in ``logs/exchange_all.json`` say what the hub sent; the embedded
-    hub folder, when present, is asked directly and wins.
+    The pulls recorded in the exchange log (``logs/exchange_all.json`` and its ``.d/``
+    records) say what the hub sent; the embedded hub folder, when present, is asked
+    directly and wins.
     """
     digests: dict[str, str] = {}
-    log = read_artifact(layout.exchange_log) if layout.exchange_log.is_file() else None
-    if isinstance(log, dict) and isinstance(log.get("runs"), list):
-        for run in log["runs"]:
-            if not isinstance(run, dict) or run.get("direction") != "pull":
-                continue
-            for order in run.get("orders") or []:
-                if isinstance(order, dict) and isinstance(order.get("digest"), dict):
-                    digests[f"{order.get('order_id')}.json"] = str(order["digest"].get("sha256"))
+    for _path, _i, run in raw_runs(layout.exchange_log):
+        if run.get("direction") != "pull":
+            continue
+        for order in run.get("orders") or []:
+            if isinstance(order, dict) and isinstance(order.get("digest"), dict):
+                digests[f"{order.get('order_id')}.json"] = str(order["digest"].get("sha256"))
     hub_orders = layout.default_hub / "orders"
     if hub_orders.is_dir():
         for path in hub_orders.glob("*.json"):

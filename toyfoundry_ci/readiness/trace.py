@@ -16,9 +16,10 @@ from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.errors import UnsafeIdError
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import ParseError, read_artifact
+from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, read_artifact
 from toyfoundry_ci.base.plural import plural
-from toyfoundry_ci.ledger.index import index_is_current
+from toyfoundry_ci.base.reader import UnreadableError, read_present
+from toyfoundry_ci.ledger.lag import FIX, index_state
 from toyfoundry_ci.readiness.checks import Check, CheckFn, failed, not_applicable, passed
 
 NO_ENTRIES = "no ledger entries yet: nothing paraded"
@@ -147,7 +148,12 @@ def storyboard_notes(layout: Layout) -> Check:
         except UnsafeIdError:
             problems.append(f"{layout.rel(entry.path)}: file name is not an order ID")
             continue
-        if not note.is_file() or not note.read_bytes().strip():
+        try:
+            text = read_present(note, MAX_BYTES)
+        except UnreadableError as exc:
+            problems.append(f"{entry.order_id}: {layout.rel(note)} {exc.reason}")
+            continue
+        if not text or not text.strip():
             problems.append(f"{entry.order_id}: {layout.rel(note)} missing or empty")
     if problems:
         return failed(
@@ -220,15 +226,19 @@ def _manifest_problem(layout: Layout, subject: dict[str, Any]) -> str | None:
 
 
 def ledger_index(layout: Layout) -> Check:
-    """``exchange/ledger/index.json`` equals a fresh rebuild from the entries."""
+    """``exchange/ledger/index.json`` is a fresh rebuild of the entries, or lags them
+    verifiably (every row is its entry as a commit held it): a notice, not a failure."""
     if not _entries(layout):
         return not_applicable("ledger-index", NO_ENTRIES)
-    if index_is_current(layout):
-        return passed("ledger-index", "exchange/ledger/index.json equals a fresh rebuild")
+    state = index_state(layout)
+    if state.status != "wrong":
+        return passed("ledger-index", state.notice)
+    rel = layout.rel(layout.ledger_index)
     return failed(
         "ledger-index",
-        "exchange/ledger/index.json differs from a fresh rebuild of the entries",
-        "run `toyfoundry ledger index` and commit the result",
+        f"{rel} is not a rebuild of the entries, now or at any commit",
+        FIX,
+        [f"{rel}::{where}: {message}" for where, message in state.problems],
     )
 
 
