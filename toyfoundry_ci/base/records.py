@@ -4,14 +4,15 @@ A log is its frozen file (``logs/exchange_all.json``, the part written before th
 folded in by a serialized writer) followed by its record folder (``logs/exchange_all.d/``).
 Each record file is a log document of the same kind holding one run, so it validates under
 the log's schema; its name, ``<UTC stamp>-<sequence>-<digest>.json``, sorts in time order
-and cannot collide: two branches writing at the same second write different digests, and
-the same record written twice is the same file. Nothing edits or deletes a record file
-except folding (``fold``), which only a serialized writer does.
+and cannot collide: the digest is of the record and a random nonce, so two branches that
+write the same run in the same second still add two files, and a merge keeps both. Nothing
+edits or deletes a record file except folding (``fold``), which only a serialized writer does.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -69,7 +70,8 @@ def write_record(frozen: Path, document: dict[str, Any], at: datetime | None = N
     folder = record_folder(frozen)
     stamp = (at or now()).strftime("%Y%m%dT%H%M%SZ")
     taken = len(list(folder.glob(f"{stamp}-*.json"))) if folder.is_dir() else 0
-    path = folder / f"{stamp}-{taken:04d}-{sha256_bytes(data)[:12]}.json"
+    digest = sha256_bytes(data + os.urandom(16))[:12]
+    path = folder / f"{stamp}-{taken:04d}-{digest}.json"
     write_bytes_atomic(path, data)
     return path
 
