@@ -156,3 +156,15 @@ def push_event(sha: str, before: str) -> dict[str, Any]:
     payload.update(ref="refs/heads/main", before=before, after=sha, base_ref=None)
     payload["head_commit"]["id"] = sha
     return payload
+
+
+def merge_run(
+    factory: Path, tmp: Path, server: GitHubServer, hub: str | Path, *, sha: str, before: str
+) -> tuple[int, str, str]:
+    """``ci merge`` for the push to main ``before``..``sha``: its exit code, its output, and
+    the step summary of this run (the summary file holds every run's)."""
+    env = runner_env(tmp, server, "push", push_event(sha, before), sha=sha,
+                     ref="refs/heads/main", hub=hub)  # fmt: skip
+    proc = run_cli("ci", "merge", cwd=factory, env=env)
+    summary = (tmp / "summary.md").read_text().split("## toyfoundry: merge")[-1]
+    return proc.returncode, proc.stdout + proc.stderr, summary

@@ -184,3 +184,45 @@ def sealed_factory(root: Path, count: int, *, start: int = 1) -> tuple[Layout, l
         answer(layout, oid, directive(oid))
         enter(layout, oid)
     return layout, ids
+
+
+GITIGNORE = Path(__file__).parents[1] / "toyfoundry_ci/templates/init/_gitignore"
+
+
+def committed_sealed_factory(root: Path, count: int) -> tuple[Layout, list[str]]:
+    """``sealed_factory`` committed to a git repository, readiness-green for ``toyfoundry push``."""
+    layout, ids = sealed_factory(root, count)
+    shutil.copy(GITIGNORE, layout.root / ".gitignore")
+    git(layout.root, "init", "-q", "-b", "main")
+    git(layout.root, "add", "-A")
+    git(layout.root, "commit", "-q", "-m", f"factory: {count} sealed orders")
+    return layout, ids
+
+
+def receipt_of(layout: Layout, oid: str, **changes: Any) -> bytes:
+    """A receipt anyone can write from the order's ledger entry: it lists the order's files
+    (directive, acknowledgement, report) with their digests; ``changes`` edit its fields."""
+    from toyfoundry_ci.hub.config import settings
+    from toyfoundry_ci.hub.protocol import evidence_hub_paths
+    from toyfoundry_ci.ledger.store import read_entry
+
+    entry = read_entry(layout, oid)
+    assert entry is not None
+    roles = ("order", "acknowledgement", "report")
+    hub_path = dict(zip(roles, evidence_hub_paths(oid), strict=True))
+    items = [
+        {"order_id": oid, "path": hub_path[s.role], "digest": {"sha256": s.digest.sha256}}
+        for s in entry.subjects
+        if s.role in hub_path
+    ]
+    receipt = {
+        "kind": "receipt",
+        "pivot": "v1",
+        "receipt_id": "receipt-" + "0" * 24,
+        "factory": settings(layout).factory,
+        "hub": ".toyfoundry/hub",
+        "pushed_at": "2026-11-30T12:00:00Z",
+        "items": items,
+        **changes,
+    }
+    return dumps(receipt)

@@ -11,7 +11,8 @@ and files; issues with comments), GitHub-shaped JSON and status codes: 401 witho
 (``roles``), a pull request's commits (``add_pull_commit``, 250 listed at most), one review
 by its ID, an organisation's team members (``teams``; only ``app_token`` may read them, a
 repository's ``GITHUB_TOKEN`` gets GitHub's 403), commit statuses (``statuses``; 403 for a
-token without ``statuses: write``, ``withheld``), every
+token without ``statuses: write``, ``withheld``), a branch's history by path
+(``/commits?sha=&path=``) and the compare of two commits, every
 absolute URL pointing back at this server, every request recorded.
 
     with GitHubServer() as server:
@@ -174,11 +175,13 @@ class GitHubServer:
         self.repos[full_name] = repo
         return repo
 
-    def push_files(self, repo: Repo, files: dict[str, bytes], branch: str = "main") -> str:
+    def push_files(
+        self, repo: Repo, files: dict[str, bytes], branch: str = "main", *, message: str = "other"
+    ) -> str:
         """Someone else commits ``files`` on ``branch`` (as High Command does on a hub)."""
         head = repo.refs[f"heads/{branch}"]
         entries = {**repo.trees[repo.commits[head]["tree"]["sha"]], **self._entries(repo, files)}
-        sha = self.put_commit(repo, "other", self.put_tree(repo, entries), [head])
+        sha = self.put_commit(repo, message, self.put_tree(repo, entries), [head])
         repo.refs[f"heads/{branch}"] = sha
         return sha
 
@@ -708,6 +711,55 @@ def get_commit(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, An
     return 200, _commit_json(s, repo, g[2])
 
 
+def list_commits(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    """``GET /commits?sha=&path=``: the history of ``sha``, newest first, only the commits that
+    change something under ``path`` (a file or a folder) against their first parent."""
+    repo = _repo(s, *g[:2])
+    start = r["query"].get("sha", [repo.default_branch])[0]
+    sha = repo.refs.get(f"heads/{start}", start)
+    if sha not in repo.commits:
+        raise ApiError(404, f"No commit found for SHA: {start}")
+    path = r["query"].get("path", [""])[0].strip("/")
+
+    def under(commit: str) -> dict[str, str]:
+        tree = repo.trees[repo.commits[commit]["tree"]["sha"]]
+        return {p: e["sha"] for p, e in tree.items() if not path or p == path
+                or p.startswith(f"{path}/")}  # fmt: skip
+
+    listed, todo, seen = [], [sha], set()
+    while todo:
+        sha = todo.pop(0)
+        if sha in seen:
+            continue
+        seen.add(sha)
+        parents = [p["sha"] for p in repo.commits[sha]["parents"]]
+        before = under(parents[0]) if parents else {}
+        if under(sha) != before:
+            body = _commit_json(s, repo, sha)
+            listed.append({"sha": sha, "commit": body, "url": f"{_repo_url(s, repo)}/commits/{sha}",
+                           "parents": body["parents"]})  # fmt: skip
+        todo.extend(parents)
+    return 200, listed
+
+
+def compare(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    """``GET /compare/BASE...HEAD``: how HEAD stands to BASE (404 when either is unknown)."""
+    repo = _repo(s, *g[:2])
+    base, head = (repo.refs.get(f"heads/{x}", x) for x in g[2:4])
+    if base not in repo.commits or head not in repo.commits:
+        raise ApiError(404, "Not Found")
+    if base == head:
+        status = "identical"
+    elif s.is_ancestor(repo, base, head):
+        status = "ahead"
+    elif s.is_ancestor(repo, head, base):
+        status = "behind"
+    else:
+        status = "diverged"
+    return 200, {"status": status, "url": f"{_repo_url(s, repo)}/compare/{g[2]}...{g[3]}",
+                 "commits": [], "files": []}  # fmt: skip
+
+
 _STATUS_STATES = ("error", "failure", "pending", "success")
 
 
@@ -804,6 +856,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", rf"{_R}/pulls/(\d+)", get_pull),
     ("PATCH", rf"{_R}/pulls/(\d+)", edit_pull),
     ("GET", rf"{_R}/commits/([0-9a-f]{{40}})/pulls", commit_pulls),
+    ("GET", rf"{_R}/commits", list_commits),
+    ("GET", rf"{_R}/compare/([^/]+?)\.\.\.([^/]+)", compare),
     ("GET", rf"{_R}/issues", list_issues),
     ("POST", rf"{_R}/issues", create_issue),
     ("GET", rf"{_R}/pulls/(\d+)/reviews", list_reviews),

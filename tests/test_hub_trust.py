@@ -8,59 +8,28 @@ the CLI as a user would meet it: ``status``, ``push``, ``audit``.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import git, run_cli
-from tests.exchange_kit import sealed_factory
-from toyfoundry_ci.base.canonical import dumps
+from tests.conftest import run_cli
+from tests.exchange_kit import committed_sealed_factory, receipt_of
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.hub.config import settings
-from toyfoundry_ci.hub.protocol import evidence_hub_paths
-from toyfoundry_ci.ledger.store import read_entry
-
-GITIGNORE = Path(__file__).parents[1] / "toyfoundry_ci/templates/init/_gitignore"
 
 
 @pytest.fixture
 def committed_factory(tmp_path: Path) -> tuple[Layout, str]:
     """A readiness-green factory in git, one sealed order whose directive the hub issued."""
-    layout, (oid,) = sealed_factory(tmp_path / "factory", 1)
-    shutil.copy(GITIGNORE, layout.root / ".gitignore")
-    git(layout.root, "init", "-q", "-b", "main")
-    git(layout.root, "add", "-A")
-    git(layout.root, "commit", "-q", "-m", "factory: one sealed order")
+    layout, (oid,) = committed_sealed_factory(tmp_path / "factory", 1)
     return layout, oid
 
 
 def forged_receipt(layout: Layout, oid: str, **changes: Any) -> Path:
     """What anyone who can write to the hub can add: a receipt built from the ledger entry."""
-    entry = read_entry(layout, oid)
-    assert entry is not None
-    hub_path = dict(
-        zip(("order", "acknowledgement", "report"), evidence_hub_paths(oid), strict=True)
-    )
-    items = [
-        {"order_id": oid, "path": hub_path[s.role], "digest": {"sha256": s.digest.sha256}}
-        for s in entry.subjects
-        if s.role in hub_path
-    ]
-    receipt = {
-        "kind": "receipt",
-        "pivot": "v1",
-        "receipt_id": "receipt-" + "0" * 24,
-        "factory": settings(layout).factory,
-        "hub": ".toyfoundry/hub",
-        "pushed_at": "2026-11-30T12:00:00Z",
-        "items": items,
-        **changes,
-    }
     path = layout.default_hub / "receipts" / f"receipt-{'0' * 24}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(dumps(receipt))
+    path.write_bytes(receipt_of(layout, oid, **changes))
     return path
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tests.ci_kit import merge_pr
 from tests.conftest import git, run_cli
+from tests.github_server import GitHubServer
 from tests.ledger_helpers import parade_entry, sign_off_locally
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.layout import Layout
@@ -103,3 +105,39 @@ def test_a_pushed_order_must_be_sealed(factory: Path) -> None:
         ("logs/exchange_all.json", "$.runs[0].orders[0].order_id")
     ]
     assert "its ledger entry is pending" in problems[0].message
+
+
+def test_base_re_verifies_github_seals_through_the_api_and_fails_without_a_token(
+    factory: Path, github_server: GitHubServer
+) -> None:
+    repo = github_server.add_repo("Codertocat/Hello-World")
+    merged = merge_pr(github_server, repo, factory, 1, ["ALFA-2026-0001"])
+    api = {"GITHUB_API_URL": github_server.url, "GITHUB_TOKEN": github_server.token,
+           "GITHUB_REPOSITORY": "Codertocat/Hello-World"}  # fmt: skip
+    sealed = run_cli("signoff", "ALFA-2026-0001", "--pull-request", "1", cwd=factory, env=api)
+    assert sealed.returncode == 0, sealed.stderr
+    git(factory, "commit", "-qam", "Record the sign-off of ALFA-2026-0001")
+
+    def verify_base(env: dict[str, str], *repo: str) -> tuple[int, str]:
+        proc = run_cli("ledger", "verify", "--base", merged, *repo, cwd=factory, env=env)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        return proc.returncode, proc.stdout
+
+    code, said = verify_base(api)  # the seal re-derived from PR #1's approval
+    assert code == 0, said
+    elsewhere = {**api, "GITHUB_REPOSITORY": ""}  # --repo names the repository instead
+    assert verify_base(elsewhere, "--repo", "Codertocat/Hello-World")[0] == 0
+    nameless = verify_base(elsewhere)
+    assert nameless[0] == 1 and "GITHUB_REPOSITORY or `ledger verify --repo`" in nameless[1]
+    unchecked = verify_base({**api, "GITHUB_TOKEN": ""})
+    assert unchecked[0] == 1
+    assert "its github seal (pull request #1, review" in unchecked[1]
+    assert "was not checked" in unchecked[1] and "set GITHUB_TOKEN" in unchecked[1]
+    path = factory / "exchange/ledger/entries/ALFA-2026-0001.json"
+    value = orjson.loads(path.read_bytes())
+    value["signoff"]["reviewer_id"] += 1  # the review is not by the reviewer the seal names
+    path.write_bytes(dumps(value))
+    rebuild_index(Layout(factory))
+    forged = verify_base(api)
+    assert forged[0] == 1
+    assert "of pull request #1 is not by" in forged[1], forged[1]

@@ -20,8 +20,7 @@ from tests.ci_kit import (
     fresh_checkout,
     head,
     merge_pr,
-    push_event,
-    runner_env,
+    merge_run,
 )
 from tests.conftest import git, run_cli
 from tests.github_server import GitHubServer, Repo
@@ -48,15 +47,6 @@ def repo(github_server: GitHubServer) -> Repo:
 def _sent(hub: Path) -> list[str]:
     """What the factory sent: everything on the hub but High Command's orders."""
     return sorted(str(p.relative_to(hub)) for p in hub.rglob("*.json") if p.parent.name != "orders")
-
-
-def _merge_run(
-    factory: Path, tmp: Path, server: GitHubServer, hub: Path, *, sha: str, before: str
-) -> tuple[int, str, str]:
-    env = runner_env(tmp, server, "push", push_event(sha, before), sha=sha,
-                     ref="refs/heads/main", hub=hub)  # fmt: skip
-    proc = run_cli("ci", "merge", cwd=factory, env=env)
-    return proc.returncode, proc.stdout + proc.stderr, (tmp / "summary.md").read_text()
 
 
 def _policy_on_main(factory: Path, files: dict[str, str]) -> None:
@@ -114,7 +104,7 @@ def test_an_approval_that_does_not_count_seals_nothing_in_ci_merge(
         at = datetime(2026, 11, 24, 9, tzinfo=UTC) + timedelta(hours=i)
         github_server.add_review(repo, 1, login, state, repo.pulls[1]["head"]["sha"], at=at)
 
-    status, out, summary = _merge_run(
+    status, out, summary = merge_run(
         unentered_factory, tmp_path, github_server, hub_folder, sha=merge, before=start
     )
 
@@ -162,7 +152,7 @@ def test_evidence_changed_by_a_later_unreviewed_pr_is_held_back_by_ci_merge(
     factory = unentered_factory
     start = head(factory)
     first = merge_pr(github_server, repo, factory, 1, ORDERS)
-    status, out, _ = _merge_run(
+    status, out, _ = merge_run(
         factory, tmp_path, github_server, hub_folder, sha=first, before=start
     )
     assert status == 0, out
@@ -171,13 +161,15 @@ def test_evidence_changed_by_a_later_unreviewed_pr_is_held_back_by_ci_merge(
     later = _rewrite_report_unreviewed(factory, github_server, repo, 2)
 
     fresh_checkout(factory, later)
-    status, out, summary = _merge_run(
+    status, out, summary = merge_run(
         factory, tmp_path, github_server, hub_folder, sha=later, before=first
     )
 
+    # The range since the last receipt's source commit holds it back before any seal is
+    # re-derived: the entry's subjects changed after it was sealed.
     assert status == 1, out
-    assert f"{ORDER} held back: its evidence was changed after the" in out
-    assert "which pull request #1 did not contain" in summary
+    assert f"{ENTRY}::$.subjects: changed since {first}; only the sign-off may change" in out
+    assert f"### Ledger since `{first[:12]}`" in summary and "**held back**" in summary
     assert (hub_folder / "reports" / f"RPT-{ORDER}.json").read_bytes() == pushed
 
 

@@ -166,6 +166,9 @@ def _record_receipts(layout: Layout, hub: Hub, held: Inventory, seals: SealRepor
             digest = sha256_file(layout.order_file(result.order_id))
             by_receipt.setdefault(receipt, []).append((result.order_id, digest))
     for receipt, orders in sorted(by_receipt.items()):
+        # The publication commit is a head this factory saw: the next run, on any runner,
+        # refuses the hub if its branch no longer descends from it.
+        publication = held.receipts[receipt].publication
         append_run(
             layout,
             direction="push",
@@ -173,7 +176,9 @@ def _record_receipts(layout: Layout, hub: Hub, held: Inventory, seals: SealRepor
             orders=orders,
             result="ok",
             receipt_id=receipt,
-            detail="recorded by intake from the hub's receipt (pushed by the merge run)",
+            detail="recorded by intake from the hub's receipt (pushed by the merge run)"
+            + (f", publication {publication}" if publication else ""),
+            head=publication,
         )
 
 

@@ -1,13 +1,16 @@
 """``toyfoundry ci merge``: the push-to-main entry point.
 
-Final readiness gate; the pending entries whose evidence the hub does not hold yet are sealed
-from the approvals of the merged PRs that added them (in this checkout only: no bot commits to
-main, DESIGN §8); every seal about to be pushed is re-derived from GitHub (``seal_check``), and
-one that fails is held back, named with the reason, while the hub gets everything else
-sealed and unsent; the receipt goes to the step
-summary and the step outputs. Because what is "unsent" is read from the hub's receipts, a run
-that was dropped or cancelled is caught up by the next one, and a re-delivered event finds
-nothing new. The seals reach the repository through the next intake PR.
+Final readiness gate; every ledger change since the source commit of this factory's last
+receipt is verified first (``catchup.ledger_since``), and an order whose entry fails is held
+back, named, and nothing else is affected. The pending entries whose evidence the hub does not
+hold yet are sealed from the approvals of the merged PRs that added them (in this checkout
+only: no bot commits to main, DESIGN §8); every seal about to be pushed is re-derived from
+GitHub (``seal_check``, the same ``GitHubSeals`` as the range check), and one that fails is
+held back, named with the reason, while the hub gets everything else sealed and unsent; the
+receipt goes to the step summary and the step outputs. Because what is "unsent" is read from
+the hub's receipts, a run that was dropped or cancelled is caught up by the next one, and a
+re-delivered event finds nothing new. The seals reach the repository through the next intake
+PR.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toyfoundry_ci.actions.catchup import (
+    RangeCheck,
     SealReport,
+    ledger_since,
     merged_pull,
     on_hub,
     pending_orders,
@@ -30,6 +35,7 @@ from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.markdown import cell, checked_id, code, table
+from toyfoundry_ci.exchange.log import require_history
 from toyfoundry_ci.exchange.push import PushResult, push
 from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import inventory
@@ -93,15 +99,23 @@ def _merge(
     fence = environment_warning(gh, ctx.repository, environment) if hub_token else None
     target = open_hub(layout, cfg.spec)
     held = inventory(target, factory=cfg.factory)
-    unsent = [o for o in pending_orders(layout) if on_hub(layout, held, o) is None]
+    require_history(layout, target)  # a rewritten hub's receipts start no range
+    # One re-deriver of github seals for the range check and the push gate: each PR asked once.
+    github = GitHubSeals(layout, gh, ctx.repository)
+    checked = ledger_since(layout, held, github)  # before anything is sealed here
+    pending = [o for o in pending_orders(layout) if checked.passes(o)]
+    unsent = [o for o in pending if on_hub(layout, held, o) is None]
     seals = seal_pending(layout, gh, ctx.repository, unsent)
     # Every seal about to be pushed is re-derived from GitHub; one that fails is held back.
-    check = seal_check(layout, "HEAD", github=GitHubSeals(layout, gh, ctx.repository))
-    pushed = push(layout, target, cfg.factory, gate=False, seals=check)
+    check = seal_check(layout, "HEAD", github=github)
+    pushed = push(
+        layout, target, cfg.factory, gate=False, seals=check, order_ids=checked.allowed(layout)
+    )
     merged = merged_pull(gh.get_repo(ctx.repository), ctx.sha)
     sections = [
         header + (f" (pull request #{merged})" if merged else ""),
         readiness_md(gate),
+        range_md(checked),
         seals_md(seals),
         _push_md(pushed),
     ]
@@ -109,12 +123,27 @@ def _merge(
         sections.insert(1, f"**Warning**: {code(fence)}")
     notes = [annotation("warning", fence)] if fence else []
     notes += [annotation("warning", f"{o} not signed off: {why}") for o, why in seals.refused]
+    notes += [annotation("error", f"{p.file}::{p.where}: {p.message}") for p in checked.problems]
     notes += [annotation("error", f"{o} held back: {why}") for o, why in pushed.held]
     if pushed.receipt_id:
         notes.append(annotation("notice", f"pushed to {pushed.hub}: {pushed.receipt_id}"))
     summary = "\n\n".join(sections) + "\n"
-    ok = not pushed.held
+    ok = not pushed.held and not checked.problems
     return MergeOutcome(ok, summary, "\n".join(notes), pushed.result, pushed.receipt_id)
+
+
+def range_md(checked: RangeCheck) -> str:
+    """What the ledger check since the last receipt's source commit found."""
+    since = (
+        f"since {code(checked.since[:12])}, the source of receipt {code(str(checked.receipt))}"
+        if checked.since
+        else "over the whole history (no receipt of this factory on the hub yet)"
+    )
+    if not checked.problems:
+        return f"### Ledger {since}\n\nevery change verified"
+    rows = [[cell(p.file), cell(p.where), cell(p.message)] for p in checked.problems]
+    held = "**every order held back**" if "*" in checked.blocked else "**held back**"
+    return f"### Ledger {since}: {held}\n\n" + table(["file", "where", "problem"], rows)
 
 
 def seals_md(seals: SealReport) -> str:
@@ -147,6 +176,9 @@ def _push_md(pushed: PushResult) -> str:
     rows += [(o, f"waiting: {cell(why)}") for o, why in pushed.waiting]
     rows += [(o, f"**held**: {cell(why)}") for o, why in pushed.held]
     rows += [(o, f"not sent: {cell(why)}") for o, why in pushed.elsewhere]
+    notes = [f"hub receipt {p} refused: {why}" for p, why in pushed.refused_receipts]
+    notes += pushed.notes
+    lines += [f"- {cell(note)}" for note in notes] + ([""] if notes else [])
     if not rows:
         return "\n".join([*lines, "no paraded orders"])
     lines.append(table(["order", "result"], [[_order(o), what] for o, what in rows]))

@@ -51,6 +51,8 @@ def pull(hub: str | None, root: str) -> None:
         click.echo(f"  {state}: {printable(q.hub_path)}: {printable(q.reason)} (copy: {q.stored})")
     for path in result.not_directives:
         click.echo(f"  not taken: {printable(path)} (only orders/<ORDER-ID>.json is a directive)")
+    for note in result.notes:
+        click.echo(f"  note: {note}")
     for path, why in result.refused:
         click.echo(f"  refused: {printable(path)}: {printable(why)} (not read)")
     for order_id, _digest in result.withdrawn:
@@ -99,6 +101,8 @@ def push(hub: str | None, root: str, dry_run: bool) -> None:
         click.echo(f"  not sent {order_id}: {why}")
     for path, why in result.refused_receipts:
         click.echo(f"  refused hub receipt {path}: {why}")
+    for note in result.notes:
+        click.echo(f"  note: {note}")
     if result.sent and dry_run:
         click.echo(f"dry run: {plural(len(result.sent), 'order')} would go to {result.hub}")
     elif result.sent:

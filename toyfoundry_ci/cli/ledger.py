@@ -87,15 +87,22 @@ def index_cmd(
     help="Re-hash every file; trust no stat (verdicts of unchanged bytes stand).",
 )
 @click.option("--no-cache", "cold", is_flag=True, help="Re-hash and re-validate every file.")
+@click.option(
+    "--repo",
+    help="owner/name on GitHub whose pull requests re-verify github seals made since --base"
+    " (default: $GITHUB_REPOSITORY; the token in GITHUB_TOKEN).",
+)
 @format_option("text", "json", "github")
-def verify_cmd(root: str, base: str | None, full: bool, cold: bool, fmt: str) -> None:
+def verify_cmd(  # noqa: PLR0917 - click passes every option as an argument
+    root: str, base: str | None, full: bool, cold: bool, repo: str | None, fmt: str
+) -> None:
     """Prove evidence, pairing, index and entries are intact; exit 1 on any problem."""
     from toyfoundry_ci.ledger.binding import github_check
     from toyfoundry_ci.ledger.render import PROBLEM_RENDERERS
     from toyfoundry_ci.ledger.verify import verify
 
     layout = Layout(Path(root))
-    check = github_check(layout) if base is not None else None
+    check = github_check(layout, repo) if base is not None else None
     notes: list[str] = []
     problems = verify(layout, base=base, full=full, cold=cold, notes=notes, github_check=check)
     click.echo(PROBLEM_RENDERERS[fmt](problems, notes))

@@ -25,7 +25,13 @@ from toyfoundry_ci.base.lock import SHORT_WAIT, repository_lock
 from toyfoundry_ci.base.records import fold, log_documents, record_files, write_record
 from toyfoundry_ci.hub.protocol import Hub, check_not_rewritten
 from toyfoundry_ci.models.common import Digest
-from toyfoundry_ci.models.logs import HISTORY_LIMIT, ExchangedOrder, ExchangeLog, ExchangeRun
+from toyfoundry_ci.models.logs import (
+    HISTORY_LIMIT,
+    ExchangedOrder,
+    ExchangeLog,
+    ExchangeRun,
+    last_head,
+)
 
 
 def read_log(layout: Layout) -> ExchangeLog:
@@ -128,17 +134,9 @@ def pushed_receipts(log: ExchangeLog, hub: str) -> dict[str, ExchangeRun]:
     }
 
 
-def last_head(log: ExchangeLog, hub: str) -> str | None:
-    """The branch commit the latest recorded run on ``hub`` saw, if a run recorded one."""
-    for run in reversed(log.runs):
-        if run.hub == hub[:200] and run.head:
-            return run.head
-    return None
-
-
 def require_history(layout: Layout, hub: Hub) -> None:
     """Refuse ``hub`` when its branch does not descend from the head the log last saw."""
-    seen = last_head(read_log(layout), hub.display)
+    seen = last_head(read_log(layout).runs, hub.display)
     check_not_rewritten(hub, seen, layout.rel(layout.exchange_log))
 
 

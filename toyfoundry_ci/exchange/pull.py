@@ -39,6 +39,7 @@ from toyfoundry_ci.exchange.log import (
     append_run,
     failures_logged,
     pulled_from,
+    pushed_receipts,
     read_log,
     require_history,
     withdrawn_on,
@@ -50,6 +51,7 @@ from toyfoundry_ci.hub.protocol import (
     Withheld,
     directive_id,
     head_of,
+    lost_receipts,
     oversized,
 )
 from toyfoundry_ci.validation.checker import check_value
@@ -74,6 +76,7 @@ class PullResult:
     withdrawn: list[tuple[str, str]] = field(default_factory=list)  # (order ID, local digest)
     newly_withdrawn: list[str] = field(default_factory=list)  # not withdrawn at the last pull
     not_directives: list[str] = field(default_factory=list)  # hub paths in orders/ not <ID>.json
+    notes: list[str] = field(default_factory=list)  # receipts the log records, lost by the hub
     refused: list[tuple[str, str]] = field(default_factory=list)  # (hub path, why) outside orders/
 
     @property
@@ -111,6 +114,9 @@ def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
     out.hub = hub.display  # a hub read on its default branch now names the branch
     require_history(layout, hub)
     _withdrawn(layout, listing, out)
+    receipts = (p for p in listing if p.startswith("receipts/"))
+    present = (p.removeprefix("receipts/").removesuffix(".json") for p in receipts)
+    out.notes = lost_receipts(out.hub, present, pushed_receipts(read_log(layout), out.hub))
     # Refused directives are quarantined below; what else the hub holds that is no file (a
     # link among the reports, a submodule in place of a folder) is reported, never read.
     out.refused = sorted((p, w) for p, w in hub.refusals().items() if not p.startswith("orders/"))

@@ -31,6 +31,7 @@ from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.canonical import dumps, sha256_bytes, sha256_json
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import HubError, ToyfoundryError
+from toyfoundry_ci.base.git import Git
 from toyfoundry_ci.base.ids import GENERIC_ID, is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
@@ -41,6 +42,7 @@ from toyfoundry_ci.exchange.gate import require_ready
 from toyfoundry_ci.exchange.log import (
     append_run,
     failures_logged,
+    pushed_receipts,
     read_log,
     require_history,
     withdrawn_on,
@@ -53,8 +55,10 @@ from toyfoundry_ci.hub.protocol import (
     Inventory,
     Publication,
     evidence_hub_paths,
+    gap_notes,
     head_of,
     inventory,
+    publication_message,
 )
 from toyfoundry_ci.ledger.seals import SealCheck, seal_check
 from toyfoundry_ci.ledger.store import read_entry
@@ -99,6 +103,7 @@ class PushResult:
     publication: str | None = None
     dry_run: bool = False
     refused_receipts: list[tuple[str, str]] = field(default_factory=list)  # (hub path, why)
+    notes: list[str] = field(default_factory=list)  # receipts the log records, lost by the hub
 
     @property
     def result(self) -> str:
@@ -167,6 +172,7 @@ def _push(
     require_history(layout, hub)
     held = inventory(hub, listing, factory=factory)
     out.refused_receipts = held.refused
+    out.notes = gap_notes(hub, held, (), pushed_receipts(read_log(layout), out.hub))
     withdrawn = withdrawn_on(read_log(layout), out.hub)
     wanted = set(order_ids) if order_ids is not None else None
     chosen = [
@@ -184,7 +190,8 @@ def _push(
         if gate:
             require_ready(layout, "push", green=True)
         progress.notice(f"push: sending {plural(len(out.sent), 'order')} to {hub.display}")
-        publication, out.receipt_id = _publication(out.sent, factory, hub.display)
+        source = _source_commit(layout)
+        publication, out.receipt_id = _publication(out.sent, factory, hub.display, source)
         out.publication = hub.publish(publication).publication
     return out
 
@@ -355,7 +362,16 @@ def _conflict(evidence: Evidence, held: Inventory, listing: Mapping[str, str]) -
     return None
 
 
-def _publication(sent: list[Evidence], factory: str, hub: str) -> tuple[Publication, str]:
+def _source_commit(layout: Layout) -> str | None:
+    """The factory's commit the push is made from (None outside a git work tree)."""
+    ran = Git(layout.root).run("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    head = ran.out.decode().strip() if ran.ok else ""
+    return head if re.fullmatch(r"[0-9a-f]{40}([0-9a-f]{24})?", head) else None
+
+
+def _publication(
+    sent: list[Evidence], factory: str, hub: str, source: str | None
+) -> tuple[Publication, str]:
     items = [
         ReceiptItem(order_id=e.order_id, path=f.path, digest=Digest(sha256=sha256_bytes(f.data)))
         for e in sent
@@ -367,6 +383,7 @@ def _publication(sent: list[Evidence], factory: str, hub: str) -> tuple[Publicat
         factory=factory,
         hub=hub[:200],
         pushed_at=now(),
+        source=source,
         items=items,
     )
     lots = {e.lot for e in sent}
@@ -375,11 +392,13 @@ def _publication(sent: list[Evidence], factory: str, hub: str) -> tuple[Publicat
         receipt, str(lot), [(e.order_id, e.order_digest) for e in sent]
     )
     files = tuple(f for e in sent for f in e.files[1:])  # the directive is the hub's already
+    receipt_file = HubFile(f"receipts/{receipt.receipt_id}.json", dumps(receipt.to_json()))
+    subject = f"toyfoundry: {factory} pushes {plural(len(sent), 'order')} ({receipt.receipt_id})"
     publication = Publication(
         files=files,
-        receipt=HubFile(f"receipts/{receipt.receipt_id}.json", dumps(receipt.to_json())),
+        receipt=receipt_file,
         notification=notice,
-        message=f"toyfoundry: {factory} pushes {plural(len(sent), 'order')} ({receipt.receipt_id})",
+        message=publication_message(subject, factory, receipt_file),
         notice_title=title,
         notice_body=body,
     )

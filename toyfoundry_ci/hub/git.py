@@ -95,6 +95,13 @@ class GitRemoteHub:
             return False
         return self._hub().ok("merge-base", "--is-ancestor", commit, self._head)
 
+    def receipt_commits(self) -> list[tuple[str, str]]:
+        if self._head is None:
+            return []
+        out = self._git("log", "-z", "--format=%H%x00%B", self._head, "--", "receipts")
+        fields = out.decode(errors="replace").split("\0")
+        return [(sha, message) for sha, message in zip(fields[::2], fields[1::2], strict=False)]
+
     # -- publishing ----------------------------------------------------------------------
 
     def publish(self, publication: Publication) -> Published:

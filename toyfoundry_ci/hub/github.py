@@ -13,6 +13,11 @@ entries or 7 MB) the hub folders are listed one by one instead (``github.trees``
 whose size in the tree is above the bound is never downloaded: it is withheld for the caller
 to refuse.
 
+The branch's head and history answer the ``Lineage`` questions: whether it descends from a
+commit (the compare API) and which commits changed ``receipts/`` (the commits API, paged),
+so a rewritten branch is refused and only receipts carried by this
+factory's publication commits count.
+
 Without ``@BRANCH`` the hub is the repository's default branch. A branch or repository that is
 not there is an error naming it: a push never starts a branch beside the default.
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -50,6 +56,7 @@ from toyfoundry_ci.hub.protocol import (
 )
 
 ATTEMPTS = 5
+_COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
 class GitHubHub:
@@ -75,6 +82,7 @@ class GitHubHub:
         self._sizes: dict[str, int | None] = {}
         self._refused: dict[str, str] = {}  # hub path -> why (links, submodules, folders)
         self._fetched = False
+        self._receipt_commits: tuple[str | None, list[tuple[str, str]]] = (None, [])
 
     # -- reading -------------------------------------------------------------------------
 
@@ -89,6 +97,42 @@ class GitHubHub:
         if not self._fetched:
             self._fetch()
         return {path: self._blob(path) for path in paths}
+
+    # -- lineage (hub.protocol.Lineage) -------------------------------------------------
+
+    def head(self) -> str | None:
+        return self._head.sha if self._head is not None else None
+
+    def descends_from(self, commit: str) -> bool:
+        head = self.head()
+        if head is None or not _COMMIT.fullmatch(commit):
+            return False
+        if commit == head:
+            return True
+        path = f"/repos/{self.full_name}/compare/{commit}...{head}?per_page=1"
+        with self._conn.guard(self.display, f"compare {commit[:12]} with the hub's head"):
+            try:
+                found = self._conn.get_json(path)
+            except GithubException as exc:
+                if exc.status == 404:  # the hub has no such commit: not in its history
+                    return False
+                raise
+        return isinstance(found, dict) and found.get("status") in ("ahead", "identical")
+
+    def receipt_commits(self) -> list[tuple[str, str]]:
+        head = self.head()
+        if head is None:
+            return []
+        if self._receipt_commits[0] != head:  # one walk per head read
+            listed = self._call(
+                lambda: [
+                    (c.sha, c.commit.message)
+                    for c in self._repo.get_commits(sha=head, path="receipts")
+                ],
+                "list the hub's receipt commits",
+            )
+            self._receipt_commits = (head, listed)
+        return list(self._receipt_commits[1])
 
     def _display(self) -> str:
         via = f" via {shown(self.base_url)}" if self.base_url != DEFAULT_API else ""

@@ -5,10 +5,20 @@ A hub holds ``orders/``, ``acknowledgements/``, ``reports/``, ``notifications/``
 id, which every backend can state without reading file bodies twice (git and GitHub know it
 already; the folder backend computes it). A publication is one set of files plus its
 notification and receipt, landed as one unit: the receipt says the unit is complete.
+
+On a hub with history (git, GitHub) a receipt counts only when a publication commit of this
+factory carries it: the commit's message ends with the trailers ``Toyfoundry-Factory: NAME``
+and ``Toyfoundry-Receipt: receipts/ID.json sha256:HEX`` (the digest of the receipt file's
+bytes), and the commit is on the hub's branch. A receipt file that no such commit names with
+these bytes (copied in, edited, restored by hand, written by another tool) is refused and
+reported. The trailer is a claim any writer to the hub can copy; what it rules out is a
+receipt that reached the hub outside a publication, and it names the publication commit, the
+branch head the exchange log keeps to detect a rewritten hub.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +40,13 @@ HUB_FOLDERS: tuple[str, ...] = (
 )
 # Hub input is untrusted: a file above this size is never read into memory whole.
 MAX_HUB_FILE = 5 * 1024 * 1024
+FACTORY_TRAILER = "Toyfoundry-Factory"
+RECEIPT_TRAILER = "Toyfoundry-Receipt"
+_TRAILER = re.compile(
+    rf"^(?:{FACTORY_TRAILER}: (?P<factory>\S+)"
+    rf"|{RECEIPT_TRAILER}: (?P<path>receipts/\S+) sha256:(?P<digest>[0-9a-f]{{64}}))\s*$",
+    re.MULTILINE,
+)
 
 
 class Withheld(bytes):
@@ -201,6 +218,37 @@ class Lineage(Protocol):
         """Whether ``commit`` is the head or in its history (False when the hub lacks it)."""
         ...
 
+    def receipt_commits(self) -> list[tuple[str, str]]:
+        """The branch's commits that changed ``receipts/``, newest first: (commit, message)."""
+        ...
+
+
+def publication_message(subject: str, factory: str, receipt: HubFile) -> str:
+    """A publication commit's message: ``subject`` and the trailers that make it this factory's."""
+    digest = sha256_bytes(receipt.data)
+    return (
+        f"{subject}\n\n{FACTORY_TRAILER}: {factory}\n"
+        f"{RECEIPT_TRAILER}: {receipt.path} sha256:{digest}\n"
+    )
+
+
+def published_receipts(hub: Lineage) -> dict[tuple[str, str], tuple[str, str]]:
+    """(receipt path, sha256) -> (publication commit, factory) as the branch's trailers say.
+
+    Only a message naming one factory counts; the oldest commit naming a receipt wins.
+    """
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for commit, message in hub.receipt_commits():  # newest first: older ones overwrite
+        said = list(_TRAILER.finditer(message[-4096:]))
+        factories = {m["factory"] for m in said if m["factory"]}
+        if len(factories) != 1:
+            continue
+        (factory,) = factories
+        for m in said:
+            if m["path"]:
+                found[(m["path"], m["digest"])] = (commit, factory)
+    return found
+
 
 def head_of(hub: Hub) -> str | None:
     """The branch commit a hub with history was read at; None for a folder hub."""
@@ -236,6 +284,7 @@ class ReceiptFacts:
     publication: str | None
     orders: frozenset[str]
     items: tuple[tuple[str, str, str], ...] = ()  # (order ID, hub path, sha256), as listed
+    source: str | None = None  # the factory commit the push was made from
 
 
 def evidence_hub_paths(order_id: str) -> tuple[str, str, str]:
@@ -251,8 +300,9 @@ def evidence_hub_paths(order_id: str) -> tuple[str, str, str]:
 class Inventory:
     """What the hub holds under this factory's receipts, checked against the hub's listing.
 
-    Receipts are checked, not believed: one that does not validate as a receipt is listed in
-    ``refused`` with the reason, and another factory's receipts are counted, never used. A
+    Receipts are checked, not believed: one that does not validate as a receipt, or on a hub
+    with history one that no publication commit of its factory carries (see the module doc),
+    is listed in ``refused`` with the reason; another factory's are counted, never used. A
     file counts as held only when a receipt lists it (order ID, hub path, sha256) *and* the
     listing holds that path with the same blob: a receipt alone never makes anything held.
     """
@@ -261,7 +311,8 @@ class Inventory:
     items: dict[tuple[str, str, str], str] = field(default_factory=dict)  # -> receipt id
     paths: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (digest, receipt)
     receipts: dict[str, ReceiptFacts] = field(default_factory=dict)
-    refused: list[tuple[str, str]] = field(default_factory=list)  # (hub path, why)
+    # (hub path, why): invalid, or on a hub with history not carried by this factory's commit
+    refused: list[tuple[str, str]] = field(default_factory=list)
     foreign: int = 0  # receipts of other factories on the same hub
 
     def holds(self, order_id: str, item: HubFile) -> str | None:
@@ -305,6 +356,14 @@ def unheld(hub: Hub, held: Inventory, receipt: ReceiptFacts, order_id: str) -> l
     ]
 
 
+def lost_receipts(display: str, present: Iterable[str], logged: Iterable[str]) -> list[str]:
+    """A note for each receipt ID the exchange log records for this hub and ``present`` lacks."""
+    return [
+        f"{display}: receipt {rid}, which the exchange log records, is not on the hub"
+        for rid in sorted(set(logged) - set(present))
+    ]
+
+
 def gap_notes(
     hub: Hub, held: Inventory, order_ids: Iterable[str], logged: Iterable[str]
 ) -> list[str]:
@@ -314,10 +373,7 @@ def gap_notes(
     lacks); ``logged`` the receipt IDs the exchange log records for pushes to this hub.
     """
     wanted = set(order_ids)
-    notes = [
-        f"{hub.display}: receipt {rid}, which the exchange log records, is not on the hub"
-        for rid in sorted(set(logged) - set(held.receipts))
-    ]
+    notes = lost_receipts(hub.display, held.receipts, logged)
     for receipt in sorted(held.receipts.values(), key=lambda r: r.path):
         for order_id in sorted(receipt.orders & wanted):
             missing = unheld(hub, held, receipt, order_id)
@@ -338,6 +394,7 @@ def inventory(
     listing = hub.listing() if listing is None else listing
     receipts = sorted(p for p in listing if p.startswith("receipts/") and p.endswith(".json"))
     found = Inventory(listing=listing)
+    published: dict[tuple[str, str], tuple[str, str]] | None = None
     for path, data in sorted(hub.read(receipts).items()):
         if isinstance(data, Refused):
             found.refused.append((path, data.reason))
@@ -354,11 +411,27 @@ def inventory(
         if factory is not None and value["factory"] != factory:
             found.foreign += 1
             continue
-        _index(found, path, value)
+        publication = value.get("publication")
+        if isinstance(hub, Lineage):
+            if published is None:
+                published = published_receipts(hub)
+            carried = published.get((path, sha256_bytes(data)))
+            if carried is None or carried[1] != value["factory"]:
+                found.refused.append((path, _not_published(value["factory"])))
+                continue
+            publication = carried[0]
+        _index(found, path, value, publication)
     return found
 
 
-def _index(found: Inventory, path: str, value: dict[str, Any]) -> None:
+def _not_published(factory: str) -> str:
+    return (
+        f"committed to the hub by someone else: no commit of the hub's branch carries it as"
+        f" {factory}'s publication ({RECEIPT_TRAILER} trailer with these bytes); not counted"
+    )
+
+
+def _index(found: Inventory, path: str, value: dict[str, Any], publication: Any) -> None:
     receipt_id = str(value["receipt_id"])
     orders = set()
     items = []
@@ -368,7 +441,6 @@ def _index(found: Inventory, path: str, value: dict[str, Any]) -> None:
         found.paths[listed[1]] = (listed[2], receipt_id)
         orders.add(listed[0])
         items.append(listed)
-    publication = value.get("publication")
     found.receipts[receipt_id] = ReceiptFacts(
         receipt_id=receipt_id,
         path=path,
@@ -377,4 +449,5 @@ def _index(found: Inventory, path: str, value: dict[str, Any]) -> None:
         publication=str(publication) if publication else None,
         orders=frozenset(orders),
         items=tuple(items),
+        source=value.get("source"),
     )

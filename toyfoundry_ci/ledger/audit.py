@@ -6,15 +6,19 @@ merge commit names one ("Merge pull request #N" or a squash subject ending "(#N)
 sign-off as the entry recorded it; each push: this factory's receipts on the hub that list the
 order and whose files the hub holds as listed (validated; receipts reach the repository only
 with a later intake), then any other push the exchange log records, committed or not, with a
-note when the hub no longer holds what a receipt or the log says it does. A dry run or a
-failed push is not a push.
+note when the hub no longer holds what a receipt or the log says it does, and a note naming
+both commits when the hub's branch no longer descends from the head the log last saw (its
+receipts then are not read). A dry run or a failed push is not a push.
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from pydantic import ValidationError
 
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.errors import HubError, RefusedError
@@ -23,9 +27,10 @@ from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact
 from toyfoundry_ci.base.reader import read_present
-from toyfoundry_ci.base.records import log_documents, record_folder
+from toyfoundry_ci.base.records import log_documents, raw_runs, record_folder
 from toyfoundry_ci.hub.config import open_hub, settings
-from toyfoundry_ci.hub.protocol import gap_notes, inventory, unheld
+from toyfoundry_ci.hub.protocol import check_not_rewritten, gap_notes, inventory, unheld
+from toyfoundry_ci.models.logs import ExchangeRun, last_head
 
 Pushed = dict[str, Any]
 _PR = re.compile(r"(?:^Merge pull request #(\d+)\b|\(#(\d+)\)\s*$)")
@@ -127,7 +132,9 @@ def _hub_pushes(layout: Layout, order_id: str, hub: str | None, notes: list[str]
     config = settings(layout, hub)
     try:
         backend = open_hub(layout, config.spec)
-        held = inventory(backend, factory=config.factory)
+        listing = backend.listing()
+        check_not_rewritten(backend, _last_head(layout, backend.display), _log_rel(layout))
+        held = inventory(backend, listing, factory=config.factory)
         logged = [
             str(p["receipt_id"])
             for p in _logged_pushes(layout, order_id)
@@ -153,6 +160,20 @@ def _hub_pushes(layout: Layout, order_id: str, hub: str | None, notes: list[str]
         for r in held.of_order(order_id)
         if not unheld(backend, held, r, order_id)
     ]
+
+
+def _log_rel(layout: Layout) -> str:
+    return layout.rel(layout.exchange_log)
+
+
+def _last_head(layout: Layout, hub: str) -> str | None:
+    """The hub head the exchange log last saw, from its frozen file and its record files; a
+    file that does not parse and a run that does not validate are passed over."""
+    runs = []
+    for _path, _i, run in raw_runs(layout.exchange_log):
+        with suppress(ValidationError):
+            runs.append(ExchangeRun.model_validate(run))
+    return last_head(runs, hub)
 
 
 def _logged_pushes(layout: Layout, order_id: str) -> list[Pushed]:

@@ -13,7 +13,6 @@ fetched from ``refs/pull/N/head``. Every git call of this check is in this modul
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,8 @@ from toyfoundry_ci.models.ledger import LedgerEntry, SealedDigest, SignOff
 if TYPE_CHECKING:
     from github import Github
     from github.PullRequest import PullRequest
+
+    from toyfoundry_ci.ledger.verify import GitHubCheck
 
 _FETCH_HINT = "check out with fetch-depth: 0, or fetch the pull request's head"
 
@@ -270,13 +271,14 @@ def _checkout_digest(layout: Layout, rel: str) -> str | None:
         return None
 
 
-def github_from_environment(layout: Layout) -> GitHubSeals | str:
-    """The re-deriver for ``GITHUB_REPOSITORY`` with ``GITHUB_TOKEN``, or why there is none."""
+def github_from_environment(layout: Layout, repository: str | None = None) -> GitHubSeals | str:
+    """The re-deriver for ``repository`` (default ``GITHUB_REPOSITORY``) with ``GITHUB_TOKEN``,
+    or why there is none."""
     import os
 
     from toyfoundry_ci.github.client import REPOSITORY, Connection
 
-    repository = os.environ.get("GITHUB_REPOSITORY", "")
+    repository = repository or os.environ.get("GITHUB_REPOSITORY", "")
     if repository.count("/") != 1:
         return "GITHUB_REPOSITORY (owner/name of this factory's repository) is not set"
     conn = Connection(REPOSITORY, repository)
@@ -285,19 +287,20 @@ def github_from_environment(layout: Layout) -> GitHubSeals | str:
     return GitHubSeals(layout, conn.github, repository)
 
 
-def github_check(layout: Layout) -> Callable[[str, dict[str, Any]], str | None] | None:
-    """``ledger verify --base``'s re-verifier of github seals (entry path, seal) -> why not,
-    when ``GITHUB_TOKEN`` and ``GITHUB_REPOSITORY`` are there; None: it says what it could
-    not check."""
+def entry_check(seals: GitHubSeals) -> GitHubCheck:
+    """``seals`` as ``check_against_base`` asks: (entry path, seal) -> why it does not count."""
     from toyfoundry_ci.ledger.store import read_entry
 
-    seals = github_from_environment(layout)
-    if isinstance(seals, str):
-        return None
-    found = seals
-
     def check(rel: str, _seal: dict[str, Any]) -> str | None:
-        entry = read_entry(layout, rel.rsplit("/", 1)[-1].removesuffix(".json"))
-        return found.problem(entry) if entry is not None else f"{rel} cannot be read"
+        entry = read_entry(seals.layout, rel.rsplit("/", 1)[-1].removesuffix(".json"))
+        return seals.problem(entry) if entry is not None else f"{rel} cannot be read"
 
     return check
+
+
+def github_check(layout: Layout, repository: str | None = None) -> GitHubCheck | None:
+    """``ledger verify --base``'s re-verifier of github seals, when ``GITHUB_TOKEN`` and the
+    repository (``repository``, else ``GITHUB_REPOSITORY``) are there; None: it says what it
+    could not check."""
+    seals = github_from_environment(layout, repository)
+    return None if isinstance(seals, str) else entry_check(seals)

@@ -9,7 +9,8 @@ allowed signers, and unsigned local seals are refused where the policy requires 
 Against a base revision, the sign-off policy and the allowed signers are the base's (a change
 cannot lower its own bar): an added entry must be pending, and each pending -> sealed change
 must be a seal this factory's method makes and that re-verifies here. A github seal needs the
-GitHub API for that (``github_check``); without it the seal is reported as not checked.
+GitHub API for that (``github_check``, which the CLI builds when ``GITHUB_TOKEN`` and the
+repository are there); without it the seal is reported as not checked, and fails.
 """
 
 from __future__ import annotations
@@ -298,18 +299,25 @@ def check_against_base(
     base: str,
     policy: SignoffPolicy | None = None,
     github_check: GitHubCheck | None = None,
+    *,
+    through_history: bool = False,
 ) -> list[Problem]:
     """What changed in the entries since ``base`` that the rules do not allow.
 
     An entry may not be removed; one added must be pending; one changed may only go
     pending -> sealed, by a seal of the factory's method (policy read at ``base``) that
     re-verifies: a github seal through ``github_check``, which needs the GitHub API.
+
+    ``through_history`` checks a range of several merges (``ci merge`` since the last
+    receipt): an entry added since ``base`` must be pending in the commit that added it, and
+    may since have gone pending -> sealed by the same rules.
     """
     not_an_option(base, "--base", BASE_HINT)
     policy = policy or signoff_policy(layout, base)
     folder = layout.rel(layout.ledger_entries)
     git = Git(layout.root, hint="fetch the base commit (actions/checkout with fetch-depth: 0)")
     out = git.text("diff", "--no-renames", "--name-status", base, "--", folder)
+    added_in = _first_added(git, folder) if through_history else {}
     problems = []
     for line in out.splitlines():
         status, _, rel = line.partition("\t")
@@ -319,16 +327,39 @@ def check_against_base(
             problems.append(Problem(rel, "$", f"was removed since {base}; entries are permanent"))
             continue
         new = read_artifact(layout.root / rel)
+        since, old = base, None
         if status == "A":
-            problems += _added_problems(rel, base, new)
-            continue
-        old = parse_artifact(git.blob(f"{base}:{rel}", MAX_BYTES) or b"")
-        found = _transition_problems(rel, base, old, new)
+            if rel not in added_in:
+                problems += _added_problems(rel, base, new)
+                continue
+            since = added_in[rel][:12]
+            old = parse_artifact(git.blob(f"{added_in[rel]}:{rel}", MAX_BYTES) or b"")
+            arrived = _added_problems(rel, since, old)
+            if arrived or old == new:
+                problems += arrived
+                continue
+        if old is None:
+            old = parse_artifact(git.blob(f"{base}:{rel}", MAX_BYTES) or b"")
+        found = _transition_problems(rel, since, old, new)
         if found or not isinstance(new, dict):
             problems += found
         else:
             problems += _new_seal_problems(rel, new["signoff"], policy, github_check)
     return problems
+
+
+def _first_added(git: Git, folder: str) -> dict[str, str]:
+    """Each entry file of HEAD's history and the commit that first added it (one git walk)."""
+    out = git.text(
+        "log", "--reverse", "--diff-filter=A", "--no-renames", "--format=%x1e%H",
+        "--name-only", "HEAD", "--", folder,
+    )  # fmt: skip
+    found: dict[str, str] = {}
+    for block in out.split("\x1e")[1:]:
+        commit, *paths = block.split()
+        for path in paths:
+            found.setdefault(path, commit)
+    return found
 
 
 def _added_problems(rel: str, base: str, new: Any) -> list[Problem]:
@@ -361,7 +392,8 @@ def _new_seal_problems(
                 rel,
                 "$.signoff",
                 f"its github seal ({what}) was not checked: re-verifying a review needs the"
-                " GitHub API, which this run has not got; the seal does not count unchecked",
+                " GitHub API, which this run has not got (set GITHUB_TOKEN, and"
+                " GITHUB_REPOSITORY or `ledger verify --repo`); the seal does not count unchecked",
             )
         ]
     why = github_check(rel, seal)

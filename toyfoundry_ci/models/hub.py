@@ -37,6 +37,11 @@ class Receipt(Artifact):
     publication: ShortText | None = Field(
         default=None, description="The commit (git, GitHub) or folder write that carried it."
     )
+    source: Annotated[str, Field(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")] | None = Field(
+        default=None,
+        description="The factory's commit the push was made from: `ci merge` verifies every"
+        " ledger change since the source of this factory's last receipt.",
+    )
     items: Annotated[list[ReceiptItem], Field(min_length=1)]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -69,3 +70,11 @@ class ExchangeLog(Artifact):
     kind: Literal["exchange-log"] = "exchange-log"
     pivot: Pivot = "v1"
     runs: Annotated[list[ExchangeRun], Field(max_length=HISTORY_LIMIT)]
+
+
+def last_head(runs: Iterable[ExchangeRun], hub: str) -> str | None:
+    """The branch commit the latest run on ``hub`` that recorded one saw (a pull's head, a
+    push's publication, a receipt's publication commit that intake recorded); runs of the
+    same second count in the order given."""
+    seen = [run for run in runs if run.hub == hub[:200] and run.head]
+    return sorted(seen, key=lambda run: run.at)[-1].head if seen else None
