@@ -165,7 +165,7 @@ def _sign_off(layout: Layout, demo: bool) -> Step:
         return Step(
             "sign-off",
             "waiting",
-            f"{plural(len(pending), 'order')} await review (`toyfoundry signoff`)",
+            f"{plural(len(pending), 'order')} {_await(len(pending))} review (`toyfoundry signoff`)",
             len(pending),
         )
     # The demo signs off only what demo shifts paraded, never a real shift's entries.
@@ -173,10 +173,10 @@ def _sign_off(layout: Layout, demo: bool) -> Step:
     seal_demo(layout, [e.order_id for e in ours], DEMO_REVIEWER)
     waiting = len(pending) - len(ours)
     if not ours:
-        return Step(
-            "sign-off", "waiting", f"{plural(waiting, 'order')} from before the demo await review"
-        )
-    detail = f"sealed by the demo reviewer (method demo); {plural(waiting, 'other')} await review"
+        before = f"{plural(waiting, 'order')} from before the demo {_await(waiting)} review"
+        return Step("sign-off", "waiting", before)
+    others = f"{plural(waiting, 'other')} {_await(waiting)} review"
+    detail = f"sealed by the demo reviewer (method demo); {others}"
     return Step("sign-off", "done", detail, len(ours))
 
 
@@ -191,3 +191,7 @@ def _gate(layout: Layout, out: ShiftResult, name: str) -> bool:
     detail = f"readiness red: {failed}; `toyfoundry readiness` shows what to fix"
     out.steps.append(Step(name, "stopped", detail, len(result.failed)))
     return False
+
+
+def _await(count: int) -> str:
+    return "awaits" if count == 1 else "await"

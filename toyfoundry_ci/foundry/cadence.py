@@ -30,6 +30,7 @@ from toyfoundry_ci.exchange.log import (
 from toyfoundry_ci.exchange.push import evidence_paths
 from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts, gap_notes, inventory
+from toyfoundry_ci.ledger.policy import signoff_policy
 from toyfoundry_ci.ledger.store import read_entry
 
 
@@ -54,10 +55,13 @@ NEXT_STEP: dict[Stage, str] = {
     Stage.FORGED: "toyfoundry drill",
     Stage.DRILLED: "toyfoundry parade",
     Stage.PARADED: "toyfoundry purge",
-    Stage.PURGED: "toyfoundry signoff {order} --reviewer NAME (or approve its pull request)",
+    Stage.PURGED: "toyfoundry signoff {order} --reviewer NAME",
     Stage.SIGNED_OFF: "toyfoundry push",
     Stage.PROMOTED: "-",
 }
+
+# With sign-off on GitHub the approving review of the pull request seals the entry.
+GITHUB_SIGNOFF_STEP = "approve its pull request (the review is the sign-off)"
 
 Status = Literal["done", "unchanged", "refused"]
 
@@ -246,11 +250,14 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     if backend is not None and out.hub_read:
         unpromoted = (oid for oid in receipts if oid not in promoted)
         out.notes += gap_notes(backend, held, unpromoted, pushed_receipts(log, out.hub))
+    on_github = signoff_policy(layout, "HEAD").method == "github"
     for oid, stage in order_stages(layout, promoted=promoted).items():
         gone = oid in withdrawn and stage is not Stage.PROMOTED
         step = (
             "- (withdrawn by High Command: kept, never pushed)"
             if gone
+            else GITHUB_SIGNOFF_STEP
+            if on_github and stage is Stage.PURGED
             else NEXT_STEP[stage].format(order=oid)
         )
         out.orders.append(OrderStatus(oid, stage, step, receipts[oid], gone))

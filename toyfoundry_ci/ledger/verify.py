@@ -370,7 +370,9 @@ def _added_problems(rel: str, base: str, new: Any) -> list[Problem]:
         Problem(
             rel,
             "$.signoff.state",
-            f"was added {state} since {base}; an entry arrives pending, and only a review seals it",
+            f"was added {state} since {base}; an entry arrives pending, and only a review seals"
+            " it: seal it after the merge, on the default branch (`toyfoundry signoff ORDER"
+            " --reviewer NAME`), or let the pull request's approving review seal it",
         )
     ]
 
