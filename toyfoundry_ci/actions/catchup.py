@@ -25,7 +25,7 @@ from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.exchange.push import evidence_paths
 from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts
-from toyfoundry_ci.ledger.binding import GitHubSeals, entry_check
+from toyfoundry_ci.ledger.binding import GitHubSeals, entry_check, merged_pull
 from toyfoundry_ci.ledger.policy import signoff_policy
 from toyfoundry_ci.ledger.signoff import SealResult, seal_from_pull_request
 from toyfoundry_ci.ledger.store import read_entry
@@ -33,7 +33,6 @@ from toyfoundry_ci.ledger.verify import Problem, check_against_base
 
 if TYPE_CHECKING:
     from github import Github
-    from github.Repository import Repository
 
 
 @dataclass(slots=True)
@@ -58,19 +57,6 @@ def on_hub(layout: Layout, held: Inventory, order_id: str) -> str | None:
     paths = evidence_paths(layout, order_id)
     receipt = held.receipt_for(order_id, paths) if paths is not None else None
     return receipt.receipt_id if receipt else None
-
-
-def merged_pull(repo: Repository, sha: str) -> int | None:
-    """The merged PR into the default branch that ``sha`` belongs to, if any."""
-    from github.PaginatedList import PaginatedList
-    from github.PullRequest import PullRequest
-
-    # Straight to the list: Repository.get_commit would first fetch the whole commit.
-    url = f"{repo.url}/commits/{sha}/pulls"
-    for pr in PaginatedList(PullRequest, repo.requester, url, None):
-        if pr.merged_at is not None and pr.base.ref == repo.default_branch:
-            return int(pr.number)
-    return None
 
 
 def seal_pending(layout: Layout, gh: Github, repository: str, order_ids: list[str]) -> SealReport:

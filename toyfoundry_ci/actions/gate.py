@@ -94,7 +94,8 @@ def run_gate(
                 hint="check out the event's head: actions/checkout with `ref:` the head SHA",
             )
     merge_base = git.text("merge-base", base, "HEAD").strip()
-    problems = verify(layout, base=merge_base, github_check=github_check)
+    # The policy of the branch the change lands on (its tip), never an older merge base's.
+    problems = verify(layout, base=merge_base, github_check=github_check, policy_at=base)
     readiness = run_readiness(layout, record=False)
     ok = not problems and readiness.green
     verdict = "green" if ok else "red"

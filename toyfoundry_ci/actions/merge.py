@@ -23,7 +23,6 @@ from toyfoundry_ci.actions.catchup import (
     RangeCheck,
     SealReport,
     ledger_since,
-    merged_pull,
     on_hub,
     pending_orders,
     seal_pending,
@@ -39,7 +38,7 @@ from toyfoundry_ci.exchange.log import require_history
 from toyfoundry_ci.exchange.push import PushResult, push
 from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import inventory
-from toyfoundry_ci.ledger.binding import GitHubSeals
+from toyfoundry_ci.ledger.binding import GitHubSeals, merged_pull
 from toyfoundry_ci.ledger.seals import seal_check
 from toyfoundry_ci.readiness import require_not_halted, run_readiness
 

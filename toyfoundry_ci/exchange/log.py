@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
+from pydantic import ValidationError
+
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import ArtifactError, HubError
 from toyfoundry_ci.base.layout import Layout
@@ -43,7 +45,15 @@ def read_log(layout: Layout) -> ExchangeLog:
                 f"{layout.rel(path)}::{value.where}: {value.message}",
                 hint=f"restore the file from git (`git checkout -- {layout.rel(path)}`)",
             )
-        runs += ExchangeLog.model_validate(value).runs
+        try:
+            runs += ExchangeLog.model_validate(value).runs
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+            raise ArtifactError(
+                f"{layout.rel(path)}::{where}: {first['msg']}",
+                hint=f"restore the file from git (`git checkout -- {layout.rel(path)}`)",
+            ) from None
     # Stable: runs of the same second keep the order they were recorded in.
     return ExchangeLog(runs=sorted(runs, key=lambda run: run.at)[-HISTORY_LIMIT:])
 

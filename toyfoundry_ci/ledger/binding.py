@@ -14,6 +14,7 @@ fetched from ``refs/pull/N/head``. Every git call of this check is in this modul
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from toyfoundry_ci.base.canonical import sha256_bytes
@@ -29,6 +30,7 @@ from toyfoundry_ci.models.ledger import LedgerEntry, SealedDigest, SignOff
 if TYPE_CHECKING:
     from github import Github
     from github.PullRequest import PullRequest
+    from github.Repository import Repository
 
     from toyfoundry_ci.ledger.verify import GitHubCheck
 
@@ -78,8 +80,6 @@ def verdict_for(
 
 def seal_github(layout: Layout, pr: PullRequest, verdict: Verdict, entry: LedgerEntry) -> SignOff:
     """The seal of ``entry`` from ``verdict`` (which must be met), over the reviewed digests."""
-    from datetime import UTC
-
     reviewed = _Reviewed(layout, pr.number, verdict.head)
     digests = []
     for subject in entry.subjects:
@@ -149,11 +149,28 @@ class GitHubSeals:
                     return f"pull request #{number}: {verdict.explain()}"
                 if seal.review_id not in {a.review_id for a in verdict.approvals}:
                     return f"review {seal.review_id} is not among the approvals that count"
+                why = _approvals_problem(seal, verdict) or self._origin_problem(entry, pr)
         except GithubException as exc:
             return f"pull request #{number} cannot be read from GitHub ({exc.status})"
         except RequestException as exc:
             return f"GitHub could not be asked about pull request #{number} ({type(exc).__name__})"
         return why or self._content_problem(entry, pr, seal.commit)
+
+    def _origin_problem(self, entry: LedgerEntry, pr: PullRequest) -> str | None:
+        """The approval covers an entry only when the cited PR is the merged PR that added
+        it (as ``seal_pending`` finds it: the commit that first added the entry file)."""
+        rel = self.layout.rel(self.layout.ledger_entry_file(entry.order_id))
+        added = Git(self.layout.root).first_added(rel)
+        if added is None:
+            return f"{rel} is not committed, so no pull request added it"
+        number = merged_pull(self.gh.get_repo(self.repository), added)
+        if number != int(pr.number):
+            by = f"pull request #{number}" if number else "no merged pull request"
+            return (
+                f"{rel} was added by commit {added[:12]} ({by}), not by pull request"
+                f" #{pr.number}, whose approval the seal cites"
+            )
+        return None
 
     def _verdict(self, pr: PullRequest, paths: list[str]) -> Verdict:
         """Rule 1 for ``pr`` and ``paths``: the reviews, commits and permissions read once per
@@ -191,6 +208,12 @@ class GitHubSeals:
                 f"review {seal.review_id} approved {review.commit_id[:12]}; the seal names"
                 f" {(seal.commit or '')[:12]} and the pull request's head is {pr.head.sha[:12]}"
             )
+        at = review.submitted_at.astimezone(UTC).replace(microsecond=0)
+        if seal.reviewer != review.user.login or seal.at != at:
+            return (
+                f"its seal names {seal.reviewer} at {seal.at:%Y-%m-%dT%H:%M:%SZ}; review"
+                f" {seal.review_id} is by {review.user.login} at {at:%Y-%m-%dT%H:%M:%SZ}"
+            )
         return None
 
     def _content_problem(self, entry: LedgerEntry, pr: PullRequest, commit: str) -> str | None:
@@ -221,6 +244,28 @@ class GitHubSeals:
         return None
 
 
+def _approvals_problem(seal: SignOff, verdict: Verdict) -> str | None:
+    """Every approval the seal lists is one that counts on GitHub now (none made up)."""
+    counted = {(a.reviewer_id, a.review_id, a.commit, a.reviewer) for a in verdict.approvals}
+    listed = {(a.reviewer_id, a.review_id, a.commit, a.reviewer) for a in seal.approvals or ()}
+    if not listed or not listed <= counted:
+        return "its seal lists approvals that are not among those that count on GitHub"
+    return None
+
+
+def merged_pull(repo: Repository, sha: str) -> int | None:
+    """The merged PR into the default branch that ``sha`` belongs to, if any."""
+    from github.PaginatedList import PaginatedList
+    from github.PullRequest import PullRequest
+
+    # Straight to the list: Repository.get_commit would first fetch the whole commit.
+    url = f"{repo.url}/commits/{sha}/pulls"
+    for pr in PaginatedList(PullRequest, repo.requester, url, None):
+        if pr.merged_at is not None and pr.base.ref == repo.default_branch:
+            return int(pr.number)
+    return None
+
+
 class _Reviewed:
     """The reviewed commit in the clone, fetched from ``refs/pull/N/head`` when missing."""
 
@@ -232,7 +277,7 @@ class _Reviewed:
         if not self._present():
             raise RefusedError(
                 f"the reviewed commit {commit[:12]} of pull request #{number} is not in this"
-                " clone, and fetching refs/pull/{number}/head from origin did not bring it",
+                f" clone, and fetching refs/pull/{number}/head from origin did not bring it",
                 hint=_FETCH_HINT,
             )
 

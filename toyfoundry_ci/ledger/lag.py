@@ -55,17 +55,22 @@ class IndexState:
         return f"index behind by {plural(len(self.behind), 'entry')} (changed {since}): {CATCH_UP}"
 
 
-def index_state(layout: Layout, cache: DigestCache | None = None) -> IndexState:
-    """Compare the index with a fresh rebuild; say which rows lag and which are wrong."""
+def index_state(
+    layout: Layout, cache: DigestCache | None = None, history: str = "HEAD"
+) -> IndexState:
+    """Compare the index with a fresh rebuild; say which rows lag and which are wrong.
+
+    A lagging row must be its entry as a commit of ``history``'s first-parent line held it
+    (the base branch's own states: never a commit of the change being judged)."""
     if cache is None:
         with DigestCache(layout) as own:
-            found = _state(layout, own)
+            found = _state(layout, own, history)
             own.save()
         return found
-    return _state(layout, cache)
+    return _state(layout, cache, history)
 
 
-def _state(layout: Layout, cache: DigestCache) -> IndexState:
+def _state(layout: Layout, cache: DigestCache, history: str = "HEAD") -> IndexState:
     rel = layout.rel(layout.ledger_index)
     try:
         fresh = index_rows(layout, cache)
@@ -99,7 +104,7 @@ def _state(layout: Layout, cache: DigestCache) -> IndexState:
     git = Git(layout.root)
     if not git.ok("rev-parse", "--verify", "--quiet", "HEAD"):
         return IndexState("wrong", problems=(("$", f"differs from a fresh rebuild; {FIX}"),))
-    past = _past_rows(layout, git, [on_disk[i] for i in differ if i in on_disk])
+    past = _past_rows(layout, git, [on_disk[i] for i in differ if i in on_disk], history)
     wrong = [
         (
             f"$.entries[{at}]",
@@ -116,14 +121,24 @@ def _state(layout: Layout, cache: DigestCache) -> IndexState:
 
 
 def _past_rows(
-    layout: Layout, git: Git, rows: list[dict[str, Any]]
+    layout: Layout, git: Git, rows: list[dict[str, Any]], history: str = "HEAD"
 ) -> dict[str, list[dict[str, Any]]]:
     """The rows each of these entries had in HEAD's history (one ``git log``, one cat-file)."""
     if not rows:
         return {}
     wanted = {str(row["path"]) for row in rows}
     folder = layout.rel(layout.ledger_entries)
-    out = git.text("log", "--format=", "--raw", "--no-abbrev", "--no-renames", "--", folder)
+    out = git.text(
+        "log",
+        "--first-parent",
+        "--format=",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        history,
+        "--",
+        folder,
+    )
     versions: dict[str, str] = {}  # blob -> path
     for line in out.splitlines():
         meta, _, path = line.partition("\t")

@@ -62,6 +62,7 @@ def verify(
     cold: bool = False,
     github_check: GitHubCheck | None = None,
     notes: list[str] | None = None,
+    policy_at: str | None = None,
 ) -> list[Problem]:
     """Every problem in the ledger; an empty list means verified.
 
@@ -73,7 +74,7 @@ def verify(
     problems: list[Problem] = []
     if base is not None:
         not_an_option(base, "--base", BASE_HINT)
-    policy = signoff_policy(layout, base or "HEAD")
+    policy = signoff_policy(layout, policy_at or base or "HEAD")
     with DigestCache(layout, full=full, cold=cold) as cache, gc_paused():
         # One read per file serves every check below; many files are read in parallel.
         scanned: Scanned = {}
@@ -89,10 +90,12 @@ def verify(
         problems += _check_validity(layout, cache, scanned, entries)
         problems += _check_evidence(cache, scanned, entries)
         problems += _check_pairing(layout, cache)
-        problems += _check_index(layout, cache, notes)
+        problems += _check_index(layout, cache, notes, base or "HEAD")
         problems += _check_seals(layout, entries, policy)
         if base is not None:
             problems += check_against_base(layout, base, policy, github_check)
+            # What the change itself did to the policy: against the merge base, not the tip.
+            problems += lowered_policy(layout, signoff_policy(layout, base))
         problems += _check_receipts(layout, entries)
         cache.save()
     return list(dict.fromkeys(problems))  # a refused file is refused by more than one check
@@ -248,10 +251,12 @@ def _check_pairing(layout: Layout, cache: DigestCache) -> list[Problem]:
     return problems
 
 
-def _check_index(layout: Layout, cache: DigestCache, notes: list[str] | None) -> list[Problem]:
+def _check_index(
+    layout: Layout, cache: DigestCache, notes: list[str] | None, history: str = "HEAD"
+) -> list[Problem]:
     rel = layout.rel(layout.ledger_index)
     # No cached level vouches for the root a check compares: it is computed from the leaves.
-    state = index_state(layout, cache)
+    state = index_state(layout, cache, history)
     if state.status != "wrong":
         if notes is not None and state.status == "behind":
             notes.append(state.notice)
@@ -362,8 +367,42 @@ def _first_added(git: Git, folder: str) -> dict[str, str]:
     return found
 
 
+def lowered_policy(layout: Layout, before: SignoffPolicy) -> list[Problem]:
+    """A change that lowers the sign-off bar (``before``: the policy the change is judged
+    by) lowers it for every later change, so no pull request's gate lets one through: a
+    changed method, signatures no longer required, fewer approvals, or signers added."""
+    after = signoff_policy(layout, "HEAD")
+    where = after.source or before.source or "pyproject.toml"
+    lowered = []
+    if after.method != before.method:
+        lowered.append(("signoff.method", f'"{before.method}" became "{after.method}"'))
+    if before.require_signature and not after.require_signature:
+        lowered.append(("signoff.require_signature", "is no longer required"))
+    if after.approvals < before.approvals:
+        lowered.append(("signoff.approvals", f"{before.approvals} became {after.approvals}"))
+    added = set(after.signers.splitlines()) - set(before.signers.splitlines())
+    if after.allowed_signers != before.allowed_signers or any(k.strip() for k in added):
+        lowered.append((after.allowed_signers, "signers were added or the file moved"))
+    return [
+        Problem(
+            where,
+            field,
+            f"{what} since {before.revision[:12]}: a change that lowers the sign-off bar is"
+            " not merged through a pull request's gate; the factory's admins merge it"
+            " past the required check (branch protection's bypass), reviewed by its owners",
+        )
+        for field, what in lowered
+    ]
+
+
+def _state(value: Any) -> Any:
+    """The sign-off state of an entry's value, whatever its shape (None: none readable)."""
+    seal = value.get("signoff") if isinstance(value, dict) else None
+    return seal.get("state") if isinstance(seal, dict) else None
+
+
 def _added_problems(rel: str, base: str, new: Any) -> list[Problem]:
-    state = new.get("signoff", {}).get("state") if isinstance(new, dict) else None
+    state = _state(new)
     if isinstance(new, ParseError) or state == "pending":
         return []  # an unreadable one is reported by the validity check
     return [
@@ -414,9 +453,8 @@ def _transition_problems(rel: str, base: str, old: Any, new: Any) -> list[Proble
                 " entries are write-once, so the change cannot be checked",
             )
         ]
-    old_state = old.get("signoff", {}).get("state")
-    new_state = new.get("signoff", {}).get("state")
-    if old_state != "pending" or new_state != "sealed":
+    old_state, new_state = _state(old), _state(new)
+    if old_state != "pending" or new_state != "sealed" or not isinstance(old, dict):
         return [
             Problem(
                 rel,
