@@ -45,8 +45,11 @@ def make_orders(folder: Path, count: int) -> list[str]:
 _DROPPED_ENV = ("PYTHONWARNINGS", "PYTHONDONTWRITEBYTECODE")
 
 
-def timed(cmd: list[str], cwd: Path, *, expect: int = 0) -> float:
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+def timed(
+    cmd: list[str], cwd: Path, *, expect: int = 0, env: dict[str, str] | None = None
+) -> float:
+    """Seconds ``cmd`` took in ``cwd`` (``env`` added to this process's); another exit fails."""
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV} | (env or {})
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, env=env, check=False)
     elapsed = time.perf_counter() - start
