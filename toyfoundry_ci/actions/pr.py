@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toyfoundry_ci.actions import _git
+from toyfoundry_ci.actions.pr_scope import scoped_readiness
 from toyfoundry_ci.actions.report import readiness_md
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext
 from toyfoundry_ci.base.ids import is_order_id
@@ -23,10 +24,10 @@ from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import read_artifact
 from toyfoundry_ci.base.markdown import SUMMARY_LIMIT, cell, checked_id, fenced, fit_bytes, table
-from toyfoundry_ci.ledger.index import fresh_index
+from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.ledger.digest_cache import DigestCache
 from toyfoundry_ci.ledger.pairing import pair
 from toyfoundry_ci.ledger.render import PAIRING_RENDERERS
-from toyfoundry_ci.readiness import run_readiness
 from toyfoundry_ci.validation.checker import FileResult, check_files
 from toyfoundry_ci.validation.reporting import report_github
 
@@ -66,16 +67,18 @@ def run_pr(ctx: RunnerContext, root: Path) -> PrOutcome:
     results = check_files(str(root / p) for p in artifacts)
     for result in results:
         result.path = layout.rel(Path(result.path))
-    readiness_ok, readiness_md = _readiness(layout)
-    fresh = _fresh_index(layout)
-    index, index_md = _index_state(layout, pr, fresh)
-    sections = [
-        f"## toyfoundry: pull request #{pr.number}",
-        readiness_md,
-        _validation_md(results),
-        _pairing_md(layout),
-        _ledger_diff_md(root, pr, changed),
-    ]
+    with scoped_readiness(layout, pr.base_sha, changed) as scoped:
+        readiness = scoped.result
+        fresh = scoped.fresh
+        index, index_md = _index_state(layout, pr, fresh)
+        sections = [
+            f"## toyfoundry: pull request #{pr.number}",
+            readiness_md(readiness),
+            _validation_md(results),
+            _pairing_md(scoped.view or layout, scoped.orders),
+            _ledger_diff_md(root, pr, changed),
+        ]
+    readiness_ok = readiness.green
     report = "\n\n".join(s for s in sections if s) + "\n"
     summary = report + (f"\n{index_md}\n" if index_md else "")
     ok = readiness_ok and all(r.ok for r in results)
@@ -96,11 +99,6 @@ def write_handoff(outcome: PrOutcome, folder: Path) -> None:
         index.unlink(missing_ok=True)
 
 
-def _readiness(layout: Layout) -> tuple[bool, str]:
-    result = run_readiness(layout, record=False)
-    return result.green, readiness_md(result)
-
-
 def _validation_md(results: list[FileResult]) -> str:
     if not results:
         return "### Changed artifacts\n\nthis pull request changes no artifacts"
@@ -113,8 +111,17 @@ def _validation_md(results: list[FileResult]) -> str:
     return "### Changed artifacts\n\n" + table(["file", "kind", "result"], rows)
 
 
-def _pairing_md(layout: Layout) -> str:
-    return "### Pairing\n\n" + PAIRING_RENDERERS["markdown"](pair(layout))
+def _pairing_md(layout: Layout, orders: tuple[str, ...] | None) -> str:
+    """The pairing table: of every order, or of the ``orders`` a scoped check looked at."""
+    if orders is not None and not orders:
+        return "### Pairing\n\nthis pull request touches no order"
+    if orders is None:
+        return "### Pairing\n\n" + PAIRING_RENDERERS["markdown"](pair(layout))
+    with DigestCache(layout, cold=True, jobs=1) as cache:  # a scratch view: nothing to keep
+        paired = pair(layout, cache=cache)
+    paired.orders = [o for o in paired.orders if o.order_id in orders]
+    scope = f"The {plural(len(orders), 'order')} this pull request touches.\n\n"
+    return "### Pairing\n\n" + scope + PAIRING_RENDERERS["markdown"](paired)
 
 
 def _ledger_diff_md(root: Path, pr: PullRequestInfo, changed: list[str]) -> str:
@@ -134,12 +141,6 @@ def _signoff_state(value: Any) -> str:
     if isinstance(value, dict) and isinstance(value.get("signoff"), dict):
         return cell(str(value["signoff"].get("state", "?")))
     return "unreadable"
-
-
-def _fresh_index(layout: Layout) -> bytes | None:
-    if not layout.ledger_entries.is_dir():
-        return None  # no ledger yet: nothing to keep current
-    return fresh_index(layout)
 
 
 def _index_state(

@@ -261,6 +261,31 @@ def update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
 
 
 def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
+    changes = entry_rows(layout, changed)
+    try:
+        with layout.ledger_index.open("rb") as fh:
+            buf = bytearray(os.fstat(fh.fileno()).st_size)
+            fh.readinto(buf)  # one copy of a file that may be tens of megabytes
+    except FileNotFoundError:
+        return rebuild_index(layout)
+    edited = _splice(buf, changes, tree_cache(layout))
+    if edited is None:  # not an index this version wrote whole: take the long way
+        data = layout.ledger_index.read_bytes()
+        rows = _rows_on_disk(data)
+        if rows is None:
+            return rebuild_index(layout)
+        for stem, row in changes.items():
+            at = bisect.bisect_left(rows, stem, key=_order_id)
+            present = at < len(rows) and rows[at]["order_id"] == stem
+            rows[at : at + present] = [] if row is None else [row]
+        return write_bytes_atomic(
+            layout.ledger_index, render_index(rows, tree=tree_cache(layout), presorted=True)
+        )
+    return edited and write_bytes_atomic(layout.ledger_index, buf, compare=False)
+
+
+def entry_rows(layout: Layout, changed: Iterable[Path | str]) -> dict[str, dict[str, Any] | None]:
+    """The index row of each named entry file as it is on disk, by order ID (None: removed)."""
     folder = layout.rel(layout.ledger_entries)
     names = []
     for path in changed:
@@ -283,26 +308,21 @@ def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
             continue
         assert facts is not None  # noqa: S101 - no digest is passed as known: all are parsed
         changes[name[:-5]] = _row(folder, name, sha, facts[NAMESPACE])
-    try:
-        with layout.ledger_index.open("rb") as fh:
-            buf = bytearray(os.fstat(fh.fileno()).st_size)
-            fh.readinto(buf)  # one copy of a file that may be tens of megabytes
-    except FileNotFoundError:
-        return rebuild_index(layout)
-    edited = _splice(buf, changes, tree_cache(layout))
-    if edited is None:  # not an index this version wrote whole: take the long way
-        data = layout.ledger_index.read_bytes()
-        rows = _rows_on_disk(data)
-        if rows is None:
-            return rebuild_index(layout)
-        for stem, row in changes.items():
-            at = bisect.bisect_left(rows, stem, key=_order_id)
-            present = at < len(rows) and rows[at]["order_id"] == stem
-            rows[at : at + present] = [] if row is None else [row]
-        return write_bytes_atomic(
-            layout.ledger_index, render_index(rows, tree=tree_cache(layout), presorted=True)
-        )
-    return edited and write_bytes_atomic(layout.ledger_index, buf, compare=False)
+    return changes
+
+
+def spliced_index(
+    data: bytes, changes: dict[str, dict[str, Any] | None], tree: Path
+) -> bytes | None:
+    """The index ``data`` with ``changes`` (order ID -> row, None: removed) applied.
+
+    What ``update_index`` writes, computed for another index than the one on disk (a pull
+    request's base, say): one bisection per change, no pass over the other rows. None when
+    ``data`` is not a canonical index this version wrote (then rebuild from the entries).
+    """
+    buf = bytearray(data)
+    edited = _splice(buf, changes, tree)
+    return None if edited is None else bytes(buf)
 
 
 def index_outcome(layout: Layout, changed: bool) -> str:
