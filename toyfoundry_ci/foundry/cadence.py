@@ -20,6 +20,7 @@ from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.git import redact
 from toyfoundry_ci.base.ids import check_order_id, is_order_id
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.tracked import TrackedBlobs
 from toyfoundry_ci.exchange.log import (
     pulled_from,
     pushed_receipts,
@@ -27,7 +28,7 @@ from toyfoundry_ci.exchange.log import (
     require_history,
     withdrawn_on,
 )
-from toyfoundry_ci.exchange.push import evidence_paths
+from toyfoundry_ci.exchange.push import evidence_paths, held_unread, tracked_evidence
 from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts, gap_notes, inventory
 from toyfoundry_ci.ledger.store import read_entry
@@ -241,7 +242,9 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     else:
         issued = pulled_from(log, out.hub)
         withdrawn = {o for o in issued if f"orders/{o}.json" not in listing}
-    receipts = {oid: _receipt(held, layout, oid) for oid in known_orders(layout)}
+    tracked = tracked_evidence(layout)
+    receipts = {oid: _receipt(held, layout, oid, tracked) for oid in known_orders(layout)}
+    tracked.save()
     promoted = {oid for oid, receipt in receipts.items() if receipt is not None}
     if backend is not None and out.hub_read:
         unpromoted = (oid for oid in receipts if oid not in promoted)
@@ -257,6 +260,13 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     return out
 
 
-def _receipt(held: Inventory, layout: Layout, order_id: str) -> ReceiptFacts | None:
+def _receipt(
+    held: Inventory, layout: Layout, order_id: str, tracked: TrackedBlobs
+) -> ReceiptFacts | None:
     paths = evidence_paths(layout, order_id)
-    return held.receipt_for(order_id, paths) if paths is not None else None
+    if paths is None:
+        return None
+    receipts = held_unread(layout, order_id, paths, held, tracked)  # git's blob IDs say
+    if receipts is not None:
+        return held.receipts.get(receipts.pop()) if len(receipts) == 1 else None
+    return held.receipt_for(order_id, paths)
