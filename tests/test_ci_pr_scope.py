@@ -93,9 +93,9 @@ def test_scoped_readiness_and_index_equal_a_full_run(
 ) -> None:
     built = _clone(generated, tmp_path / "checkout")
     layout = Layout(built.root)
-    changed = _pull_request(built, edit)
+    _pull_request(built, edit)
     full = run_readiness(layout, record=False)
-    with scoped_readiness(layout, built.head, changed) as scoped:
+    with scoped_readiness(layout, built.head) as scoped:
         assert scoped.orders is not None  # scoped, not the full run again
         assert scoped.fresh == fresh_index(layout)
         got = {c.id: c.status for c in scoped.result.checks}
@@ -103,11 +103,32 @@ def test_scoped_readiness_and_index_equal_a_full_run(
     assert scoped.result.green == full.green
 
 
+def test_a_base_branch_that_moved_on_is_trusted_where_the_pr_left_it(
+    generated: Built, tmp_path: Path
+) -> None:
+    built = _clone(generated, tmp_path / "checkout")
+    layout = Layout(built.root)
+    _pull_request(built, tamper_report)
+    git(built.root, "checkout", "-q", "main")
+    add_order(built)  # merged on main after the PR branched: the PR's checkout lacks it
+    git(built.root, "add", "-A")
+    git(built.root, "commit", "-qm", "Another PR, merged")
+    tip = git(built.root, "rev-parse", "HEAD").strip()
+    git(built.root, "checkout", "-q", "change")
+    full = run_readiness(layout, record=False)
+    with scoped_readiness(layout, tip) as scoped:
+        assert scoped.orders == (built.orders[3],)
+        assert scoped.fresh == fresh_index(layout)
+        got = {c.id: c.status for c in scoped.result.checks}
+    assert got == {c.id: c.status for c in full.checks}
+    assert not full.green
+
+
 def test_scope_is_the_orders_the_change_names(generated: Built, tmp_path: Path) -> None:
     built = _clone(generated, tmp_path / "checkout")
     layout = Layout(built.root)
-    changed = _pull_request(built, tamper_export)
-    with scoped_readiness(layout, built.head, changed) as scoped:
+    _pull_request(built, tamper_export)
+    with scoped_readiness(layout, built.head) as scoped:
         assert scoped.orders == (built.orders[0],)
         assert scoped.view is not None
         held = {p.stem for p in scoped.view.ledger_entries.glob("*.json")}
@@ -125,8 +146,8 @@ def test_a_configuration_change_is_checked_in_full(generated: Built, tmp_path: P
         with (b.root / "pyproject.toml").open("a", encoding="utf-8") as fh:
             fh.write("signoff.require_signature = false\n")
 
-    changed = _pull_request(built, configure)
-    with scoped_readiness(Layout(built.root), built.head, changed) as scoped:
+    _pull_request(built, configure)
+    with scoped_readiness(Layout(built.root), built.head) as scoped:
         assert scoped.orders is None
         assert scoped.result.green
 

@@ -67,7 +67,7 @@ def run_pr(ctx: RunnerContext, root: Path) -> PrOutcome:
     results = check_files(str(root / p) for p in artifacts)
     for result in results:
         result.path = layout.rel(Path(result.path))
-    with scoped_readiness(layout, pr.base_sha, changed) as scoped:
+    with scoped_readiness(layout, pr.base_sha) as scoped:
         readiness = scoped.result
         fresh = scoped.fresh
         index, index_md = _index_state(layout, pr, fresh)

@@ -25,6 +25,7 @@ from pathlib import Path
 from toyfoundry_ci.actions import _git
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.clock import stamp
+from toyfoundry_ci.base.git import not_an_option
 from toyfoundry_ci.base.ids import is_order_id
 from toyfoundry_ci.base.kinds import kind_for_path, max_bytes_for
 from toyfoundry_ci.base.layout import Layout
@@ -82,9 +83,13 @@ def scopable(changed: list[str]) -> bool:
 
 
 @contextmanager
-def scoped_readiness(layout: Layout, base: str, changed: list[str]) -> Iterator[PrReadiness]:
-    """Readiness of the PR checked out at ``layout`` against ``base``, at the PR's cost."""
-    base_index = _base_index(layout, base) if scopable(changed) else None
+def scoped_readiness(layout: Layout, base: str) -> Iterator[PrReadiness]:
+    """Readiness of the PR checked out at ``layout``, its base branch at ``base``, at the
+    PR's cost: what the checkout holds is compared with where it left the base branch (the
+    merge base, which the base branch's gate passed), and only the difference is checked."""
+    trusted = _merge_base(layout, base)
+    changed = _changed_since(layout, trusted) if trusted is not None else []
+    base_index = _base_index(layout, trusted) if trusted and scopable(changed) else None
     if base_index is None:
         result = run_readiness(layout, record=False)
         fresh = fresh_index(layout) if layout.ledger_entries.is_dir() else None
@@ -98,6 +103,23 @@ def scoped_readiness(layout: Layout, base: str, changed: list[str]) -> Iterator[
         fresh = _spliced(layout, base_index, changed)
         checks = tuple(_checks(layout, view, fresh))
         yield PrReadiness(_result(layout, checks), fresh, tuple(orders), view)
+
+
+def _merge_base(layout: Layout, base: str) -> str | None:
+    """Where the checkout left the base branch; None when git cannot tell (a shallow clone)."""
+    not_an_option(base, "commit", "pass the PR's base commit SHA")
+    ran = _git.checkout(layout.root).run("merge-base", base, "HEAD")
+    return ran.out.decode().strip() if ran.ok else None
+
+
+def _changed_since(layout: Layout, trusted: str) -> list[str]:
+    """Paths the checkout holds otherwise than ``trusted``: committed, staged or not, untracked."""
+    git = _git.checkout(layout.root)
+    committed = git.text("diff", "--name-only", "--no-renames", "-z", trusted, "HEAD").split("\0")
+    folders = (layout.orders.parent, layout.storyboard.parent, layout.outbox_orders.parent,
+               layout.telemetry, layout.readiness_log.parent)  # fmt: skip
+    loose = _git.status_paths(layout.root, tuple(layout.rel(f) for f in folders))
+    return sorted({p for p in [*committed, *loose] if p})
 
 
 def _base_index(layout: Layout, base: str) -> bytes | None:
