@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -194,4 +195,11 @@ class Layout:
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the root, POSIX-style, as ledger subjects name files."""
+        text = os.fspath(path)
+        if os.sep == "/" and text.startswith(self._prefix):
+            return text[len(self._prefix) :]  # what relative_to says, without its parsing
         return path.relative_to(self.root).as_posix()
+
+    @cached_property
+    def _prefix(self) -> str:
+        return os.fspath(self.root).rstrip("/") + "/"
