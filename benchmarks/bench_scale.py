@@ -15,8 +15,9 @@ each a fresh process as a user or a hook starts it:
 - ``ci pr`` and ``ci pr-publish`` for a one-order pull request, against a GitHub API on
   loopback (``tests/github_server.py``).
 
-A Markdown table follows: one row per command, per size the median and its ratio to that
-size's ``git status``. ``--orders 200 --repeat 1`` is a quick run.
+Two Markdown tables follow, wall-clock and CPU time (what a shared machine leaves
+comparable): one row per command, per size the median and its ratio to that size's
+``git status``. ``--orders 200 --repeat 1`` is a quick run.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.common import timed
+from benchmarks.common import timed, timed_both
 from benchmarks.factory import HUB, NOOP_CONFIG, Built, build, new_order
 from tests.github_server import GitHubServer
 from toyfoundry_ci.base.layout import Layout
@@ -45,13 +46,18 @@ TF = [sys.executable, "-m", "toyfoundry_ci"]
 FLOOR = "git status"
 
 
-def _median(run: Callable[[], float], repeat: int) -> float:
+# One figure: (wall seconds, CPU seconds).
+Figure = tuple[float, float]
+
+
+def _median(run: Callable[[], Figure], repeat: int) -> Figure:
     run()  # warm: page cache, bytecode, the tool's caches
-    return statistics.median(run() for _ in range(repeat))
+    runs = [run() for _ in range(repeat)]
+    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
 
 
-def _cmd(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Callable[[], float]:
-    return lambda: timed(cmd, cwd, env=env)
+def _cmd(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Callable[[], Figure]:
+    return lambda: timed_both(cmd, cwd, env=env)
 
 
 def _restore(root: Path) -> None:
@@ -73,7 +79,7 @@ def _add_order(built: Built, n: int) -> list[str]:
     return [*files, "exchange/ledger/index.json"]
 
 
-def everyday(built: Built, repeat: int) -> dict[str, float]:
+def everyday(built: Built, repeat: int) -> dict[str, Figure]:
     root = built.root
     rows = {FLOOR: _median(_cmd(["git", "status"], root), repeat)}
     for label, args in (
@@ -84,8 +90,8 @@ def everyday(built: Built, repeat: int) -> dict[str, float]:
     ):
         rows[label] = _median(_cmd([*TF, *args], root), repeat)
 
-    def shift() -> float:
-        took = timed([*TF, "shift"], root)
+    def shift() -> Figure:
+        took = timed_both([*TF, "shift"], root)
         _restore(root)
         return took
 
@@ -93,7 +99,7 @@ def everyday(built: Built, repeat: int) -> dict[str, float]:
     return rows
 
 
-def staged(built: Built, repeat: int, work: Path) -> dict[str, float]:
+def staged(built: Built, repeat: int, work: Path) -> dict[str, Figure]:
     root = built.root
     _add_order(built, len(built.orders))
     timed(["git", "add", "-A"], root)
@@ -115,7 +121,7 @@ def staged(built: Built, repeat: int, work: Path) -> dict[str, float]:
     return rows
 
 
-def pull_request(built: Built, repeat: int, work: Path) -> dict[str, float]:
+def pull_request(built: Built, repeat: int, work: Path) -> dict[str, Figure]:
     """``ci pr`` and ``ci pr-publish`` on a one-order PR, the API on loopback."""
     root = built.root
     base = built.head
@@ -159,7 +165,7 @@ def timed_out(cmd: list[str], cwd: Path) -> str:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def measure(count: int, repeat: int, work: Path) -> dict[str, float]:
+def measure(count: int, repeat: int, work: Path) -> dict[str, Figure]:
     work.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     built = build(work / "factory", count)
@@ -171,14 +177,16 @@ def measure(count: int, repeat: int, work: Path) -> dict[str, float]:
     return rows
 
 
-def table(results: dict[int, dict[str, float]]) -> str:
+def table(results: dict[int, dict[str, Figure]], which: int) -> str:
+    """One row per command, per size its median and the ratio to ``git status``'s;
+    ``which`` is 0 for wall-clock time, 1 for CPU time."""
     sizes = list(results)
     head = "| command | " + " | ".join(f"{n:,} orders" for n in sizes) + " |"
     lines = [head, "|---|" + "---|" * len(sizes)]
     for label in results[sizes[0]]:
         cells = []
         for n in sizes:
-            seconds, floor = results[n][label], results[n][FLOOR]
+            seconds, floor = results[n][label][which], results[n][FLOOR][which]
             ratio = seconds / floor
             cells.append(f"{seconds:.2f} s ({ratio:.{1 if ratio < 10 else 0}f}x)")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
@@ -199,9 +207,13 @@ def main(argv: list[str] | None = None) -> None:
         results[count] = measure(count, args.repeat, work)
         if args.dir is None:
             shutil.rmtree(work)
-    cores = os.cpu_count()
-    print(f"medians of {args.repeat} runs, {cores} cores; (Nx) is the ratio to `git status`\n")
-    print(table(results))
+    cores, load = os.cpu_count(), os.getloadavg()[0]
+    print(f"medians of {args.repeat} runs, {cores} cores, load {load:.1f};"
+          " (Nx) is the ratio to `git status`\n")  # fmt: skip
+    print("Wall-clock time:\n")
+    print(table(results, 0))
+    print("\nCPU time (user + system, of the command and what it waited for):\n")
+    print(table(results, 1))
     if args.dir is None:
         shutil.rmtree(top, ignore_errors=True)
 

@@ -16,8 +16,11 @@ def test_bench_scale_prints_every_row_with_its_ratio_to_git_status(tmp_path: Pat
         cwd=REPO_ROOT, capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    wall, cpu = proc.stdout.split("CPU time")
+    assert "Wall-clock time" in wall
+    rows = [line for line in wall.splitlines() if line.startswith("| ")]
     assert rows[0] == "| command | 60 orders |"
+    assert len([line for line in cpu.splitlines() if line.startswith("| ")]) == len(rows)
     labels = [row.split(" | ")[0].removeprefix("| ") for row in rows[1:]]
     assert labels == [
         "git status", "readiness", "status", "pair", "push --dry-run", "shift, nothing new",
