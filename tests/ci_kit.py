@@ -116,15 +116,20 @@ def configure_hub(factory: Path, hub: str | Path) -> Path:
 
 
 AUTHOR = "Codertocat"
+REVIEWER = "octocat"  # has write access to the repository
 
 
 def merge_pr(
     server: GitHubServer, repo: Repo, factory: Path, number: int, orders: list[str], *,
-    approve: bool = True,
+    approve: bool = True, files: dict[str, str] | None = None,
 ) -> str:  # fmt: skip
-    """Enter ``orders`` on a branch, open PR ``number``, review it, merge it (merge commit)."""
+    """Enter ``orders`` on a branch (with ``files`` changed too), open PR ``number``, review
+    it, merge it (merge commit)."""
     layout = Layout(factory)
     git(factory, "checkout", "-q", "-b", f"parade-{number}", "main")
+    for rel, text in (files or {}).items():
+        (factory / rel).parent.mkdir(parents=True, exist_ok=True)
+        (factory / rel).write_text(text, encoding="utf-8")
     for order_id in orders:  # the sample's own pending entries, as its parade wrote them
         entry = f"exchange/ledger/entries/{order_id}.json"
         (factory / entry).parent.mkdir(parents=True, exist_ok=True)
@@ -135,8 +140,10 @@ def merge_pr(
     branch_head = head(factory)
     entries = [f"exchange/ledger/entries/{o}.json" for o in orders]
     server.add_pull(repo, number, AUTHOR, branch_head, [*entries, "exchange/ledger/index.json"])
+    server.add_pull_commit(repo, number, branch_head, AUTHOR)
     if approve:
-        server.add_review(repo, number, "octocat", "APPROVED", branch_head)
+        repo.roles.setdefault(REVIEWER, "write")
+        server.add_review(repo, number, REVIEWER, "APPROVED", branch_head)
     git(factory, "checkout", "-q", "main")
     git(factory, "merge", "-q", "--no-ff", "-m", f"Merge pull request #{number}", branch_head)
     merge = head(factory)

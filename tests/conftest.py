@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -63,6 +65,22 @@ def git(cwd: Path, *args: str) -> str:
     if proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc.stdout
+
+
+def merge_button(repo: Path, branch: str, into: str = "main") -> None:
+    """Merge ``branch`` into ``into`` as GitHub's merge button does: a merge commit made with
+    git's own merge on the server's side (``merge-tree``), no merge driver, no work tree."""
+    proc = subprocess.run(
+        ["git", "merge-tree", "--write-tree", "--name-only", into, branch],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, f"{branch}: this branch has conflicts\n{proc.stdout}{proc.stderr}"
+    tree = proc.stdout.split()[0]
+    commit = git(repo, "commit-tree", tree, "-p", into, "-p", branch, "-m", f"Merge {branch}")
+    git(repo, "update-ref", f"refs/heads/{into}", commit.strip())
 
 
 def init_repo(path: Path) -> Path:
@@ -121,6 +139,20 @@ def run_cli(
         check=False,
         timeout=timeout,
     )
+
+
+def log_files(root: Path, log: str) -> list[Path]:
+    """``logs/<log>.json`` (when there) and its record files ``logs/<log>.d/*.json``."""
+    frozen = root / "logs" / f"{log}.json"
+    folder = frozen.with_suffix(".d")
+    found = [frozen] if frozen.is_file() else []
+    return found + (sorted(folder.glob("*.json")) if folder.is_dir() else [])
+
+
+def logged_runs(root: Path, log: str) -> list[dict[str, Any]]:
+    """The runs of the log ``exchange_all`` or ``ops_readiness`` on disk, oldest first."""
+    runs = [run for path in log_files(root, log) for run in json.loads(path.read_bytes())["runs"]]
+    return sorted(runs, key=lambda run: str(run["at"]))
 
 
 pytest_plugins = ["tests.fixtures_github", "tests.fixtures_hooks"]

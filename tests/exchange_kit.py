@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import git, init_repo
 from tests.sample import committed
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import dumps, sha256_bytes
@@ -154,6 +155,19 @@ def factory_docs(root: Path) -> None:
         shutil.copytree(SAMPLE.root / folder, root / folder, dirs_exist_ok=True)
     shutil.copy2(SAMPLE.change_log, Layout(root).change_log)
     empty_factory(root)
+    local_signoff(root)
+
+
+def local_signoff(root: Path) -> None:
+    """Commit ``signoff.method = "local"``: the kit's factories seal by a named reviewer, and
+    the policy counts only as committed."""
+    config = root / ".toyfoundry" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('signoff.method = "local"\n', encoding="utf-8")
+    if not (root / ".git").exists():
+        init_repo(root)
+    git(root, "add", "--", ".toyfoundry/config.toml")
+    git(root, "commit", "-qm", "Sign off locally")
 
 
 def sealed_factory(root: Path, count: int, *, start: int = 1) -> tuple[Layout, list[str]]:

@@ -13,3 +13,13 @@ from tests.github_server import GitHubServer
 def github_server() -> Iterator[GitHubServer]:
     with GitHubServer() as server:
         yield server
+
+
+@pytest.fixture
+def github_hub_api(github_server: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> GitHubServer:
+    """``github_server`` as the API every hub request of this test (and its CLI runs) goes to,
+    with its token and retries a hundredth of a second apart."""
+    monkeypatch.setenv("TOYFOUNDRY_GITHUB_API_URL", github_server.url)
+    monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", github_server.token)
+    monkeypatch.setenv("TOYFOUNDRY_GITHUB_BACKOFF", "0.01")
+    return github_server

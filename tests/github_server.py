@@ -8,7 +8,10 @@ and files; issues with comments), GitHub-shaped JSON and status codes: 401 witho
 ``fail_next`` or appended to ``faults``, pagination through ``Link`` headers, tree listings
 (recursive or one folder) cut at ``tree_limit`` entries or ``tree_bytes`` with
 ``truncated: true`` as GitHub cuts them at 100,000 / 7 MB, a collaborator's permission
-(``roles``) and a pull request's commits (``add_pull_commit``, 250 listed at most), every
+(``roles``), a pull request's commits (``add_pull_commit``, 250 listed at most), one review
+by its ID, an organisation's team members (``teams``; only ``app_token`` may read them, a
+repository's ``GITHUB_TOKEN`` gets GitHub's 403), commit statuses (``statuses``; 403 for a
+token without ``statuses: write``, ``withheld``), every
 absolute URL pointing back at this server, every request recorded.
 
     with GitHubServer() as server:
@@ -39,6 +42,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 TOKEN = "ghs_loopback-test-token"  # noqa: S105 - a fake token for a fake server
 # A fork's or Dependabot's pull_request token: it reads, and every write answers 403.
 READ_ONLY_TOKEN = "ghs_loopback-read-only-token"  # noqa: S105 - as above
+# A GitHub App's installation token with members: read: the one that may read an org's teams.
+APP_TOKEN = "ghs_loopback-app-token"  # noqa: S105 - as above
 TREE_LIMIT, TREE_BYTES = 100_000, 7_000_000
 
 
@@ -94,6 +99,7 @@ class Repo:
     pull_commits: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     # name -> deployment_branch_policy (None: any branch may deploy, as GitHub creates them)
     environments: dict[str, dict[str, bool] | None] = field(default_factory=dict)
+    statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # commit -> posted
 
     @property
     def full_name(self) -> str:
@@ -119,6 +125,10 @@ class GitHubServer:
     def __init__(self, token: str = TOKEN, per_page: int = 30) -> None:
         self.token = token
         self.read_only_token = READ_ONLY_TOKEN
+        # Permissions the main token lacks (a job without `statuses: write`): {"statuses"}.
+        self.withheld: set[str] = set()
+        self.app_token = APP_TOKEN
+        self.teams: dict[str, list[str]] = {}  # "org/slug" -> member logins
         self.per_page = per_page
         # GitHub stops a tree listing at 100,000 entries or 7 MB and says ``truncated``.
         self.tree_limit = TREE_LIMIT
@@ -169,6 +179,26 @@ class GitHubServer:
         head = repo.refs[f"heads/{branch}"]
         entries = {**repo.trees[repo.commits[head]["tree"]["sha"]], **self._entries(repo, files)}
         sha = self.put_commit(repo, "other", self.put_tree(repo, entries), [head])
+        repo.refs[f"heads/{branch}"] = sha
+        return sha
+
+    def push_links(
+        self, repo: Repo, links: dict[str, str], submodules: dict[str, str] | None = None,
+        branch: str = "main",
+    ) -> str:  # fmt: skip
+        """Someone commits symbolic links (path -> target) and submodules (path -> commit).
+
+        As in git, a link is a blob of mode 120000 holding its target; a submodule is a
+        ``commit`` entry of mode 160000 naming a commit of another repository.
+        """
+        head = repo.refs[f"heads/{branch}"]
+        entries = dict(repo.trees[repo.commits[head]["tree"]["sha"]])
+        for path, target in links.items():
+            entries[path] = {"mode": "120000", "type": "blob",
+                             "sha": self.put_blob(repo, target.encode())}  # fmt: skip
+        for path, commit in (submodules or {}).items():
+            entries[path] = {"mode": "160000", "type": "commit", "sha": commit}
+        sha = self.put_commit(repo, "links", self.put_tree(repo, entries), [head])
         repo.refs[f"heads/{branch}"] = sha
         return sha
 
@@ -304,7 +334,7 @@ class GitHubServer:
         """Every file of ``ref`` (a branch name or a commit sha) and its bytes."""
         sha = repo.refs.get(f"heads/{ref}", ref)
         tree = repo.trees[repo.commits[sha]["tree"]["sha"]]
-        return {path: repo.blobs[e["sha"]] for path, e in tree.items()}
+        return {path: repo.blobs[e["sha"]] for path, e in tree.items() if e["type"] == "blob"}
 
     def is_ancestor(self, repo: Repo, old: str, new: str) -> bool:
         todo, seen = [new], set()
@@ -348,7 +378,10 @@ def get_repo(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]
 
 def _pull_json(s: GitHubServer, repo: Repo, pull: dict[str, Any]) -> dict[str, Any]:
     url = f"{_repo_url(s, repo)}/pulls/{pull['number']}"
-    return {**pull, "url": url, "html_url": f"{s.url}/{repo.full_name}/pull/{pull['number']}",
+    commits = len(repo.pull_commits.get(pull["number"], []))
+    return {**pull, "url": url, "commits": commits,
+            "merge_commit_sha": pull.get("merge_commit_sha"),
+            "html_url": f"{s.url}/{repo.full_name}/pull/{pull['number']}",
             "issue_url": f"{_repo_url(s, repo)}/issues/{pull['number']}",
             "comments_url": f"{_repo_url(s, repo)}/issues/{pull['number']}/comments"}  # fmt: skip
 
@@ -412,6 +445,25 @@ def list_reviews(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, 
         raise ApiError(404, "Not Found")
     url = f"{_repo_url(s, repo)}/pulls/{g[2]}"
     return 200, [{**rv, "pull_request_url": url} for rv in repo.reviews[int(g[2])]]
+
+
+def get_review(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    repo = _repo(s, *g[:2])
+    url = f"{_repo_url(s, repo)}/pulls/{g[2]}"
+    for review in repo.reviews.get(int(g[2]), []):
+        if review["id"] == int(g[3]):
+            return 200, {**review, "pull_request_url": url}
+    raise ApiError(404, "Not Found")
+
+
+def team_members(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    """GitHub answers a repository's ``GITHUB_TOKEN`` 403 here: it cannot read org teams."""
+    if r["token"] != s.app_token:
+        raise ApiError(403, "Resource not accessible by integration")
+    members = s.teams.get(f"{g[0]}/{g[1]}")
+    if members is None:
+        raise ApiError(404, "Not Found")
+    return 200, [user(login) for login in members]
 
 
 PERMISSIONS = {  # role -> the legacy ``permission`` and ``user.permissions``, as GitHub answers
@@ -588,7 +640,9 @@ def _tree_json(s: GitHubServer, repo: Repo, sha: str, recursive: bool = False) -
             folder = "/".join(parts[:depth])
             folders.setdefault(folder, {})[path[len(folder) + 1 :]] = e
         if recursive or len(parts) == 1:
-            entries.append({"path": path, **e, "size": len(repo.blobs[e["sha"]])})
+            # As GitHub does: a blob's size is stated, a submodule's (a commit) is not.
+            size_of = {"size": len(repo.blobs[e["sha"]])} if e["type"] == "blob" else {}
+            entries.append({"path": path, **e, **size_of})
     for folder, below in folders.items():
         entries.append({"path": folder, "mode": "040000", "type": "tree",
                         "sha": s.put_tree(repo, below)})  # fmt: skip
@@ -652,6 +706,41 @@ def get_commit(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, An
     if g[2] not in repo.commits:
         raise ApiError(404, "Not Found")
     return 200, _commit_json(s, repo, g[2])
+
+
+_STATUS_STATES = ("error", "failure", "pending", "success")
+
+
+def create_status(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    """POST /repos/{o}/{r}/statuses/{sha}: 201 with the status; 422 for an unknown commit."""
+    repo = _repo(s, *g[:2])
+    if "statuses" in s.withheld:
+        raise ApiError(403, _READ_ONLY["message"])
+    if g[2] not in repo.commits:
+        raise ApiError(422, f"No commit found for SHA: {g[2]}")
+    state = _field(r, "state", str)
+    if state not in _STATUS_STATES:
+        raise ApiError(422, f"Validation Failed: state {state!r}")
+    body = r["body"]
+    status = {
+        "id": s.next_id(),
+        "url": f"{_repo_url(s, repo)}/statuses/{g[2]}",
+        "state": state,
+        "description": body.get("description"),
+        "target_url": body.get("target_url"),
+        "context": body.get("context") or "default",
+        "created_at": _stamp(),
+        "updated_at": _stamp(),
+        "creator": user("github-actions[bot]", "Bot"),
+    }
+    repo.statuses.setdefault(g[2], []).append(status)
+    return 201, status
+
+
+def list_statuses(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
+    """GET /repos/{o}/{r}/commits/{ref}/statuses: newest first, as GitHub lists them."""
+    repo = _repo(s, *g[:2])
+    return 200, list(reversed(repo.statuses.get(g[2], [])))
 
 
 def get_contents(s: GitHubServer, r: Request, g: tuple[str, ...]) -> tuple[int, Any]:
@@ -718,6 +807,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", rf"{_R}/issues", list_issues),
     ("POST", rf"{_R}/issues", create_issue),
     ("GET", rf"{_R}/pulls/(\d+)/reviews", list_reviews),
+    ("GET", rf"{_R}/pulls/(\d+)/reviews/(\d+)", get_review),
+    ("GET", r"/orgs/([^/]+)/teams/([^/]+)/members", team_members),
     ("GET", rf"{_R}/pulls/(\d+)/files", list_pull_files),
     ("GET", rf"{_R}/pulls/(\d+)/commits", list_pull_commits),
     ("GET", rf"{_R}/collaborators/([^/]+)/permission", collaborator_permission),
@@ -735,6 +826,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", rf"{_R}/git/commits", create_commit),
     ("GET", rf"{_R}/git/commits/([0-9a-f]+)", get_commit),
     ("GET", rf"{_R}/contents/(.*)", get_contents),
+    ("POST", rf"{_R}/statuses/([0-9a-f]{{40}})", create_status),
+    ("GET", rf"{_R}/commits/([0-9a-f]{{40}})/statuses", list_statuses),
     ("GET", rf"{_R}/environments/([^/]+)", get_environment),
     ("GET", r"/user", get_user),
     ("GET", r"/rate_limit", get_rate_limit),
@@ -780,7 +873,8 @@ def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                 body = None
             auth = self.headers.get("Authorization", "")
             tokens = {
-                t: t == server.read_only_token for t in (server.token, server.read_only_token)
+                t: t == server.read_only_token
+                for t in (server.token, server.read_only_token, server.app_token)
             }
             scheme, _, given = auth.partition(" ")
             given = given if scheme in ("token", "Bearer") else ""
@@ -809,6 +903,9 @@ def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True  # the client gave up waiting (a hang fault)
 
+        def _token(self) -> str:
+            return self.headers.get("Authorization", "").partition(" ")[2]
+
         def _answer(
             self, method: str, path: str, query: dict[str, list[str]], body: Any, ok: bool
         ) -> tuple[int, Any, dict[str, str], float]:
@@ -833,7 +930,8 @@ def _handler_for(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
             for verb, pattern, handler in ROUTES:
                 m = re.fullmatch(pattern, path.rstrip("/"))
                 if verb == method and m:
-                    request = {"method": method, "path": path, "query": query, "body": body}
+                    request = {"method": method, "path": path, "query": query, "body": body,
+                               "token": self._token()}  # fmt: skip
                     try:
                         status, payload = handler(server, request, m.groups())
                     except ApiError as exc:

@@ -38,6 +38,8 @@ def test_the_generated_factory_is_green_clean_and_as_large_as_asked(tmp_path: Pa
     assert git(root, "status", "--porcelain") == ""
     entries = git(root, "ls-files", "exchange/ledger/entries").split()
     assert len(entries) == LOT_SIZE + 7 + 6  # and the seed shift's six
+    for folder in ("logs/ops_readiness.d", "logs/exchange_all.d"):  # the log writer's records
+        assert git(root, "ls-files", folder).split(), folder
     for command in (["readiness", "--no-log"], ["ledger", "verify"], ["pair"]):
         proc = run_cli(*command, cwd=root)
         assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -33,6 +33,10 @@ def _intake_prs(repo: Repo) -> list[dict[str, object]]:
     return [p for p in repo.pulls.values() if p["head"]["ref"] == BRANCH]
 
 
+def _gate_states(repo: Repo, sha: str) -> list[str]:
+    return [str(s["state"]) for s in repo.statuses.get(sha, []) if s["context"] == "gate"]
+
+
 def _merged_and_pushed(
     factory: Path, tmp_path: Path, github_server: GitHubServer
 ) -> tuple[Path, Repo, str, dict[str, str]]:
@@ -86,8 +90,17 @@ def test_intake_opens_one_pr_with_directives_seals_and_receipt(
         assert entry["signoff"]["pull_request"] == 1
     runs = json.loads(files["logs/exchange_all.json"])["runs"]
     assert [r["receipt_id"] for r in runs if r["direction"] == "push"] == [receipt.stem]
+    # The intake is a serialized writer: its PR folds the log records and brings the index
+    # current, so main's index equals a fresh rebuild once it merges.
+    assert not [p for p in files if p.startswith(("logs/exchange_all.d/", "logs/ops_readiness.d/"))]
+    index = json.loads(files["exchange/ledger/index.json"])
+    assert {r["order_id"]: r["state"] for r in index["entries"]} == dict.fromkeys(ORDERS, "sealed")
     summary = (tmp_path / "summary.md").read_text()
     assert "| `ALFA-2026-0001` | #1 | sealed by `octocat`" in summary
+    # No workflow runs on a head the workflow token wrote: the run gated it and said so there.
+    assert _gate_states(repo, tip) == ["success"]
+    assert f"status `gate` on {tip}: success" in summary and "## toyfoundry gate: green" in summary
+    assert "gate on the intake head: green" in first.stdout
 
     # The same event delivered again to a fresh job: nothing is written, no second PR, even
     # when GitHub cuts the recursive listing of the repository's tree short.
@@ -106,6 +119,8 @@ def test_intake_opens_one_pr_with_directives_seals_and_receipt(
     fresh_checkout(factory, main)
     later = run_cli("ci", "intake", cwd=factory, env=env)
     assert f"intake: branch committed; PR #{pr['number']} updated" in later.stdout
+    assert _gate_states(repo, repo.refs[f"heads/{BRANCH}"]) == ["success"]
+    assert _gate_states(repo, tip) == ["success"]  # the old head keeps its own
     (same,) = _intake_prs(repo)
     assert "| `ALFA-2027-0002` | new |" in str(same["body"])
     assert "exchange/orders/ALFA-2027-0002.json" in github_server.files_at(
@@ -160,3 +175,33 @@ def test_intake_records_no_push_the_hub_does_not_hold(
     for order_id in ORDERS:  # not on the hub: nothing sealed, nothing recorded
         entry = f"exchange/ledger/entries/{order_id}.json"
         assert json.loads(files[entry])["signoff"]["state"] == "pending"
+
+
+def test_a_token_that_may_not_post_statuses_is_named_and_a_rerun_completes(
+    unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
+) -> None:
+    """A workflow without `statuses: write`: GitHub answers 403; the job says what to grant,
+    opens no PR whose head lacks its required check, and the next run finishes the work."""
+    factory = unentered_factory
+    hub, repo, main, env = _merged_and_pushed(factory, tmp_path, github_server)
+    put_directives(hub, ["ALFA-2027-0001"])
+    github_server.withheld.add("statuses")
+
+    fresh_checkout(factory, main)
+    refused = run_cli("ci", "intake", cwd=factory, env=env)
+
+    assert refused.returncode == 1
+    tip = repo.refs[f"heads/{BRANCH}"]
+    assert f"GitHub refused the 'gate' status on {tip} (403)" in refused.stderr
+    assert "permissions: statuses: write" in refused.stderr and "Traceback" not in refused.stderr
+    assert not _intake_prs(repo) and not repo.statuses
+    denied = [r for r in github_server.requests if r.path.endswith(f"/statuses/{tip}")]
+    assert [r.status for r in denied] == [403]
+
+    github_server.withheld.clear()
+    fresh_checkout(factory, main)
+    again = run_cli("ci", "intake", cwd=factory, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "intake: branch unchanged; PR #" in again.stdout  # the commit was already there
+    assert repo.refs[f"heads/{BRANCH}"] == tip and _gate_states(repo, tip) == ["success"]
+    assert len(_intake_prs(repo)) == 1

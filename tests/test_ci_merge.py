@@ -61,7 +61,7 @@ def test_a_dropped_run_is_caught_up_and_a_redelivery_changes_nothing(
     summary = (tmp_path / "summary.md").read_text()
     assert f"## toyfoundry: merge of {second[:12]} (pull request #2)" in summary
     assert "| `ALFA-2026-0001` | #1 | sealed by `octocat`" in summary
-    assert "| `ALFA-2026-0003` | #2 | sealed by `octocat`" in summary
+    assert "| `ALFA-2026-0003` | #2 | sealed by `octocat` (write access; review" in summary
     assert f"Receipt `{receipt['receipt_id']}`" in summary
     assert f"::notice title=toyfoundry::pushed to {hub_folder}: {receipt['receipt_id']}" in (
         first_run.stdout

@@ -18,9 +18,7 @@ from tests.ci_kit import mirror, pr_and_publish
 from tests.conftest import FIXTURES, committed, git, run_cli
 from tests.github_server import GitHubServer, Repo, user
 from toyfoundry_ci.actions.comment import MARKER
-from toyfoundry_ci.actions.pr import BOT_MESSAGE, HANDOFF_INDEX, HANDOFF_REPORT
-from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.ledger.index import fresh_index
+from toyfoundry_ci.actions.pr import HANDOFF_REPORT
 
 EVENTS = FIXTURES / "github-events"
 
@@ -132,34 +130,36 @@ def _same_repo_pr_with_stale_index(
     return head, repo, _runner_env(tmp, server, base, head)
 
 
-def test_stale_index_is_committed_once_to_a_same_repository_branch(
+def test_publish_commits_nothing_and_the_report_says_what_readiness_says_of_the_index(
     unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
 ) -> None:
+    """A PR whose index lags its entries: no bot commit on the branch (a review survives
+    "dismiss stale approvals"), and the comment carries readiness's word on the index."""
     factory = unentered_factory
     head, repo, env = _same_repo_pr_with_stale_index(factory, tmp_path, github_server)
 
     report, first = pr_and_publish(factory, tmp_path, env)
 
-    assert "ledger index: stale" in report.stdout, report.stdout + report.stderr
-    assert "ledger index: committed" in first.stdout, first.stdout + first.stderr
-    tip = repo.refs["heads/changes"]
-    bot = repo.commits[tip]
-    assert bot["message"] == BOT_MESSAGE and [p["sha"] for p in bot["parents"]] == [head]
-    before, after = github_server.files_at(repo, head), github_server.files_at(repo, tip)
-    changed = {p for p in after if before.get(p) != after[p]}
-    assert changed == {"exchange/ledger/index.json"}  # one file, one commit
-    assert after["exchange/ledger/index.json"] == fresh_index(Layout(factory))
-    assert "index-commit<<" in (tmp_path / "output").read_text()
-    assert f"rebuilt and committed to `changes` as {tip}" in (tmp_path / "summary.md").read_text()
+    assert "ledger index (readiness): " in report.stdout, report.stdout + report.stderr
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "PR comment: created" in first.stdout
+    assert repo.refs["heads/changes"] == head  # the branch is the author's alone
+    writes = [r for r in github_server.requests if r.method != "GET"]
+    assert [r.path for r in writes] == ["/repos/Codertocat/Hello-World/issues/2/comments"]
+    (comment,) = repo.comments[2]
+    assert "### Ledger index" in comment["body"]
+    assert "Nothing is committed to this branch" in comment["body"]
+    assert "`ledger-index`" in comment["body"]  # the readiness line it comes from
+    assert "index-commit" not in (tmp_path / "output").read_text()
 
-    # Redelivered (same payload, same head): the branch already has it; no second commit.
+    # Redelivered (same payload, same head): still no commit, still one comment.
     _, again = pr_and_publish(factory, tmp_path, env)
-    assert "ledger index: already-committed" in again.stdout, again.stderr
-    assert repo.refs["heads/changes"] == tip
+    assert "PR comment: unchanged" in again.stdout, again.stderr
+    assert repo.refs["heads/changes"] == head
     assert len([c for c in repo.comments[2] if c["body"].startswith(MARKER)]) == 1
 
 
-def test_a_fork_gets_the_index_as_a_suggestion(
+def test_a_fork_gets_the_report_in_the_step_summary_only(
     unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
 ) -> None:
     factory = unentered_factory
@@ -167,18 +167,16 @@ def test_a_fork_gets_the_index_as_a_suggestion(
     repo = github_server.add_repo("Codertocat/Hello-World")
     github_server.add_pull(repo, 2, "forker", head, [], head_ref="changes")
     env = _runner_env(tmp_path, github_server, base, head)
-    payload = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text())
-    payload["pull_request"]["head"]["repo"]["full_name"] = "forker/Hello-World"  # a fork PR
-    Path(env["GITHUB_EVENT_PATH"]).write_text(json.dumps(payload))
+    _fork(env)
 
     proc = run_cli("ci", "pr", cwd=factory, env=env)
 
-    assert "ledger index: suggested" in proc.stdout, proc.stdout + proc.stderr
+    assert "ledger index (readiness): " in proc.stdout, proc.stdout + proc.stderr
     assert "heads/changes" not in repo.refs  # nothing written to anyone's branch
     assert not repo.comments.get(2)  # the fork's read-only token writes nothing
+    assert github_server.requests == []
     summary = (tmp_path / "summary.md").read_text()
-    assert "comes from a fork" in summary
-    assert fresh_index(Layout(factory)).decode() in summary
+    assert "### Ledger index" in summary and "Nothing is committed to this branch" in summary
 
 
 def _fork(env: dict[str, str]) -> None:
@@ -206,14 +204,13 @@ def test_the_job_running_pr_code_asks_github_for_nothing_and_a_fine_fork_pr_is_g
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert github_server.requests == []  # a read-only token is all this job needs
     assert "## toyfoundry: pull request #2" in (tmp_path / "summary.md").read_text()
-    assert (tmp_path / "handoff" / HANDOFF_REPORT).is_file()
-    assert not (tmp_path / "handoff" / HANDOFF_INDEX).exists()  # the index is current
+    assert [p.name for p in (tmp_path / "handoff").iterdir()] == [HANDOFF_REPORT]
 
     # Were the publish job run for a fork anyway, it writes nothing.
     published = run_cli("ci", "pr-publish", cwd=tmp_path, env={
         **env, "TOYFOUNDRY_HANDOFF": str(tmp_path / "handoff")})  # fmt: skip
     assert published.returncode == 0, published.stderr
-    assert "ledger index: suggested; PR comment: not posted" in published.stdout
+    assert "PR comment: not posted" in published.stdout
     assert not repo.comments.get(2)
 
 
@@ -228,26 +225,18 @@ def test_publish_refuses_a_handoff_that_is_not_what_ci_pr_writes(
     assert missing.returncode == 1
     assert "report.md is missing" in missing.stderr and "ci pr --handoff" in missing.stderr
 
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text("## a report from elsewhere\n")
     handoff.mkdir()
-    (handoff / HANDOFF_REPORT).write_text("## a report\n")
-    (handoff / HANDOFF_INDEX).write_text("#!/bin/sh\nnot an index\n")
-    bad = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env)
-    assert bad.returncode == 1
-    assert "index.json is not JSON" in bad.stderr and "Traceback" not in bad.stderr
-    assert repo.refs["heads/changes"] == head and not repo.comments.get(2)
-
-    elsewhere = tmp_path / "elsewhere.json"
-    elsewhere.write_text("{}")
-    (handoff / HANDOFF_INDEX).unlink()
-    (handoff / HANDOFF_INDEX).symlink_to(elsewhere)
+    (handoff / HANDOFF_REPORT).symlink_to(elsewhere)
     linked = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env)
     assert linked.returncode == 1
-    assert "index.json: is a symbolic link; only regular files are read; refusing" in (
-        linked.stderr
-    )
-    (handoff / HANDOFF_INDEX).unlink()
-    os.mkfifo(handoff / HANDOFF_INDEX)
+    said = "report.md: is a symbolic link; only regular files are read; refusing"
+    assert said in linked.stderr
+    (handoff / HANDOFF_REPORT).unlink()
+    os.mkfifo(handoff / HANDOFF_REPORT)
     fifo = run_cli("ci", "pr-publish", "--handoff", str(handoff), cwd=tmp_path, env=env, timeout=60)
     assert fifo.returncode == 1
-    assert "index.json: is not a regular file (a FIFO, socket or device)" in fifo.stderr
+    assert "report.md: is not a regular file (a FIFO, socket or device)" in fifo.stderr
+    assert "Traceback" not in fifo.stderr
     assert repo.refs["heads/changes"] == head and not repo.comments.get(2)

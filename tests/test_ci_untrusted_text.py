@@ -109,6 +109,11 @@ def test_hostile_hub_names_are_plain_text_in_the_intake_pr_body(
     (pr,) = [p for p in repo.pulls.values() if p["head"]["ref"] == BRANCH]
     body = str(pr["body"])
     assert "quarantined" in body and "| `ALFA-2027-0001` | new |" in body
+    # This factory's readiness is red (its RUNBOOK names what it lacks): the intake job is
+    # green, and its head carries the red gate, for the PR to show.
+    tip = repo.refs[f"heads/{BRANCH}"]
+    assert [s["state"] for s in repo.statuses[tip]] == ["failure"]
+    assert f"::warning title=toyfoundry::the gate is red on the intake head {tip}" in proc.stdout
     assert_inert(body)
     assert_inert((tmp_path / "summary.md").read_text())
 
@@ -203,7 +208,7 @@ def test_a_read_only_token_gets_the_summary_a_notice_and_a_green_job(
     assert writes and {r.status for r in writes} == {403}  # it tried, GitHub refused
 
 
-def test_a_read_only_token_on_a_same_repository_branch_suggests_the_index(
+def test_a_read_only_token_on_a_same_repository_branch_writes_nothing(
     unentered_factory: Path, tmp_path: Path, github_server: GitHubServer
 ) -> None:
     base, sha = _entered(unentered_factory, index=False)
@@ -217,13 +222,14 @@ def test_a_read_only_token_on_a_same_repository_branch_suggests_the_index(
 
     proc, published = pr_and_publish(unentered_factory, tmp_path, env)
 
-    assert "ledger index: stale" in proc.stdout, proc.stderr
-    assert proc.returncode == 1  # the stale index is what is wrong, and the summary says so
-    assert "ledger index: suggested; PR comment: read-only" in published.stdout, published.stderr
+    assert "ledger index (readiness): " in proc.stdout, proc.stderr
+    assert "PR comment: read-only" in published.stdout, published.stderr
     assert published.returncode == 0
     summary = (tmp_path / "summary.md").read_text()
-    assert "This run's token is read-only" in summary and "toyfoundry ledger index" in summary
+    assert "### Ledger index" in summary and "Nothing is committed to this branch" in summary
     assert repo.refs["heads/changes"] == sha  # nothing written to the branch
+    writes = [r.path for r in github_server.requests if r.method != "GET"]
+    assert writes == ["/repos/Codertocat/Hello-World/issues/2/comments"]  # the comment, refused
 
 
 def test_long_reports_are_cut_to_fit_a_comment_with_a_count(

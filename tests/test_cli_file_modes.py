@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
+from tests.conftest import git, log_files
 from tests.exchange_kit import sealed_factory
 from tests.foundry_helpers import add_order
 
@@ -51,7 +51,8 @@ def test_hub_and_factory_files_get_the_umask(tmp_path: Path, mask: int, mode: in
     assert {f"acknowledgements/ACK-{i}.json" for i in ids} <= set(hub)
     assert any(name.startswith("receipts/") for name in hub)
     assert set(hub.values()) == {mode}, hub
-    assert stat.S_IMODE(layout.exchange_log.stat().st_mode) == mode
+    [record] = log_files(layout.root, "exchange_all")
+    assert stat.S_IMODE(record.stat().st_mode) == mode
 
 
 def test_drafts_and_evidence_get_the_umask(factory: Path) -> None:

@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.conftest import git, init_repo, run_cli
+from tests.conftest import git, init_repo, logged_runs, run_cli
 from tests.exchange_kit import answer, directive, enter, factory_docs, put_directives
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.layout import Layout
@@ -33,8 +33,7 @@ def answered_factory(tmp_path: Path, hub: Path, ids: list[str]) -> Layout:
 
 
 def runs(layout: Layout) -> list[dict[str, object]]:
-    found: list[dict[str, object]] = json.loads(layout.exchange_log.read_text())["runs"]
-    return found
+    return logged_runs(layout.root, "exchange_all")
 
 
 def test_a_hub_never_receives_evidence_for_orders_it_did_not_issue(tmp_path: Path) -> None:
@@ -111,11 +110,14 @@ def test_a_log_that_says_withdrawn_is_not_believed_while_the_hub_holds_the_order
     """The exchange log is committed, so a pull request can write 'withdrawn' into it."""
     hub = tmp_path / "hub"
     layout = answered_factory(tmp_path, hub, [KEPT])
-    log = json.loads(layout.exchange_log.read_text())
-    pull_run = next(r for r in log["runs"] if r["direction"] == "pull")
+    pull_run = next(r for r in runs(layout) if r["direction"] == "pull")
     digest = {"sha256": sha256_bytes(layout.order_file(KEPT).read_bytes())}
-    log["runs"].append({**pull_run, "withdrawn": [{"order_id": KEPT, "digest": digest}]})
-    layout.exchange_log.write_text(json.dumps(log))
+    forged = {**pull_run, "withdrawn": [{"order_id": KEPT, "digest": digest}]}
+    log = {"kind": "exchange-log", "pivot": "v1", "runs": [forged]}
+    # A record file that sorts last: the latest pull, as far as the log says.
+    (layout.root / "logs/exchange_all.d/29991231T235959Z-9999-000000000000.json").write_text(
+        json.dumps(log)
+    )
 
     status = run_cli("status", "--hub", str(hub), "--format", "json", cwd=layout.root)
 

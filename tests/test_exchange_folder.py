@@ -6,10 +6,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import log_files, logged_runs, run_cli
 from tests.exchange_kit import (
     answer,
     directive,
@@ -28,11 +29,8 @@ def hub_files(hub: Path, folder: str) -> list[str]:
     return sorted(p.name for p in (hub / folder).glob("*.json"))
 
 
-def log_runs(root: Path) -> list[dict[str, object]]:
-    runs: list[dict[str, object]] = json.loads((root / "logs/exchange_all.json").read_text())[
-        "runs"
-    ]
-    return runs
+def log_runs(root: Path) -> list[dict[str, Any]]:
+    return logged_runs(root, "exchange_all")
 
 
 def test_push_sends_sealed_orders_once_with_receipt_and_notification(tmp_path: Path) -> None:
@@ -110,7 +108,7 @@ def test_dry_run_lists_and_sends_nothing(tmp_path: Path) -> None:
     assert f"would send {ids[0]}" in result.stdout
     assert "dry run: 2 orders would go to .toyfoundry/hub" in result.stdout
     assert hub_files(layout.default_hub, "acknowledgements") == []
-    assert not layout.exchange_log.exists()  # a dry run is not an exchange: nothing recorded
+    assert not log_files(layout.root, "exchange_all")  # a dry run is no exchange: not recorded
     audit = run_cli("status", cwd=layout.root)
     assert f"{ids[0]}  signed-off" in audit.stdout
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, init_repo, run_cli
+from tests.conftest import git, init_repo, log_files, logged_runs, run_cli
 from tests.exchange_kit import directive, empty_factory, sealed_factory
 from toyfoundry_ci.exchange.pull import pull
 from toyfoundry_ci.exchange.push import push
@@ -147,10 +146,9 @@ def test_credentials_in_a_hub_url_never_reach_output_or_log(
     assert result.returncode == 1
     assert shown in result.stderr
     assert "s3cret" not in result.stdout + result.stderr
-    log = layout.root / "logs" / "exchange_all.json"
-    (run,) = json.loads(log.read_text())["runs"]
+    (run,) = logged_runs(layout.root, "exchange_all")
     assert (run["hub"], run["result"]) == (shown, "failed")
-    assert "s3cret" not in log.read_text()
+    assert all("s3cret" not in log.read_text() for log in log_files(layout.root, "exchange_all"))
 
 
 def test_an_oversized_directive_is_quarantined_and_the_rest_pulled(tmp_path: Path) -> None:

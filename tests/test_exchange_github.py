@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import log_files, run_cli
 from tests.exchange_kit import directive, empty_factory, issued, sealed_factory
 from tests.github_server import GitHubServer, Repo
 from toyfoundry_ci.base.cachedir import cache_root
@@ -72,7 +72,7 @@ def test_pull_and_push_from_the_cli(tmp_path: Path, gh: GitHubServer) -> None:
     pushed = run_cli("push", cwd=layout.root)
     assert pushed.returncode == 0, pushed.stderr
     assert f"pushed 2 orders to github://high-command/hub@main via {gh.url}" in pushed.stdout
-    assert gh.token not in (layout.root / "logs/exchange_all.json").read_text()
+    assert all(gh.token not in log.read_text() for log in log_files(layout.root, "exchange_all"))
 
 
 def test_rate_limits_and_server_errors_are_retried(tmp_path: Path, gh: GitHubServer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import logged_runs, run_cli
 from tests.exchange_kit import answer, directive, empty_factory, put_directives
 
 
@@ -71,10 +71,7 @@ def test_bad_directives_are_quarantined_never_mirrored(tmp_path: Path) -> None:
     report = json.loads((layout.root / ".toyfoundry/quarantine/report.json").read_text())
     assert len(report["quarantined"]) == 6
     assert len(list((layout.root / ".toyfoundry/quarantine/orders").iterdir())) == 6
-    assert (
-        json.loads((layout.root / "logs/exchange_all.json").read_text())["runs"][-1]["result"]
-        == "partial"
-    )
+    assert logged_runs(layout.root, "exchange_all")[-1]["result"] == "partial"
 
     again = run_cli("pull", cwd=layout.root)
     assert again.returncode == 0

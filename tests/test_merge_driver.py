@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -48,13 +49,28 @@ def test_branches_parading_different_orders_merge_cleanly(factory: Path) -> None
     )
     parade_on_branch(layout, "left", "ALFA-2026-0101")
     parade_on_branch(layout, "right", "ALFA-2026-0102")
-    git(factory, "checkout", "-q", "left")
+    git(factory, "checkout", "-q", "main")  # the default branch keeps the index
+    git(factory, "merge", "-q", "left")
     git(factory, "merge", "-q", "--no-edit", "right")
     assert index_is_current(layout)
     text = layout.ledger_index.read_text()
     assert '"ALFA-2026-0101"' in text
     assert '"ALFA-2026-0102"' in text
     assert "<<<<<<<" not in text
+
+
+def test_on_another_branch_the_driver_keeps_our_index_and_it_lags(factory: Path) -> None:
+    layout = setup(factory)
+    parade_on_branch(layout, "left", "ALFA-2026-0101")
+    parade_on_branch(layout, "right", "ALFA-2026-0102")
+    git(factory, "checkout", "-q", "left")
+    ours = layout.ledger_index.read_bytes()
+    git(factory, "merge", "-q", "--no-edit", "right")
+    assert layout.ledger_index.read_bytes() == ours
+    readiness = run_cli("readiness", "--no-log", "--format", "json", cwd=factory)
+    [check] = [c for c in json.loads(readiness.stdout)["checks"] if c["id"] == "ledger-index"]
+    assert check["status"] == "pass"
+    assert check["message"].startswith("index behind by 1 entry (changed since")
 
 
 def test_branches_adding_the_same_order_conflict(factory: Path) -> None:
@@ -67,7 +83,8 @@ def test_branches_adding_the_same_order_conflict(factory: Path) -> None:
     rebuild_index(layout)
     git(factory, "add", "-A")
     git(factory, "commit", "-qm", "parade a different ALFA-2026-0101")
-    git(factory, "checkout", "-q", "left")
+    git(factory, "checkout", "-q", "main")
+    git(factory, "merge", "-q", "left")
     proc = subprocess.run(
         ["git", "merge", "--no-edit", "right"],
         cwd=factory,

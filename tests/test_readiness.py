@@ -8,11 +8,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLES, REPO_ROOT, git, run_cli
+from tests.conftest import EXAMPLES, REPO_ROOT, git, log_files, logged_runs, run_cli
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.readiness.log import read_runs
 
 BAD_QTY = EXAMPLES / "invalid/schema-bad-qty/exchange/orders/ALFA-2026-0101.json"
 
@@ -28,11 +30,8 @@ def statuses(repo: Path, *args: str) -> dict[str, str]:
     return {c["id"]: c["status"] for c in json.loads(out)["checks"]}
 
 
-def log_runs(repo: Path) -> list[dict[str, object]]:
-    runs: list[dict[str, object]] = json.loads((repo / "logs/ops_readiness.json").read_text())[
-        "runs"
-    ]
-    return runs
+def log_runs(repo: Path) -> list[dict[str, Any]]:
+    return logged_runs(repo, "ops_readiness")
 
 
 def test_green_run_is_recorded_with_head_and_every_check(factory: Path) -> None:
@@ -45,7 +44,9 @@ def test_green_run_is_recorded_with_head_and_every_check(factory: Path) -> None:
     assert run["head"] == git(factory, "rev-parse", "HEAD").strip()
     ids = [c["id"] for c in run["checks"]]  # type: ignore[attr-defined]
     assert ids[:3] == ["docs-present", "docs-aligned", "artifacts-valid"]
-    assert run_cli("validate", "logs/ops_readiness.json", cwd=factory).returncode == 0
+    [record] = log_files(factory, "ops_readiness")  # one file per run, never edited
+    assert record.parent.name == "ops_readiness.d"
+    assert run_cli("validate", str(record.relative_to(factory)), cwd=factory).returncode == 0
 
 
 def test_deleted_runbook_turns_the_gate_red(factory: Path) -> None:
@@ -76,7 +77,7 @@ def test_invalid_artifact_is_named_with_its_json_path(factory: Path) -> None:
     code, out = readiness(factory, "--no-log")
     assert code == 1
     assert "exchange/orders/ALFA-2026-0101.json::$.lines[0].qty: 0 is less than" in out
-    assert not (factory / "logs/ops_readiness.json").exists()
+    assert not log_files(factory, "ops_readiness")
 
 
 def test_json_and_github_formats_carry_the_same_facts(factory: Path) -> None:
@@ -100,11 +101,13 @@ def test_history_is_bounded_newest_last(factory: Path) -> None:
     log = {"kind": "readiness-log", "pivot": "v1", "runs": [old] * HISTORY_LIMIT}
     (factory / "logs").mkdir()
     (factory / "logs/ops_readiness.json").write_text(json.dumps(log))
+    frozen = (factory / "logs/ops_readiness.json").read_bytes()
     assert readiness(factory, "--record", epoch=1_800_000_000)[0] == 0
-    runs = log_runs(factory)
+    assert (factory / "logs/ops_readiness.json").read_bytes() == frozen  # never edited
+    runs = read_runs(Layout(factory))  # what the halt rule reads: the newest, bounded
     assert len(runs) == HISTORY_LIMIT
     assert runs[-1]["at"] == "2027-01-15T08:00:00Z"
-    ReadinessLog.model_validate_json((factory / "logs/ops_readiness.json").read_bytes())
+    ReadinessLog.model_validate_json(log_files(factory, "ops_readiness")[-1].read_bytes())
 
 
 def test_corrupt_log_is_refused_not_overwritten(factory: Path) -> None:
@@ -243,14 +246,14 @@ def test_looking_at_the_gate_changes_no_tracked_file(factory: Path) -> None:
     assert readiness(factory, "--record")[0] == 0
     git(factory, "add", "logs", ".toyfoundry")  # the log, and the lock's .gitignore (a write)
     git(factory, "commit", "-qm", "record a run")
-    log = (factory / "logs/ops_readiness.json").read_bytes()
+    log = [path.read_bytes() for path in log_files(factory, "ops_readiness")]
     shutil.copy(BAD_QTY, factory / "exchange/orders/ALFA-2026-0101.json")  # untracked, red
     for args in (("--no-log",), ("--staged",), ("--format", "json")):
         assert readiness(factory, *args)[0] == 1
     code, out = readiness(factory)
     assert code == 1
     assert "(not recorded; `toyfoundry readiness --record` records a run" in out
-    assert (factory / "logs/ops_readiness.json").read_bytes() == log
+    assert [path.read_bytes() for path in log_files(factory, "ops_readiness")] == log
     assert git(factory, "status", "--porcelain") == "?? exchange/orders/ALFA-2026-0101.json\n"
 
 

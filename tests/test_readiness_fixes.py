@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLES, git, run_cli
+from tests.conftest import EXAMPLES, git, log_files, run_cli
 
 BAD_QTY = EXAMPLES / "invalid/schema-bad-qty/exchange/orders/ALFA-2026-0101.json"
 
@@ -179,7 +179,8 @@ def test_a_corrupt_readiness_log_is_cleared_by_restoring_it(factory: Path) -> No
     assert run_cli("readiness", "--record", cwd=factory).returncode == 0
     git(factory, "add", "logs")
     git(factory, "commit", "-qm", "record the gate")
-    (factory / "logs/ops_readiness.json").write_text('{"runs": [}')
+    [record] = log_files(factory, "ops_readiness")
+    record.write_text('{"runs": [}')
     refused = run_cli("readiness", cwd=factory)
     assert refused.returncode == 1
     (command,) = re.findall(r"`(git [^`]+)`", refused.stderr)

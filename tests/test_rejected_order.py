@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import git, run_cli
+from tests.conftest import git, logged_runs, run_cli
 from tests.ledger_helpers import sign_off_locally
 from toyfoundry_ci.actions.catchup import on_hub
 from toyfoundry_ci.base.layout import Layout
@@ -42,7 +42,7 @@ def test_a_rejected_order_is_done_sealed_and_pushed_with_its_ack(factory: Path) 
     assert "(`toyfoundry signoff`)" in first
     second = cli(factory, "shift")
     assert "final gate       -            0  readiness green" in second
-    runs = json.loads((factory / "logs/ops_readiness.json").read_text())["runs"]
+    runs = logged_runs(factory, "ops_readiness")
     assert [r["verdict"] for r in runs] == ["green"] * 4  # each shift's warm start and final gate
 
     gate = json.loads(cli(factory, "readiness", "--format", "json"))

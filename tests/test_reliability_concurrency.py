@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, run_cli
+from tests.conftest import git, log_files, logged_runs, run_cli
 from tests.exchange_kit import sealed_factory
 from tests.reliability_kit import snapshot, temp_files, torn_json
 from tests.test_exchange_git import bare_hub
@@ -172,23 +172,20 @@ def test_two_processes_appending_to_a_log_at_once_lose_no_run(factory: Path, kin
     done = [(w.wait(timeout=120), *w.communicate()) for w in writers]
 
     assert all(code == 0 for code, _, _ in done), done
-    log = factory / "logs" / ("exchange_all.json" if kind == "exchange" else "ops_readiness.json")
-    runs = json.loads(log.read_text())["runs"]
+    runs = logged_runs(factory, "exchange_all" if kind == "exchange" else "ops_readiness")
     key = "hub" if kind == "exchange" else "head"
     mine = [r[key] for r in runs if r[key] in NAMES]
     assert len(mine) == 2 * APPENDS
 
 
 def test_a_recorded_readiness_run_waits_for_a_pull_and_lands(factory: Path) -> None:
-    log = factory / "logs" / "ops_readiness.json"
-    before = log.read_bytes() if log.exists() else b""
+    before = log_files(factory, "ops_readiness")
     holder = _hold(factory, 4.0)  # another run (a pull, say) holds the checkout
     readiness = _start("readiness", "--record", cwd=factory)
     while holder.poll() is None:
-        assert (log.read_bytes() if log.exists() else b"") == before  # not while it holds
+        assert log_files(factory, "ops_readiness") == before  # not while it holds
         time.sleep(0.02)
     _out, err = readiness.communicate(timeout=60)
 
     assert "not starting" not in err, err
-    runs = json.loads(log.read_text())["runs"]
-    assert len(runs) == (len(json.loads(before)["runs"]) if before else 0) + 1
+    assert len(log_files(factory, "ops_readiness")) == len(before) + 1

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import logged_runs
 from tests.exchange_kit import issued, sealed_factory
 from tests.github_server import GitHubServer
 from tests.reliability_kit import snapshot, torn_json
@@ -58,11 +59,9 @@ def hub_receipts(files: dict[str, bytes]) -> set[str]:
 def check_consistent(root: Path, receipts_on_hub: set[str]) -> None:
     """No torn JSON anywhere; the exchange log claims no push the hub does not hold."""
     assert torn_json(root) == []
-    log = Layout(root).exchange_log
-    if log.exists():
-        for run in json.loads(log.read_text(encoding="utf-8"))["runs"]:
-            if run["direction"] == "push" and run["result"] in ("ok", "partial"):
-                assert run["receipt_id"] in receipts_on_hub, run
+    for run in logged_runs(root, "exchange_all"):
+        if run["direction"] == "push" and run["result"] in ("ok", "partial"):
+            assert run["receipt_id"] in receipts_on_hub, run
 
 
 def crash_and_recover(

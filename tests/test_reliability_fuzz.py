@@ -31,6 +31,9 @@ class MemoryHub:
     def listing(self) -> Mapping[str, str]:
         return {path: blob_id(data) for path, data in self.files.items()}
 
+    def refusals(self) -> Mapping[str, str]:
+        return {}
+
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         return {p: self.files[p] for p in paths}
 

@@ -8,15 +8,13 @@ no issue is opened, and the exchange log records a failed push, never a pushed o
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import logged_runs, run_cli
 from tests.exchange_kit import issued, sealed_factory
 from tests.github_server import Fault, GitHubServer
-from toyfoundry_ci.base.layout import Layout
 
 HUB = "github://high-command/hub"
 RETRIES = 6  # GithubRetry(total=6) in the backend: 7 tries at most per request
@@ -81,7 +79,7 @@ def test_persistent_fault_fails_clearly_and_records_nothing_pushed(
     assert repo.issues == {}
     if fault.method != "PATCH":
         assert repo.refs["heads/main"] == head
-    runs = json.loads(Layout(layout.root).exchange_log.read_text(encoding="utf-8"))["runs"]
+    runs = logged_runs(layout.root, "exchange_all")
     assert [(r["direction"], r["result"], r["orders"]) for r in runs] == [("push", "failed", [])]
 
 

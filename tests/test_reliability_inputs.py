@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, init_repo, run_cli
+from tests.conftest import git, init_repo, logged_runs, run_cli
 from tests.exchange_kit import directive, empty_factory, put_directives
 from tests.github_server import GitHubServer
 from tests.reliability_kit import BAD_ID, BIG, BadInput, catalogue, snapshot, temp_files
@@ -85,8 +85,8 @@ def test_pull_quarantines_each_bad_directive_and_leaves_the_mirror(tmp_path: Pat
         assert bad.says in line, f"{bad.name}: {line}"
     assert snapshot(layout.orders) == mirror
     assert temp_files(layout.root) == []
-    log = json.loads(layout.exchange_log.read_text(encoding="utf-8"))
-    assert log["runs"][-1]["result"] == "partial" and log["runs"][-1]["orders"] == []
+    last = logged_runs(layout.root, "exchange_all")[-1]
+    assert last["result"] == "partial" and last["orders"] == []
 
 
 def test_pull_quarantines_an_oversized_directive_without_reading_it_whole(
@@ -134,7 +134,12 @@ def test_github_hub_paths_outside_the_layout_are_never_written(
 
     result = run_cli("pull", "--hub", "github://high-command/hub", cwd=layout.root)
 
-    assert result.returncode == 0, result.stderr
+    # A folder named like a directive is refused as a folder hub's is: quarantined, exit 1.
+    assert result.returncode == 1, result.stderr
+    assert (
+        "quarantined: orders/ALFA-2027-0005.json: the hub's file is a folder, not a regular file"
+    ) in result.stdout
+    assert "not taken: orders/nested" in result.stdout
     assert sorted(p.name for p in layout.orders.iterdir()) == ["ALFA-2027-0001.json"]
     assert not (tmp_path / "escaped.json").exists() and not (layout.root / "escaped.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["factory"]

@@ -140,9 +140,16 @@ def _checks_out_pr_code(doc: dict[Any, Any], job: dict[str, Any]) -> bool:
             return True
         if uses.startswith("actions/checkout@"):
             ref = step.get("with", {}).get("ref", "")
-            if ref != "${{ github.event.pull_request.base.sha }}":
+            if ref not in (BASE_REF, GATE_BASE_REF):
                 return True
     return False
+
+
+BASE_REF = "${{ github.event.pull_request.base.sha }}"
+GATE_BASE_REF = "${{ github.event.pull_request.base.sha || github.event.merge_group.base_sha }}"
+# An expression naming a token, not a token.
+APP_OR_WORKFLOW_TOKEN = "${{ steps.app.outputs.token || github.token }}"  # noqa: S105
+GATE_HEAD_REF = "${{ github.event.pull_request.head.sha || github.event.merge_group.head_sha }}"
 
 
 def _text(value: Any) -> str:
@@ -173,9 +180,79 @@ def test_the_pr_writes_happen_in_a_job_fed_by_an_artifact_for_same_repo_prs(
         assert "head.repo.full_name == github.repository" in publish["if"]
         assert "user.login != 'dependabot[bot]'" in publish["if"]
         assert "!cancelled()" in publish["if"]
-        writes = {k for k, v in publish["permissions"].items() if v == "write"}
-        assert writes == {"contents", "pull-requests"}, path
+        # The comment only: nothing is committed to a PR branch, so no contents permission.
+        assert publish["permissions"] == {"pull-requests": "write"}, path
         assert "pr-publish" in _text(publish) and "pr-publish" not in _text(jobs["report"])
+        for name in ("report", "publish"):  # a merge group has no PR to report on
+            assert "github.event_name == 'pull_request'" in jobs[name]["if"], (path, name)
+
+
+def _gate_checkouts(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+
+
+def test_the_gate_is_required_on_pull_requests_and_merge_groups_and_only_reads(
+    templates: list[Path],
+) -> None:
+    for path in (REPO_ROOT / ".github/workflows/pr.yml", templates[0]):
+        doc = _load(path)
+        assert set(doc[True]) == {"pull_request", "merge_group"}, path
+        assert doc[True]["merge_group"] == {"types": ["checks_requested"]}
+        # One run per PR (a new push cancels the old); each merge group has a ref of its own.
+        group = "pr-${{ github.event.pull_request.number || github.ref }}"
+        assert doc["concurrency"] == {"group": group, "cancel-in-progress": True}
+        gate = doc["jobs"]["gate"]
+        assert gate["name"] == "gate"  # the required check's name, and the intake's status
+        assert "if" not in gate and "needs" not in gate  # it runs on every event, first
+        # Reads the PR's reviews to re-verify github seals; writes nothing.
+        assert gate["permissions"] == {"contents": "read", "pull-requests": "read"}, path
+        head = _gate_checkouts(gate)[0]
+        assert head["with"]["ref"] == GATE_HEAD_REF and head["with"]["fetch-depth"] == 0
+
+
+def test_the_gate_runs_the_base_branchs_code_against_the_head() -> None:
+    gate = _load(REPO_ROOT / ".github/workflows/pr.yml")["jobs"]["gate"]
+    head, base = _gate_checkouts(gate)
+    assert (head["with"]["path"], base["with"]["path"]) == ("head", "base")
+    assert base["with"]["ref"] == GATE_BASE_REF
+    runs = [s for s in gate["steps"] if "run" in s]
+    assert [s["run"] for s in runs] == [
+        "python -m pip install --disable-pip-version-check -q ./base",  # not the head's code
+        "toyfoundry ci gate",
+    ]
+    assert runs[1]["working-directory"] == "head"
+    assert runs[1]["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}  # read-only, see above
+
+
+def test_the_factory_gate_runs_the_pinned_action(templates: list[Path]) -> None:
+    gate = _load(templates[0])["jobs"]["gate"]
+    (checkout, action) = gate["steps"]
+    assert checkout["with"]["ref"] == GATE_HEAD_REF
+    assert action["uses"].endswith(f"@{SHA}")  # the pinned action: its code, not the head's
+    assert action["with"] == {"command": "gate"}
+    assert "gate|pr|merge|intake)" in _text(_load(ACTION))
+
+
+def test_the_intake_gates_its_own_head_and_may_use_an_app_token(templates: list[Path]) -> None:
+    intake = _load(REPO_ROOT / ".github/workflows/intake.yml")["jobs"]["parade"]
+    factory = _load(templates[2])["jobs"]["intake"]
+    for job in (intake, factory):
+        assert job["permissions"] == {
+            "contents": "write",
+            "pull-requests": "write",
+            "statuses": "write",
+        }
+        (app,) = [s for s in job["steps"] if "create-github-app-token" in s.get("uses", "")]
+        assert app["if"] == "${{ vars.TOYFOUNDRY_APP_ID != '' }}"  # optional: the default
+        assert app["with"]["private-key"] == "${{ secrets.TOYFOUNDRY_APP_PRIVATE_KEY }}"
+        grants = {k: v for k, v in app["with"].items() if k.startswith("permission-")}
+        assert grants == {
+            f"permission-{p}": "write" for p in ("contents", "pull-requests", "statuses")
+        }
+    (cli,) = [s for s in intake["steps"] if s.get("run") == "toyfoundry ci intake"]
+    assert cli["env"]["GITHUB_TOKEN"] == APP_OR_WORKFLOW_TOKEN
+    (action,) = [s for s in factory["steps"] if s.get("with", {}).get("command") == "intake"]
+    assert action["with"]["token"] == APP_OR_WORKFLOW_TOKEN
 
 
 def test_every_job_with_the_hub_token_has_an_environment_and_the_hub_variable(

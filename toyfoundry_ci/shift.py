@@ -36,6 +36,7 @@ from toyfoundry_ci.foundry.parade import parade
 from toyfoundry_ci.foundry.purge import purge
 from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.folder import FolderHub
+from toyfoundry_ci.ledger.seals import seal_check
 from toyfoundry_ci.ledger.signoff import seal_demo
 from toyfoundry_ci.ledger.store import read_entry
 from toyfoundry_ci.readiness import require_not_halted, run_readiness
@@ -126,7 +127,9 @@ def run_shift(
         if not _gate(layout, out, "final gate"):
             return out
         say("promote")
-        pushed = push(layout, backend, config.factory, gate=False)
+        # The one seal gate; only the demo's scratch copy accepts its own demo seals.
+        seals = seal_check(layout, demo=demo)
+        pushed = push(layout, backend, config.factory, gate=False, seals=seals)
         if pushed.sent:
             detail = f"receipt {pushed.receipt_id}; lot graduated, High Command notified"
             out.steps.append(Step("promote (push)", "done", detail, len(pushed.sent)))

@@ -4,7 +4,8 @@ A person with the Quick start's clone (its venv never on PATH) scaffolds a facto
 through the hooks, points it at High Command's `git init --bare` hub, runs a shift on a lot
 with one order the catalogue cannot make, commits everything the shift wrote through the
 hooks, signs off as a second person, pushes, and finds the push on the hub and in `status`.
-A colleague clones the factory, and two branches that each parade an order merge locally.
+A colleague clones the factory, and two branches that each parade an order merge locally;
+the index, which neither branch wrote, is regenerated on main.
 """
 
 from __future__ import annotations
@@ -123,8 +124,13 @@ def test_init_to_a_pushed_lot_with_a_rejected_order_then_a_local_merge(tmp_path:
     sh(clone, "git", "merge", "-q", "--no-edit", "left")
     merged = sh(clone, "git", "merge", "--no-edit", "right")
     assert "CONFLICT" not in merged.stdout + merged.stderr
+    # The branches left the index alone: main's lags by their two entries, and says so.
+    gate = sh(clone, toyfoundry, "readiness").stdout
+    assert "readiness: GREEN" in gate and "index behind by 2 entries" in gate
+    assert git(clone, "status", "--porcelain") == ""
+    sh(clone, toyfoundry, "ledger", "index")  # on main: regenerated, never merged
     index = (clone / "exchange/ledger/index.json").read_text(encoding="utf-8")
     assert "ALFA-2027-0003" in index and "ALFA-2027-0004" in index
     sh(clone, toyfoundry, "ledger", "index", "--check")
-    assert "readiness: GREEN" in sh(clone, toyfoundry, "readiness").stdout
-    assert git(clone, "status", "--porcelain") == ""
+    sh(clone, "git", "commit", "-qam", "Regenerate the ledger index")
+    assert "index current" in sh(clone, toyfoundry, "readiness").stdout

@@ -4,7 +4,7 @@ Nothing is committed to main by a bot (DESIGN §8), so on main every entry stays
 an intake PR records its seal. A merge run seals, in its own checkout only, the pending
 entries whose evidence the hub does not hold yet; an intake run seals those the hub does hold,
 so the intake PR carries them into the repository. Either way the seal is the same: the
-approving review of the merged PR that added the entry (``seal_from_pull_request``), found
+approvals that count of the merged PR that added the entry (``seal_from_pull_request``), found
 through ``GET /repos/{o}/{r}/commits/{sha}/pulls`` for the commit that added the entry. A run
 that was dropped is caught up by the next one, since the hub's receipts say what arrived.
 """

@@ -3,20 +3,24 @@
 Pull new directives from the hub; seal the pending entries whose evidence the hub already
 holds (pushed by a merge run: each file at its path with the same bytes, under one of this
 factory's valid receipts; a receipt alone is never enough) and record their receipts in
-``logs/exchange_all.json``; then
+the exchange log; bring the ledger index current and fold the logs' record files into
+their frozen files (this run is a serialized writer of both); then
 commit whatever the lot changed under the exchange folders to the one intake branch through
-the git data API, and open the one intake PR or update it. Re-running with nothing new, or
-with the same result already on the branch, changes nothing and says so.
+the git data API, run the gate on that head (its commits start no workflow) and post the
+result as the ``gate`` commit status branch protection requires, and open the one intake PR
+or update it. Re-running with nothing new, or with the same result already on the branch
+and its status, changes nothing and says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from toyfoundry_ci.actions import _git
 from toyfoundry_ci.actions.catchup import SealReport, on_hub, pending_orders, seal_pending
+from toyfoundry_ci.actions.gate import GATE_CONTEXT, post_status, run_gate
 from toyfoundry_ci.actions.hub_choice import ci_hub, no_hub_notice
 from toyfoundry_ci.actions.merge import seals_md
 from toyfoundry_ci.actions.report import annotation
@@ -24,6 +28,7 @@ from toyfoundry_ci.actions.runner import RunnerContext
 from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import is_order_id
+from toyfoundry_ci.base.kinds import kind_for_path, max_bytes_for
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.markdown import (
@@ -36,15 +41,20 @@ from toyfoundry_ci.base.markdown import (
     table,
 )
 from toyfoundry_ci.base.plural import plural
-from toyfoundry_ci.exchange.log import append_run, read_log
+from toyfoundry_ci.base.reader import read_present
+from toyfoundry_ci.exchange.log import append_run, fold_log, read_log
 from toyfoundry_ci.exchange.pull import PullResult, pull
 from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import Hub, Inventory, inventory
+from toyfoundry_ci.ledger.index import entry_names, rebuild_index
 from toyfoundry_ci.readiness import require_not_halted
+from toyfoundry_ci.readiness.log import fold_runs
 
 if TYPE_CHECKING:
     from github import Github
     from github.Repository import Repository
+
+    from toyfoundry_ci.ledger.verify import GitHubCheck
 
 BRANCH = "toyfoundry/intake"
 MARKER = "<!-- toyfoundry:intake -->"
@@ -55,9 +65,12 @@ INTAKE_PATHS = (
     "planning/storyboard",
     ".toyfoundry/telemetry/quilt/exports",
     "logs/exchange_all.json",
+    "logs/exchange_all.d",
+    "logs/ops_readiness.json",
+    "logs/ops_readiness.d",
 )
-# Appended by every pull, even one with nothing new: not a reason for a commit by itself.
-LOG_PATH = "logs/exchange_all.json"
+# The logs (and their folding): not a reason for a commit by itself.
+LOG_PATHS = INTAKE_PATHS[-4:]
 
 BranchState = Literal["committed", "unchanged", "nothing-to-do", "no-hub"]
 PullRequestState = Literal["created", "updated", "unchanged", "none"]
@@ -72,6 +85,7 @@ class IntakeOutcome:
     number: int | None = None
     commit: str | None = None
     paths: list[str] = field(default_factory=list)
+    gate_ok: bool = True  # the gate on the head written (always green when nothing was)
 
 
 def run_intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None = None) -> IntakeOutcome:
@@ -93,18 +107,53 @@ def _intake(ctx: RunnerContext, root: Path, gh: Github, hub: str | None) -> Inta
     pushed = [o for o in pending_orders(layout) if on_hub(layout, held, o)]
     seals = seal_pending(layout, gh, ctx.repository, pushed)
     _record_receipts(layout, source, held, seals)
+    # The serialized writers' part: the index brought current, the logs' records folded.
+    if layout.ledger_index.exists() or entry_names(layout):
+        rebuild_index(layout)
+    fold_log(layout)
+    fold_runs(layout)
     paths = _git.status_paths(root, INTAKE_PATHS)
     body = _body(pulled, seals, paths, held.refused)
     repo = gh.get_repo(ctx.repository)
-    if not [p for p in paths if p != LOG_PATH]:
+    if not [p for p in paths if not _is_log(p)]:
         summary = f"{body}\n\nNothing new from the hub and nothing to record: nothing to do.\n"
         return IntakeOutcome(summary, "", "nothing-to-do", "none")
-    branch, commit = commit_intake(repo, root, ctx.sha, paths)
+    branch, tip = commit_intake(repo, root, ctx.sha, paths)
+    # Its commits start no workflow: the gate runs here, on what was committed, and its
+    # result is posted where branch protection looks for the required check.
+    gate = run_gate(layout, ctx.sha, github_check=_sealed_here(layout, seals))
+    post_status(repo, tip, gate, again=branch == "unchanged")
     state, number = open_or_update(repo, ctx.repository, _title(pulled, seals), body)
+    commit = tip if branch == "committed" else None
     said = {"committed": f"committed {commit}", "unchanged": "already holds this intake"}[branch]
-    summary = f"{body}\n\nBranch `{BRANCH}` {said}; intake PR #{number} {state}.\n"
-    note = annotation("notice", f"intake PR #{number} {state}")
-    return IntakeOutcome(summary, note, branch, state, number, commit, paths)
+    summary = (
+        f"{body}\n\nBranch `{BRANCH}` {said}; intake PR #{number} {state}; status"
+        f" `{GATE_CONTEXT}` on {tip}: {'success' if gate.ok else 'failure'}.\n\n{gate.summary}"
+    )
+    notes = [annotation("notice", f"intake PR #{number} {state}")]
+    if not gate.ok:
+        said = f"the gate is red on the intake head {tip}: the intake PR shows why"
+        notes.append(annotation("warning", said))
+    return IntakeOutcome(summary, "\n".join(notes), branch, state, number, commit, paths, gate.ok)
+
+
+def _sealed_here(layout: Layout, seals: SealReport) -> GitHubCheck:
+    """The github seals this run derived from GitHub's reviews count; any other does not."""
+    made = {
+        layout.rel(layout.ledger_entry_file(r.order_id)): r.signoff
+        for _, r in seals.sealed
+        if r.sealed
+    }
+
+    def check(rel: str, seal: dict[str, Any]) -> str | None:
+        ours = made.get(rel)
+        if ours is not None and ours.model_dump(mode="json", exclude_none=True) == {
+            k: v for k, v in seal.items() if v is not None
+        }:
+            return None
+        return "a github seal this intake run did not derive from the pull request's reviews"
+
+    return check
 
 
 def _record_receipts(layout: Layout, hub: Hub, held: Inventory, seals: SealReport) -> None:
@@ -145,6 +194,8 @@ def _body(
     rows += [[checked_id(o, is_order_id), "changed"] for o, _ in pulled.changed]
     rows += [[cell(q.hub_path), f"quarantined: {cell(q.reason)}"] for q in pulled.quarantined]
     rows += [[cell(path), f"receipt refused: {cell(why)}"] for path, why in refused]
+    seen = {path for path, _ in refused}
+    rows += [[cell(p), f"refused: {cell(why)}"] for p, why in pulled.refused if p not in seen]
     lines.append(table(["directive", "pulled"], rows) if rows else "no new directives")
     lines += ["", seals_md(seals), "", f"### Files ({len(paths)})", ""]
     lines += [f"- {code(p)}" for p in paths[:TABLE_ROWS]]
@@ -155,8 +206,9 @@ def _body(
 
 def commit_intake(
     repo: Repository, root: Path, base: str, paths: list[str]
-) -> tuple[Literal["committed", "unchanged"], str | None]:
-    """One commit on ``base`` with ``paths`` as in the checkout, on the intake branch.
+) -> tuple[Literal["committed", "unchanged"], str]:
+    """One commit on ``base`` with ``paths`` as in the checkout, on the intake branch; the
+    branch's head after it is returned.
 
     When the branch already holds every path as it is here (the log aside), nothing is
     written. Otherwise the branch is reset to the new commit: it belongs to this workflow,
@@ -178,15 +230,14 @@ def commit_intake(
             repo, ref.object.sha, lambda f: any(g == f or g.startswith(f"{f}/") for g in folders)
         )
         there = {path: found.sha for path, found in listed.items()}
-        if all(there.get(p) == _local_blob(root / p) for p in paths if p != LOG_PATH):
-            return "unchanged", None
+        if all(there.get(p) == _local_blob(root, p) for p in paths if not _is_log(p)):
+            return "unchanged", ref.object.sha
     elements = []
     for rel in paths:
-        path = root / rel
-        if not path.is_file():
+        data = _local(root, rel)
+        if data is None:
             elements.append(InputGitTreeElement(rel, "100644", "blob", sha=None))
             continue
-        data = path.read_bytes()
         try:
             elements.append(InputGitTreeElement(rel, "100644", "blob", content=data.decode()))
         except UnicodeDecodeError:
@@ -204,8 +255,17 @@ def commit_intake(
     return "committed", commit.sha
 
 
-def _local_blob(path: Path) -> str | None:
-    return blob_id(path.read_bytes()) if path.is_file() else None
+def _local(root: Path, rel: str) -> bytes | None:
+    return read_present(root / rel, max_bytes_for(kind_for_path(rel)))
+
+
+def _local_blob(root: Path, rel: str) -> str | None:
+    data = _local(root, rel)
+    return None if data is None else blob_id(data)
+
+
+def _is_log(path: str) -> bool:
+    return any(path == log or path.startswith(f"{log}/") for log in LOG_PATHS)
 
 
 def open_or_update(

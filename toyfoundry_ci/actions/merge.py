@@ -2,7 +2,9 @@
 
 Final readiness gate; the pending entries whose evidence the hub does not hold yet are sealed
 from the approvals of the merged PRs that added them (in this checkout only: no bot commits to
-main, DESIGN §8); the hub gets everything sealed and unsent, and the receipt goes to the step
+main, DESIGN §8); every seal about to be pushed is re-derived from GitHub (``seal_check``), and
+one that fails is held back, named with the reason, while the hub gets everything else
+sealed and unsent; the receipt goes to the step
 summary and the step outputs. Because what is "unsent" is read from the hub's receipts, a run
 that was dropped or cancelled is caught up by the next one, and a re-delivered event finds
 nothing new. The seals reach the repository through the next intake PR.
@@ -31,6 +33,8 @@ from toyfoundry_ci.base.markdown import cell, checked_id, code, table
 from toyfoundry_ci.exchange.push import PushResult, push
 from toyfoundry_ci.hub.config import open_hub
 from toyfoundry_ci.hub.protocol import inventory
+from toyfoundry_ci.ledger.binding import GitHubSeals
+from toyfoundry_ci.ledger.seals import seal_check
 from toyfoundry_ci.readiness import require_not_halted, run_readiness
 
 if TYPE_CHECKING:
@@ -91,7 +95,9 @@ def _merge(
     held = inventory(target, factory=cfg.factory)
     unsent = [o for o in pending_orders(layout) if on_hub(layout, held, o) is None]
     seals = seal_pending(layout, gh, ctx.repository, unsent)
-    pushed = push(layout, target, cfg.factory, gate=False)
+    # Every seal about to be pushed is re-derived from GitHub; one that fails is held back.
+    check = seal_check(layout, "HEAD", github=GitHubSeals(layout, gh, ctx.repository))
+    pushed = push(layout, target, cfg.factory, gate=False, seals=check)
     merged = merged_pull(gh.get_repo(ctx.repository), ctx.sha)
     sections = [
         header + (f" (pull request #{merged})" if merged else ""),
@@ -119,7 +125,8 @@ def seals_md(seals: SealReport) -> str:
     for number, r in seals.sealed:
         s = r.signoff
         of = (s.commit or "")[:12]
-        said = f"sealed by {cell(s.reviewer or '?')} (review {s.review_id} of {cell(of)})"
+        said = f"sealed by {cell(s.reviewer or '?')} ({s.permission or '?'} access;"
+        said += f" review {s.review_id} of {cell(of)})"
         rows.append([_order(r.order_id), f"#{number}", said])
     rows += [[_order(o), "", f"**pending**: {cell(why)}"] for o, why in seals.refused]
     return "### Sign-off\n\n" + table(["order", "pull request", "sign-off"], rows)

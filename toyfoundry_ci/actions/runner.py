@@ -142,10 +142,10 @@ def parse_pull_request(raw: Mapping[str, Any]) -> PullRequestInfo:
         number=_int(raw, "number"),
         title=_str(raw, "title"),
         author=_str(_mapping(raw, "user"), "login"),
-        head_sha=_sha(head, "sha"),
+        head_sha=sha_field(head, "sha"),
         head_ref=_str(head, "ref"),
         head_repo=_str(head_repo, "full_name") if isinstance(head_repo, Mapping) else None,
-        base_sha=_sha(base, "sha"),
+        base_sha=sha_field(base, "sha"),
         base_ref=_str(base, "ref"),
         base_repo=_str(_mapping(base, "repo"), "full_name"),
         merged=raw.get("merged") is True,
@@ -193,7 +193,7 @@ def _int(raw: Mapping[str, Any], key: str) -> int:
     return value
 
 
-def _sha(raw: Mapping[str, Any], key: str) -> str:
+def sha_field(raw: Mapping[str, Any], key: str) -> str:
     value = _str(raw, key)
     if not _SHA.match(value):
         raise RunnerError(f"event payload: {key!r} is not a commit ID")

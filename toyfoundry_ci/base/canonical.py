@@ -34,7 +34,7 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: str | Path) -> str:
     """Hex sha256 of a regular file's bytes, read by the one bounded reader (no link, no FIFO)."""
     return sha256_bytes(read_file(path, None))
 

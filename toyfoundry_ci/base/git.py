@@ -283,3 +283,30 @@ def common_dir(root: Path) -> Path | None:
     if not ran.ok:
         return None
     return (root / ran.out.decode("utf-8", errors="surrogateescape").strip()).resolve()
+
+
+FALLBACK_BRANCH = "main"
+
+
+def default_branch(root: Path) -> str:
+    """The factory's default branch: the one ``origin/HEAD`` names (a clone knows it), else
+    ``init.defaultBranch``, else ``main``."""
+    git = Git(root)
+    ran = git.run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
+    if ran.ok and (name := ran.out.decode(errors="replace").strip()):
+        return name.removeprefix("refs/remotes/origin/")
+    ran = git.run("config", "--get", "init.defaultBranch")
+    return ran.out.decode(errors="replace").strip() if ran.ok else FALLBACK_BRANCH
+
+
+def on_default_branch(root: Path) -> bool:
+    """Whether HEAD is the default branch checked out, or ``root`` is no git work tree at all.
+
+    A detached HEAD (a CI checkout) is not the default branch.
+    """
+    git = Git(root)
+    ran = git.run("symbolic-ref", "--quiet", "HEAD")
+    if not ran.ok:
+        return not git.ok("rev-parse", "--git-dir")
+    branch = ran.out.decode(errors="replace").strip().removeprefix("refs/heads/")
+    return branch == default_branch(root)

@@ -59,6 +59,9 @@ REPO_LOCATIONS: tuple[Location, ...] = (
     Location(".toyfoundry/telemetry/quilt/exports", "*.manifest.json", "telemetry-export"),
     Location("logs", "ops_readiness.json", "readiness-log"),
     Location("logs", "exchange_all.json", "exchange-log"),
+    # One record file per run (base/records.py): a log document of the same kind, one run.
+    Location("logs/ops_readiness.d", "*.json", "readiness-log"),
+    Location("logs/exchange_all.d", "*.json", "exchange-log"),
 )
 
 # Hub layout (DESIGN §7): the same kinds, folders at the hub's root.
@@ -128,12 +131,31 @@ def _locations_for_folder(folder: str) -> tuple[Location, ...]:
 
 def iter_repo_artifacts(root: Path) -> Iterator[Path]:
     """Every artifact file of a factory repository, in a stable order."""
-    seen: set[Path] = set()
+    for rel in repo_artifact_names(root):
+        yield root / rel
+
+
+def repo_artifact_names(root: Path) -> Iterator[str]:
+    """The repository paths (POSIX, relative) of ``iter_repo_artifacts``, in its order.
+
+    Each folder is read once (``os.scandir``) and named by strings: a Path per file costs
+    more than the listing at 100,000 orders.
+    """
+    seen: set[str] = set()
     for loc in REPO_LOCATIONS:
-        folder = root / loc.folder
-        if not folder.is_dir():
+        folder = f"{root}/{loc.folder}"
+        if not os.path.isdir(folder):  # noqa: PTH112 - strings throughout, see above
             continue
-        for path in sorted(folder.glob(loc.pattern)):
-            if path not in seen and kind_for_path(path.relative_to(root)) == loc.kind:
-                seen.add(path)
-                yield path
+        for name in _matching(folder, loc.pattern):
+            rel = f"{loc.folder}/{name}"
+            if rel not in seen and kind_for_path(rel) == loc.kind:
+                seen.add(rel)
+                yield rel
+
+
+def _matching(folder: str, pattern: str) -> list[str]:
+    """The names ``sorted(Path(folder).glob(pattern))`` yields, for a one-part pattern."""
+    if not any(c in pattern for c in "*?["):  # glob names such a file only when it exists
+        return [pattern] if os.path.exists(f"{folder}/{pattern}") else []  # noqa: PTH110
+    with os.scandir(folder) as entries:
+        return sorted(e.name for e in entries if fnmatch.fnmatchcase(e.name, pattern))

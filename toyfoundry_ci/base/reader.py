@@ -53,12 +53,27 @@ def unreadable(exc: OSError) -> str:
 class UnreadableError(ToyfoundryError):
     """A file (or folder) the reader refused; ``reason`` is one of the sentences above.
 
-    Callers that report per file use ``reason``; one that lets it through shows the file too.
+    Callers that report per file use ``reason``; one that lets it through shows the file
+    too, and a hint saying what to do about it.
     """
 
     def __init__(self, reason: str, path: str | Path | None = None) -> None:
-        super().__init__(reason if path is None else f"{path}: {reason}")
+        super().__init__(
+            reason if path is None else f"{path}: {reason}",
+            hint=None if path is None else _what_to_do(reason, path),
+        )
         self.reason = reason
+
+
+def _what_to_do(reason: str, path: str | Path) -> str | None:
+    if reason == MISSING:
+        return None
+    if reason.startswith("is unreadable"):
+        return f"check who may read it (`ls -l {path}`)"
+    drop = f"remove it (`git rm {path}` when it is committed)"
+    if "bound" in reason:
+        return f"files above the bound are refused unread: make it smaller, or {drop}"
+    return f"only regular files are read: put the file itself there, or {drop}"
 
 
 def read_bounded(
@@ -74,11 +89,7 @@ def read_bounded(
     except OSError as exc:
         raise UnreadableError(_open_reason(exc, path, dir_fd), path) from None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnreadableError(FOLDER if stat.S_ISDIR(info.st_mode) else SPECIAL, path)
-        if bound is not None and info.st_size > bound:
-            raise UnreadableError(too_large(info.st_size, bound), path)
+        info = _regular(fd, path, bound)
         limit = info.st_size + 1 if bound is None else min(info.st_size, bound) + 1
         data = os.read(fd, limit)
         # A short read of a regular file is its end; a full one means it grew meanwhile.
@@ -94,6 +105,46 @@ def read_bounded(
 def read_file(path: str | Path, bound: int | None) -> bytes:
     """The bytes of the regular file ``path``, within ``bound``; see ``read_bounded``."""
     return read_bounded(path, bound)[1]
+
+
+def read_present(path: str | Path, bound: int | None) -> bytes | None:
+    """``read_file``, but None when nothing is at ``path``; any other refusal still raises."""
+    try:
+        return read_bounded(path, bound)[1]
+    except UnreadableError as exc:
+        if exc.reason == MISSING:
+            return None
+        raise
+
+
+def read_buffer(path: str | Path, bound: int | None) -> bytearray:
+    """``read_file`` into a buffer the caller may edit in place: one copy of a large file."""
+    try:
+        fd = os.open(path, FILE_FLAGS)
+    except OSError as exc:
+        raise UnreadableError(_open_reason(exc, path, None), path) from None
+    try:
+        info = _regular(fd, path, bound)
+        buf = bytearray(info.st_size + 1)
+        got = os.readv(fd, [buf])
+        if got == len(buf):  # it grew meanwhile: the rest, within the bound
+            return bytearray(_read_on(fd, bytes(buf), bound, path))
+        del buf[got:]
+    except OSError as exc:
+        raise UnreadableError(unreadable(exc), path) from None
+    finally:
+        os.close(fd)
+    return buf
+
+
+def _regular(fd: int, path: str | Path, bound: int | None) -> os.stat_result:
+    """The stat of the open ``fd`` when it is a regular file within ``bound``, else refused."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableError(FOLDER if stat.S_ISDIR(info.st_mode) else SPECIAL, path)
+    if bound is not None and info.st_size > bound:
+        raise UnreadableError(too_large(info.st_size, bound), path)
+    return info
 
 
 def _read_on(fd: int, data: bytes, bound: int | None, path: str | Path) -> bytes:

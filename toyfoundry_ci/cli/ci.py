@@ -17,8 +17,8 @@ _handoff_option = click.option(
     envvar="TOYFOUNDRY_HANDOFF",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder for what `ci pr` hands to `ci pr-publish` (the report, the rebuilt index);"
-    " the workflow carries it between the two jobs as an artifact.",
+    help="Folder for what `ci pr` hands to `ci pr-publish` (the report); the workflow"
+    " carries it between the two jobs as an artifact.",
 )
 
 
@@ -37,7 +37,7 @@ def pr_cmd(handoff: Path | None) -> None:
     if handoff is not None:
         write_handoff(outcome, handoff)
     set_output(ctx, "index", outcome.index)
-    click.echo(f"ledger index: {outcome.index}")
+    click.echo(f"ledger index (readiness): {outcome.index}")
     if not outcome.ok:
         raise SystemExit(1)
 
@@ -45,7 +45,7 @@ def pr_cmd(handoff: Path | None) -> None:
 @ci.command("pr-publish")
 @_handoff_option
 def pr_publish_cmd(handoff: Path | None) -> None:
-    """pull_request, runs no PR code: commit the rebuilt index, keep the one PR comment."""
+    """pull_request, runs no PR code: keep the one PR comment (it commits nothing)."""
     from toyfoundry_ci.actions.github_api import api_errors, client
     from toyfoundry_ci.actions.publish import READ_ONLY_NOTICE, run_publish
     from toyfoundry_ci.actions.report import annotation
@@ -59,11 +59,35 @@ def pr_publish_cmd(handoff: Path | None) -> None:
     with api_errors(ctx):
         outcome = run_publish(ctx, handoff, client(ctx))
     append_summary(ctx, outcome.summary)
-    set_output(ctx, "index", outcome.index)
-    set_output(ctx, "index-commit", outcome.commit or "")
+    set_output(ctx, "comment", outcome.comment or "")
     if outcome.comment == "read-only":
         click.echo(annotation("notice", READ_ONLY_NOTICE))
-    click.echo(f"ledger index: {outcome.index}; PR comment: {outcome.comment or 'not posted'}")
+    click.echo(f"PR comment: {outcome.comment or 'not posted'}")
+
+
+@ci.command("gate")
+def gate_cmd() -> None:
+    """pull_request / merge_group, the required check: ledger verify --base, readiness.
+
+    Run it in the checkout of the head with the base branch's code installed; GITHUB_TOKEN
+    (read-only) lets it re-verify the github seals the change makes.
+    """
+    from toyfoundry_ci.actions.gate import gate_range, run_gate
+    from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
+    from toyfoundry_ci.base.layout import Layout
+    from toyfoundry_ci.ledger.binding import github_check
+
+    layout = Layout(_root())
+    ctx = from_environ()
+    span = gate_range(ctx)
+    outcome = run_gate(layout, span.base, head=span.head, github_check=github_check(layout))
+    if outcome.annotations:
+        click.echo(outcome.annotations)
+    append_summary(ctx, outcome.summary)
+    set_output(ctx, "merge-base", outcome.merge_base)
+    click.echo(f"gate: {outcome.description}")
+    if not outcome.ok:
+        raise SystemExit(1)
 
 
 def _root() -> Path:
@@ -126,7 +150,12 @@ def merge_cmd(hub: str | None, environment: str | None) -> None:
 @ci.command("intake")
 @_hub_option
 def intake_cmd(hub: str | None) -> None:
-    """schedule / workflow_dispatch: pull, record seals, open or update the one intake PR."""
+    """schedule / workflow_dispatch: pull, record seals, open or update the one intake PR.
+
+    Its commits start no workflow, so it runs the gate on the head it wrote and posts the
+    result as that head's `gate` commit status (the job needs `statuses: write`); a red gate
+    shows on the intake PR, the job itself stays green.
+    """
     from toyfoundry_ci.actions.github_api import api_errors, client
     from toyfoundry_ci.actions.intake import run_intake
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
@@ -146,3 +175,4 @@ def intake_cmd(hub: str | None) -> None:
         click.echo("intake: nothing new from the hub; nothing to do")
     else:
         click.echo(f"intake: branch {outcome.branch}; PR #{outcome.number} {outcome.pull_request}")
+        click.echo(f"gate on the intake head: {'green' if outcome.gate_ok else 'red'}")

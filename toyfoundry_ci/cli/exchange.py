@@ -51,6 +51,8 @@ def pull(hub: str | None, root: str) -> None:
         click.echo(f"  {state}: {printable(q.hub_path)}: {printable(q.reason)} (copy: {q.stored})")
     for path in result.not_directives:
         click.echo(f"  not taken: {printable(path)} (only orders/<ORDER-ID>.json is a directive)")
+    for path, why in result.refused:
+        click.echo(f"  refused: {printable(path)}: {printable(why)} (not read)")
     for order_id, _digest in result.withdrawn:
         state = "withdrawn" if order_id in result.newly_withdrawn else "still withdrawn"
         click.echo(f"  {state}: {order_id} (kept in exchange/orders/, never pushed)")

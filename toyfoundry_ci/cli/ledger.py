@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 import click
 
 from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.base.kinds import max_bytes_for
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.reader import read_present
 from toyfoundry_ci.cli.exchange import hub_option
 from toyfoundry_ci.cli.options import format_option, root_option
 
@@ -27,24 +29,37 @@ def ledger() -> None:
 @click.option("--full", is_flag=True, help="Re-hash every entry; trust no file's stat.")
 @click.option("--no-cache", "cold", is_flag=True, help="Ignore the digest cache altogether.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when the index is stale.")
+@click.option(
+    "--default-branch-only",
+    "default_only",
+    is_flag=True,
+    help="Write only when HEAD is the default branch; elsewhere leave the index to lag"
+    " (what the pre-commit hook runs).",
+)
 @click.argument("entries", nargs=-1, type=click.Path(path_type=Path))
-def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Path, ...]) -> None:
+def index_cmd(
+    *, root: str, full: bool, cold: bool, check: bool, default_only: bool, entries: tuple[Path, ...]
+) -> None:
     """Rebuild exchange/ledger/index.json from the entries (deterministic, Merkle root).
 
     Given ENTRIES (entry files, relative to the current folder), only those are re-read and the rest
     of the index on disk is kept: the cost does not grow with the ledger. Without them,
     every entry is checked against the digest cache.
     """
+    from toyfoundry_ci.base.git import on_default_branch
     from toyfoundry_ci.foundry.ledger import index_entries
     from toyfoundry_ci.ledger.index import fresh_index, index_outcome, rebuild_index
+    from toyfoundry_ci.ledger.lag import CATCH_UP
 
     layout = Layout(Path(root))
     if entries and (full or cold or check):
         raise click.UsageError("ENTRIES cannot be combined with --full, --no-cache or --check")
+    if default_only and not on_default_branch(layout.root):
+        click.echo(f"not the default branch: the index is left to lag ({CATCH_UP})")
+        return
     if check:
-        current = layout.ledger_index.exists() and (
-            layout.ledger_index.read_bytes() == fresh_index(layout, full=full, cold=cold)
-        )
+        on_disk = read_present(layout.ledger_index, max_bytes_for("ledger-index"))
+        current = on_disk is not None and on_disk == fresh_index(layout, full=full, cold=cold)
         if not current:
             click.echo(f"{layout.rel(layout.ledger_index)}: stale; run `toyfoundry ledger index`")
             raise SystemExit(1)
@@ -63,7 +78,8 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
     "--base",
     metavar="REV",
     help="Also prove, under REV's sign-off policy and allowed signers, that entries changed"
-    " since REV only by seals that re-verify.",
+    " since REV only by seals that re-verify (github seals through the API, with"
+    " GITHUB_TOKEN and GITHUB_REPOSITORY).",
 )
 @click.option(
     "--full",
@@ -74,11 +90,15 @@ def index_cmd(root: str, full: bool, cold: bool, check: bool, entries: tuple[Pat
 @format_option("text", "json", "github")
 def verify_cmd(root: str, base: str | None, full: bool, cold: bool, fmt: str) -> None:
     """Prove evidence, pairing, index and entries are intact; exit 1 on any problem."""
+    from toyfoundry_ci.ledger.binding import github_check
     from toyfoundry_ci.ledger.render import PROBLEM_RENDERERS
     from toyfoundry_ci.ledger.verify import verify
 
-    problems = verify(Layout(Path(root)), base=base, full=full, cold=cold)
-    click.echo(PROBLEM_RENDERERS[fmt](problems))
+    layout = Layout(Path(root))
+    check = github_check(layout) if base is not None else None
+    notes: list[str] = []
+    problems = verify(layout, base=base, full=full, cold=cold, notes=notes, github_check=check)
+    click.echo(PROBLEM_RENDERERS[fmt](problems, notes))
     if problems:
         raise SystemExit(1)
 
@@ -89,9 +109,9 @@ def verify_cmd(root: str, base: str | None, full: bool, cold: bool, fmt: str) ->
 @click.argument("other", type=click.Path(path_type=Path))
 def merge_driver_cmd(ancestor: Path, current: Path, other: Path) -> None:
     """git merge driver for index.json (%O %A %B); registered by `toyfoundry hooks install`."""
-    from toyfoundry_ci.ledger.merge_driver import merge_indexes
+    from toyfoundry_ci.ledger.merge_driver import merge_driver
 
-    conflicts = merge_indexes(ancestor, current, other)
+    conflicts = merge_driver(Path.cwd(), ancestor, current, other)
     if conflicts:
         raise RefusedError(
             f"ledger index: both sides changed {', '.join(conflicts)}",

@@ -22,16 +22,21 @@ from toyfoundry_ci.readiness.reporting import REPORTERS
     help="Record this run in logs/ops_readiness.json, where the halt rule counts it.",
 )
 @click.option(
+    "--full",
+    is_flag=True,
+    help="Check every artifact and entry again instead of only what changed since the last run.",
+)
+@click.option(
     "--no-log",
     "no_log",
     is_flag=True,
     help="Accepted for older hook configs: runs are not recorded unless --record is given.",
 )
-def readiness(fmt: str, root: str, staged: bool, record: bool, no_log: bool) -> None:
+def readiness(fmt: str, root: str, *, staged: bool, record: bool, full: bool, no_log: bool) -> None:
     """Run the readiness gate: exit 0 when green, 1 when red. Records nothing unless --record."""
     if record and no_log:
         raise click.UsageError("--record and --no-log contradict each other; pass one")
-    result = run_readiness(Layout(Path(root).resolve()), staged, record=record)
+    result = run_readiness(Layout(Path(root).resolve()), staged, record=record, full=full)
     click.echo(REPORTERS[fmt](result))
     if not result.green:
         raise SystemExit(1)

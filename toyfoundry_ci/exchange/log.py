@@ -1,5 +1,10 @@
-"""``logs/exchange_all.json``: every pull and push appended, newest last, bounded, atomic,
-under the repository lock.
+"""The exchange log: every pull and push, oldest first, bounded.
+
+Each run is written as its own record file in ``logs/exchange_all.d/`` and never edited, so two
+branches that both exchanged merge without a conflict; ``logs/exchange_all.json`` is the frozen
+part (runs recorded before that layout, or folded in by the intake run). A pull that found
+nothing new and saw what the last pull from that hub saw is not recorded: it would only dirty
+the tree.
 
 Hub names reach this file only through the backends' ``display`` (credentials removed); no
 token ever does. A dry run is not an exchange and is not recorded. Each pull from a hub records
@@ -12,28 +17,29 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from toyfoundry_ci.base.atomic import write_json_atomic
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import ArtifactError, HubError
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import ParseError, read_artifact
+from toyfoundry_ci.base.loader import ParseError
 from toyfoundry_ci.base.lock import SHORT_WAIT, repository_lock
+from toyfoundry_ci.base.records import fold, log_documents, record_files, write_record
 from toyfoundry_ci.hub.protocol import Hub, check_not_rewritten
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.logs import HISTORY_LIMIT, ExchangedOrder, ExchangeLog, ExchangeRun
 
 
 def read_log(layout: Layout) -> ExchangeLog:
-    path = layout.exchange_log
-    if not path.exists():
-        return ExchangeLog(runs=[])
-    value = read_artifact(path)
-    if isinstance(value, ParseError):
-        raise ArtifactError(
-            f"{layout.rel(path)}::{value.where}: {value.message}",
-            hint="fix or move the file aside; the next exchange starts a new log",
-        )
-    return ExchangeLog.model_validate(value)
+    """The runs of the frozen file and the record files, oldest first, bounded."""
+    runs: list[ExchangeRun] = []
+    for path, value in log_documents(layout.exchange_log):
+        if isinstance(value, ParseError):
+            raise ArtifactError(
+                f"{layout.rel(path)}::{value.where}: {value.message}",
+                hint=f"restore the file from git (`git checkout -- {layout.rel(path)}`)",
+            )
+        runs += ExchangeLog.model_validate(value).runs
+    # Stable: runs of the same second keep the order they were recorded in.
+    return ExchangeLog(runs=sorted(runs, key=lambda run: run.at)[-HISTORY_LIMIT:])
 
 
 def append_run(
@@ -63,11 +69,29 @@ def append_run(
             "head": head,
         }
     )
-    # Read, add, write back: under the lock, or a second writer's run would be lost.
+    # The lock keeps two writers of the same second from choosing the same sequence number.
     with repository_lock(layout.root, purpose="exchange log", wait=SHORT_WAIT):
-        runs = [*read_log(layout).runs, run][-HISTORY_LIMIT:]
-        write_json_atomic(layout.exchange_log, ExchangeLog(runs=runs).to_json())
+        if not _repeats_last_pull(layout, run):
+            write_record(layout.exchange_log, ExchangeLog(runs=[run]).to_json())
     return run
+
+
+def _repeats_last_pull(layout: Layout, run: ExchangeRun) -> bool:
+    """A pull that found nothing new and what the last recorded pull from its hub found."""
+    if run.direction != "pull" or run.result != "nothing-new":
+        return False
+    for before in reversed(read_log(layout).runs):
+        if before.direction == "pull" and before.hub == run.hub and before.result != "failed":
+            return before.withdrawn == run.withdrawn and (run.head or before.head) == before.head
+    return False
+
+
+def fold_log(layout: Layout) -> bool:
+    """Fold the record files into the frozen file (the intake run's, a serialized writer)."""
+    folded = record_files(layout.exchange_log)
+    if not folded:
+        return False
+    return fold(layout.exchange_log, read_log(layout).to_json(), folded)
 
 
 def _orders(orders: Iterable[tuple[str, str]]) -> list[ExchangedOrder]:

@@ -10,9 +10,11 @@ that the factory has not answered yet replaces the mirror and is reported as cha
 answered (acknowledged or paraded) it is quarantined instead: High Command supersedes an
 answered order by issuing a new order ID. Only ``orders/<ID>.json`` names a directive; any
 other name in ``orders/`` (a README, a file without ``.json``, a subfolder) is reported, not
-taken, so ``orders/X`` and ``orders/X.json`` can never both claim one order. A directive
-this hub issued and no longer holds is withdrawn: the mirror keeps it, the pull reports it
-and records it in the exchange log, and push never sends its evidence.
+taken, so ``orders/X`` and ``orders/X.json`` can never both claim one order. A directive that
+is no file (a symbolic link, a submodule, a FIFO) is quarantined; anywhere else on the hub
+such an entry is reported. A directive this hub issued and no longer holds is withdrawn: the
+mirror keeps it, the pull reports it and records it in the exchange log, and push never sends
+its evidence.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class PullResult:
     withdrawn: list[tuple[str, str]] = field(default_factory=list)  # (order ID, local digest)
     newly_withdrawn: list[str] = field(default_factory=list)  # not withdrawn at the last pull
     not_directives: list[str] = field(default_factory=list)  # hub paths in orders/ not <ID>.json
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (hub path, why) outside orders/
 
     @property
     def result(self) -> str:
@@ -108,6 +111,9 @@ def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
     out.hub = hub.display  # a hub read on its default branch now names the branch
     require_history(layout, hub)
     _withdrawn(layout, listing, out)
+    # Refused directives are quarantined below; what else the hub holds that is no file (a
+    # link among the reports, a submodule in place of a folder) is reported, never read.
+    out.refused = sorted((p, w) for p, w in hub.refusals().items() if not p.startswith("orders/"))
     wanted: list[str] = []
     for path in sorted(p for p in listing if p.startswith("orders/")):
         stem = directive_id(path)
@@ -232,6 +238,9 @@ def _detail(out: PullResult) -> str | None:
     if out.not_directives:
         names = ", ".join(printable(p) for p in out.not_directives[:10])
         parts.append(f"{plural(len(out.not_directives), 'hub file')} not taken: {names}")
+    if out.refused:
+        names = ", ".join(printable(p) for p, _ in out.refused[:10])
+        parts.append(f"{plural(len(out.refused), 'hub entry')} refused: {names}")
     if out.withdrawn:
         names = ", ".join(o for o, _ in out.withdrawn[:10])
         parts.append(f"{len(out.withdrawn)} withdrawn by High Command: {names}")

@@ -18,6 +18,7 @@ records nothing.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
 from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.base.reader import read_file
 from toyfoundry_ci.base.tracked import TrackedBlobs
 from toyfoundry_ci.exchange.gate import require_ready
 from toyfoundry_ci.exchange.log import (
@@ -46,6 +48,7 @@ from toyfoundry_ci.exchange.log import (
 )
 from toyfoundry_ci.exchange.notify import notification_for
 from toyfoundry_ci.hub.protocol import (
+    MAX_HUB_FILE,
     Hub,
     HubFile,
     Inventory,
@@ -54,8 +57,7 @@ from toyfoundry_ci.hub.protocol import (
     head_of,
     inventory,
 )
-from toyfoundry_ci.ledger.policy import SignoffPolicy, signoff_policy
-from toyfoundry_ci.ledger.seals import signature_problem
+from toyfoundry_ci.ledger.seals import SealCheck, seal_check
 from toyfoundry_ci.ledger.store import read_entry
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.hub import Receipt, ReceiptItem
@@ -117,8 +119,13 @@ def push(
     dry_run: bool = False,
     gate: bool = True,
     order_ids: Iterable[str] | None = None,
+    seals: SealCheck | None = None,
 ) -> PushResult:
-    """Push every sealed, paired order the hub does not hold yet; log the run."""
+    """Push every sealed, paired order the hub does not hold yet; log the run.
+
+    Each seal passes ``seals`` (default: ``seal_check`` on the policy committed at HEAD,
+    re-deriving github seals with ``GITHUB_TOKEN``); one that does not is held back, named.
+    """
     if re.fullmatch(GENERIC_ID, factory) is None:
         raise HubError(
             f"factory name {factory!r} is not a usable identifier",
@@ -127,7 +134,9 @@ def push(
     if gate:
         require_not_halted(layout, "push")
     with failures_logged(layout, "push", hub.display):
-        out = _push(layout, hub, factory, dry_run=dry_run, order_ids=order_ids, gate=gate)
+        out = _push(
+            layout, hub, factory, dry_run=dry_run, order_ids=order_ids, gate=gate, seals=seals
+        )
     if dry_run:
         return out  # a look at what would go is not an exchange: nothing is recorded
     append_run(
@@ -151,6 +160,7 @@ def _push(
     dry_run: bool,
     order_ids: Iterable[str] | None,
     gate: bool,
+    seals: SealCheck | None,
 ) -> PushResult:
     out = PushResult(hub=hub.display, dry_run=dry_run)
     listing = hub.listing()
@@ -166,11 +176,11 @@ def _push(
         if is_order_id(p.stem) and (wanted is None or p.stem in wanted)
     ]
     progress.begin("push", chosen)
-    policy = signoff_policy(layout, "HEAD")  # the committed policy, never the work tree's
+    seals = seals or seal_check(layout, "HEAD")  # the committed policy, never the work tree's
     tracked = tracked_evidence(layout)
     for order_id in chosen:
         found = _check(
-            layout, order_id, held, listing, withdrawn=withdrawn, out=out, policy=policy,
+            layout, order_id, held, listing, withdrawn=withdrawn, out=out, seals=seals,
             tracked=tracked,
         )  # fmt: skip
         progress.advance("push", order_id, found)
@@ -194,10 +204,11 @@ def evidence_paths(layout: Layout, order_id: str) -> list[Path] | None:
     The order and its ack, then the report; a rejected order has none (nothing was produced).
     """
     paths = [layout.order_file(order_id), layout.ack_file(order_id)]
-    if not paths[1].is_file():
+    # Anything there counts (a link, a FIFO): reading it says why it cannot be sent.
+    if not os.path.lexists(paths[1]):
         return None
     report = layout.report_file(order_id)
-    if report.is_file():
+    if os.path.lexists(report):
         return [*paths, report]
     ack = parse_artifact(_read(paths[1]))
     return paths if isinstance(ack, dict) and ack.get("disposition") == "reject" else None
@@ -211,7 +222,7 @@ def _check(
     *,
     withdrawn: Mapping[str, ExchangeRun],
     out: PushResult,
-    policy: SignoffPolicy,
+    seals: SealCheck,
     tracked: TrackedBlobs,
 ) -> str:
     """Sort one order into ``out``: already on the hub, waiting, held or to be sent."""
@@ -231,7 +242,7 @@ def _check(
     if foreign is not None:
         out.elsewhere.append((order_id, foreign))
         return "not sent"
-    why = _why_not(layout, evidence, held, listing, policy)
+    why = _why_not(layout, evidence, held, listing, seals)
     if isinstance(why, Waiting):
         out.waiting.append((order_id, why.reason))
         return "waiting"
@@ -267,7 +278,7 @@ def held_unread(
 
 
 def _read(path: Path) -> bytes:
-    return path.read_bytes()
+    return read_file(path, MAX_HUB_FILE)  # the hub takes nothing larger
 
 
 def _why_not(
@@ -275,7 +286,7 @@ def _why_not(
     evidence: Evidence,
     held: Inventory,
     listing: Mapping[str, str],
-    policy: SignoffPolicy,
+    seals: SealCheck,
 ) -> Waiting | str | Evidence:
     """The evidence, with the ledger's lot, when it may go; else why it is held back."""
     order_id = evidence.order_id
@@ -287,9 +298,9 @@ def _why_not(
         return Waiting("no ledger entry yet (run `toyfoundry parade`)")
     if entry.signoff.state != "sealed":
         return Waiting("sign-off pending")
-    unsigned = signature_problem(entry, policy)
-    if unsigned is not None:
-        return unsigned
+    refused = seals(entry)
+    if refused is not None:
+        return refused
     values: list[dict[str, Any]] = []
     for item, kind in zip(evidence.files, KINDS, strict=False):
         value = parse_artifact(item.data)

@@ -14,8 +14,10 @@ from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.canonical import sha256_bytes
 from toyfoundry_ci.base.clock import stamp
 from toyfoundry_ci.base.errors import ArtifactError
+from toyfoundry_ci.base.kinds import max_bytes_for
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.lock import holds_lock
+from toyfoundry_ci.base.reader import read_file
 from toyfoundry_ci.foundry.artifacts import load
 from toyfoundry_ci.foundry.cadence import Stage, StageResult, select, stage_of
 from toyfoundry_ci.foundry.catalogue import Catalogue, load_catalogue
@@ -57,7 +59,7 @@ def forge(layout: Layout, order_ids: Sequence[str] | None = None) -> StageResult
         except ArtifactError as exc:
             result.add(order_id, "refused", exc.message)
             continue
-        data = path.read_bytes()
+        data = read_file(path, max_bytes_for("order"))
         ack = draft_ack(order, sha256_bytes(data), catalogue)
         draft = layout.outbox_order_file(order_id)
         ack_path = layout.outbox_ack_file(order_id)

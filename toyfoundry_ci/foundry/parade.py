@@ -19,11 +19,13 @@ from toyfoundry_ci.base.canonical import sha256_file
 from toyfoundry_ci.base.clock import stamp
 from toyfoundry_ci.base.errors import ArtifactError
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import MAX_BYTES
 from toyfoundry_ci.base.lock import holds_lock
+from toyfoundry_ci.base.reader import read_file
 from toyfoundry_ci.foundry.artifacts import load
 from toyfoundry_ci.foundry.cadence import Stage, StageResult, select, stage_of
 from toyfoundry_ci.foundry.storyboard import render_note
-from toyfoundry_ci.ledger.index import update_index
+from toyfoundry_ci.ledger.index import keep_index
 from toyfoundry_ci.ledger.store import write_entry
 from toyfoundry_ci.models.common import Digest
 from toyfoundry_ci.models.exchange import Acknowledgement, Order, Report
@@ -51,9 +53,9 @@ def parade(
         except ArtifactError as exc:
             result.add(order_id, "refused", exc.message)
     if result.done:
-        # New entries change the index; keep it current so readiness stays green. Only the
-        # new entries are read: the cost does not grow with the ledger.
-        update_index(layout, [layout.ledger_entry_file(o.order_id) for o in result.done])
+        # On the default branch the index is kept current (only the new entries are read:
+        # the cost does not grow with the ledger); on a pull-request branch it lags.
+        keep_index(layout, [layout.ledger_entry_file(o.order_id) for o in result.done])
     return result
 
 
@@ -149,7 +151,7 @@ def _move_evidence(layout: Layout, order_id: str, with_report: bool) -> list[str
     if with_report:
         moves.append((layout.outbox_report_file(order_id), layout.report_file(order_id)))
     for draft, final in moves:
-        write_bytes_atomic(final, draft.read_bytes())
+        write_bytes_atomic(final, read_file(draft, MAX_BYTES))
     for draft, _ in moves:
         draft.unlink()
     return [layout.rel(final) for _, final in moves]

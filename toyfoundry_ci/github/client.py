@@ -123,6 +123,13 @@ def _seconds(env: Mapping[str, str], name: str, default: str, kind: type[float])
     return max(value, 0)
 
 
+def get_json(github: Github, path: str) -> Any:
+    """``GET`` an API path with ``github``'s token, retry and errors, as JSON (see
+    ``Connection.get_json``)."""
+    _headers, data = github.requester.requestJsonAndCheck("GET", path)
+    return data
+
+
 class Connection:
     """A client for one target: PyGithub built on first use, its failures translated."""
 
@@ -188,8 +195,7 @@ class Connection:
         For instance ``/repos/{o}/{r}/collaborators/{u}/permission``, whose
         ``user.permissions.push`` PyGithub drops. Same token, retry and errors as the rest.
         """
-        _headers, data = self.github.requester.requestJsonAndCheck("GET", path)
-        return data
+        return get_json(self.github, path)
 
     def call(self, fn: Callable[[], T], place: str, action: str) -> T:
         """``fn()``, its GitHub or transport failure as ``{place}: cannot {action}: …``."""

@@ -26,7 +26,11 @@ class TruncatedTreeError(ToyfoundryError):
 
 @dataclass(frozen=True, slots=True)
 class TreeFile:
-    """One blob of a tree: its git blob ID, mode and the size the tree states."""
+    """One entry of a tree: its git object ID, mode and (for a blob) the size the tree states.
+
+    Mode 100644 or 100755 is a file, 120000 a symbolic link, 160000 a submodule, 040000 a
+    folder the caller did not descend into.
+    """
 
     sha: str
     mode: str
@@ -36,7 +40,8 @@ class TreeFile:
 def tree_files(
     repo: Repository, tree_sha: str, descend: Callable[[str], bool]
 ) -> dict[str, TreeFile]:
-    """Every blob under ``tree_sha`` whose folders ``descend`` accepts (the root always is).
+    """Every entry under ``tree_sha`` whose folders ``descend`` accepts (the root always is),
+    but the folders it descends into: blobs (files and links), submodules, other folders.
 
     ``descend("a/b")`` says whether the files in folder ``a/b`` matter (``a`` was accepted
     first). PyGithub and ``requests`` errors are the caller's to translate.
@@ -46,7 +51,7 @@ def tree_files(
         return {
             e.path: TreeFile(e.sha, e.mode, e.size)
             for e in whole.tree
-            if e.type == "blob" and _wanted(e.path, descend)
+            if _wanted(e.path, descend) and not (e.type == "tree" and descend(e.path))
         }
     found: dict[str, TreeFile] = {}
     todo = [("", tree_sha)]
@@ -63,7 +68,7 @@ def tree_files(
             path = f"{folder}/{e.path}" if folder else e.path
             if e.type == "tree" and descend(path):
                 todo.append((path, e.sha))
-            elif e.type == "blob":
+            else:
                 found[path] = TreeFile(e.sha, e.mode, e.size)
     return found
 

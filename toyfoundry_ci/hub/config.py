@@ -22,6 +22,8 @@ from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.git import common_dir, not_an_option, redact
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import MAX_BYTES
+from toyfoundry_ci.base.reader import read_present
 from toyfoundry_ci.base.settings import setting_tables
 from toyfoundry_ci.hub.protocol import Hub
 
@@ -123,8 +125,7 @@ def _split_branch(url: str) -> tuple[str, str | None]:
 
 
 def _work_tree_file(layout: Layout, rel: str) -> bytes | None:
-    path = layout.root / rel
-    return path.read_bytes() if path.is_file() else None
+    return read_present(layout.root / rel, MAX_BYTES)
 
 
 def _factory_name(root: Path) -> str:

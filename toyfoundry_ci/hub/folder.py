@@ -68,6 +68,9 @@ class FolderHub:
                 ) from None
         return found
 
+    def refusals(self) -> Mapping[str, str]:
+        return {p: d.reason for p, d in self._bytes.items() if isinstance(d, Refused)}
+
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
         for path in paths:

@@ -33,7 +33,9 @@ from toyfoundry_ci.hub.protocol import (
     HubFile,
     Publication,
     Published,
+    Refused,
     check_hub_path,
+    tree_entry,
 )
 
 ATTEMPTS = 5
@@ -58,6 +60,7 @@ class GitRemoteHub:
         self._head: str | None = None
         self._fetched = False
         self._tree: dict[str, str] = {}
+        self._refused: dict[str, str] = {}  # hub path -> why (links, submodules, folders)
         self._cache: Git | None = None
 
     # -- reading -------------------------------------------------------------------------
@@ -66,6 +69,9 @@ class GitRemoteHub:
         self._fetch()
         return dict(self._tree)
 
+    def refusals(self) -> Mapping[str, str]:
+        return dict(self._refused)
+
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         wanted = list(paths)
         if not self._fetched:
@@ -73,8 +79,11 @@ class GitRemoteHub:
         missing = [p for p in wanted if p not in self._tree]
         if missing:
             raise HubError(f"{self.display}: no file {missing[0]} on branch {self.branch}")
-        found = self._hub().blobs([self._tree[p] for p in wanted], MAX_HUB_FILE)
-        return {p: _bounded(found.data, found.too_big, self._tree[p]) for p in wanted}
+        out: dict[str, bytes] = {p: Refused(self._refused[p]) for p in wanted if p in self._refused}
+        blobs = [p for p in wanted if p not in out]
+        found = self._hub().blobs([self._tree[p] for p in blobs], MAX_HUB_FILE)
+        out.update({p: _bounded(found.data, found.too_big, self._tree[p]) for p in blobs})
+        return out
 
     # -- lineage (hub.protocol.Lineage) -------------------------------------------------
 
@@ -101,6 +110,8 @@ class GitRemoteHub:
             if self._push(commit):
                 self._head = commit
                 self._tree.update({f.path: f.blob for f in changes})
+                for item in changes:
+                    self._refused.pop(item.path, None)
                 return Published(publication=commit, changed=len(changes))
             self._fetched = False  # someone moved the branch: refetch and commit again
         raise HubError(
@@ -143,7 +154,7 @@ class GitRemoteHub:
     def _fetch(self) -> None:
         if not self._resolve_branch():  # the unborn default branch: an empty hub
             self._hub().run("update-ref", "-d", _LOCAL_REF)
-            self._head, self._tree = None, {}
+            self._head, self._tree, self._refused = None, {}, {}
             self._fetched = True
             return
         ran = self._hub().run(
@@ -156,7 +167,7 @@ class GitRemoteHub:
                 hint="check the hub URL and that this machine may read it",
             )
         self._head = self._git("rev-parse", _LOCAL_REF).decode().strip()
-        self._tree = self._ls_tree(self._head)
+        self._tree, self._refused = self._ls_tree(self._head)
         self._fetched = True
 
     def _resolve_branch(self) -> bool:
@@ -212,19 +223,24 @@ class GitRemoteHub:
         name = head.out.decode(errors="replace").strip()
         return name.removeprefix("refs/heads/") if name.startswith("refs/heads/") else None
 
-    def _ls_tree(self, commit: str) -> dict[str, str]:
-        out = self._git("ls-tree", "-r", "-z", "--full-tree", commit, "--", *HUB_FOLDERS)
+    def _ls_tree(self, commit: str) -> tuple[dict[str, str], dict[str, str]]:
+        """The listing (hub path -> object id) and what in it, or in place of a hub folder,
+        is refused: links (120000), submodules (160000), folders (``-t`` shows them)."""
+        out = self._git("ls-tree", "-r", "-t", "-z", "--full-tree", commit, "--", *HUB_FOLDERS)
         tree: dict[str, str] = {}
+        refused: dict[str, str] = {}
         for record in out.split(b"\0"):
             if not record:
                 continue
             meta, _, raw_path = record.partition(b"\t")
-            mode, kind, sha = meta.decode().split()
+            mode, _kind, sha = meta.decode().split()
             path = raw_path.decode(errors="replace")
-            # Symbolic links (120000) and nested folders are not part of the hub layout.
-            if kind == "blob" and mode in ("100644", "100755") and path.count("/") == 1:
+            listed, why = tree_entry(path, mode)
+            if listed:
                 tree[path] = sha
-        return tree
+            if why is not None:
+                refused[path] = why
+        return tree, refused
 
     def _hub(self) -> Git:
         """git on the cache clone, made and reset on first use."""

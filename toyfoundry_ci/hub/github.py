@@ -35,6 +35,7 @@ from toyfoundry_ci.base.atomic import write_bytes_atomic, write_json_atomic
 from toyfoundry_ci.base.errors import HubError
 from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.loader import read_artifact
+from toyfoundry_ci.base.reader import UnreadableError, read_file
 from toyfoundry_ci.github.client import DEFAULT_API, HUB, Connection, shown
 from toyfoundry_ci.github.trees import TreeFile, TruncatedTreeError, tree_files
 from toyfoundry_ci.hub.protocol import (
@@ -42,8 +43,10 @@ from toyfoundry_ci.hub.protocol import (
     MAX_HUB_FILE,
     Publication,
     Published,
+    Refused,
     Withheld,
     check_hub_path,
+    tree_entry,
 )
 
 ATTEMPTS = 5
@@ -70,6 +73,7 @@ class GitHubHub:
         self._base: GitTree | None = None
         self._tree: dict[str, str] = {}
         self._sizes: dict[str, int | None] = {}
+        self._refused: dict[str, str] = {}  # hub path -> why (links, submodules, folders)
         self._fetched = False
 
     # -- reading -------------------------------------------------------------------------
@@ -77,6 +81,9 @@ class GitHubHub:
     def listing(self) -> Mapping[str, str]:
         self._fetch()
         return dict(self._tree)
+
+    def refusals(self) -> Mapping[str, str]:
+        return dict(self._refused)
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         if not self._fetched:
@@ -95,12 +102,14 @@ class GitHubHub:
         sha = self._tree.get(path)
         if sha is None:
             raise HubError(f"{self.display}: no file {path}")
+        if path in self._refused:
+            return Refused(self._refused[path])  # the tree's mode says it is no file
         size = self._sizes.get(path)
         if size is not None and size > MAX_HUB_FILE:
             return Withheld(sha, size)  # the tree says it is too large: never downloaded
         cached = self.blob_cache / sha
-        if cached.is_file():
-            return cached.read_bytes()
+        if (hit := _cached(cached)) is not None and blob_id(hit) == sha:
+            return hit  # the cache vouches for nothing: a hit is checked against its id
         blob = self._call(lambda: self._repo.get_git_blob(sha), f"read {path}")
         data = base64.b64decode(blob.content) if blob.encoding == "base64" else blob.content
         data = data if isinstance(data, bytes) else data.encode()
@@ -113,7 +122,7 @@ class GitHubHub:
 
     def _fetch(self) -> None:
         self._head, self._base, self._ref = None, None, None
-        self._tree, self._sizes = {}, {}
+        self._tree, self._sizes, self._refused = {}, {}, {}
         if not self.branch:
             self.branch = self._default_branch()
             self.display = self._display()
@@ -134,15 +143,12 @@ class GitHubHub:
         self._head = self._call(lambda: self._repo.get_git_commit(head_sha), "read head")
         self._base = self._head.tree
         for path, found in self._listing(self._base.sha).items():
-            folder, _, name = path.partition("/")
-            if (
-                found.mode in ("100644", "100755")
-                and folder in HUB_FOLDERS
-                and name
-                and "/" not in name
-            ):
+            listed, why = tree_entry(path, found.mode)
+            if listed:
                 self._tree[path] = found.sha
                 self._sizes[path] = found.size
+            if why is not None:
+                self._refused[path] = why
         self._fetched = True
         if self.owed_notice.exists():
             self._settle_owed_notice()
@@ -244,3 +250,10 @@ class GitHubHub:
 
     def _call(self, fn: Any, what: str) -> Any:
         return self._conn.call(fn, self.display, what)
+
+
+def _cached(path: Path) -> bytes | None:
+    try:
+        return read_file(path, MAX_HUB_FILE)
+    except UnreadableError:
+        return None

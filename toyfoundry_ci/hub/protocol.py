@@ -19,6 +19,7 @@ from toyfoundry_ci.base.errors import HubError, UnsafeIdError
 from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.ids import safe_child
 from toyfoundry_ci.base.loader import parse_artifact
+from toyfoundry_ci.base.reader import FOLDER, LINK, read_file
 
 HUB_FOLDERS: tuple[str, ...] = (
     "orders",
@@ -58,6 +59,34 @@ class Refused(bytes):
         made = super().__new__(cls, f"refused: {reason}\n".encode())
         made.reason = reason
         return made
+
+
+# Why a git tree entry of a hub (git or GitHub) is not read: only blobs of mode 100644 or
+# 100755 are files. A link's blob holds where it points, a gitlink names a commit elsewhere.
+_NOT_FILES = {
+    "120000": LINK,
+    "160000": "is a submodule (a gitlink), not a regular file",
+    "040000": FOLDER,
+}
+_FILE_MODES = ("100644", "100755")
+
+
+def tree_entry(path: str, mode: str) -> tuple[bool, str | None]:
+    """How a git hub's tree entry counts: (in the hub's listing, why it is refused or None).
+
+    Files and refused entries one level down a hub folder are listed (pull quarantines a
+    refused directive, reports the rest); a hub folder that is not a folder is refused but
+    not listed; anything else (deeper down, outside the hub folders) is neither.
+    """
+    folder, _, name = path.partition("/")
+    if folder not in HUB_FOLDERS or "/" in name:
+        return False, None
+    if not name:
+        why = "is a symbolic link to a folder; refused" if mode == "120000" else "is not a folder"
+        return False, None if mode == "040000" else why
+    if mode in _FILE_MODES:
+        return True, None
+    return True, _NOT_FILES.get(mode, f"has git mode {mode}, not a regular file")
 
 
 def directive_id(path: str) -> str | None:
@@ -130,6 +159,15 @@ class Hub(Protocol):
 
     def listing(self) -> Mapping[str, str]:
         """Every file under the hub folders: hub path -> git blob id."""
+        ...
+
+    def refusals(self) -> Mapping[str, str]:
+        """What the last ``listing`` refused to read: hub path -> why.
+
+        Symbolic links, submodules, folders and FIFOs in a hub folder or in place of one (and
+        files above the bound, where the listing reads them); ``read`` gives a listed one as
+        ``Refused``. Pull reports every one of them.
+        """
         ...
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
@@ -248,7 +286,9 @@ class Inventory:
         if not paths or not all(p.is_file() for p in paths):
             return None
         hub_paths = evidence_hub_paths(order_id)
-        files = [HubFile(h, p.read_bytes()) for h, p in zip(hub_paths, paths, strict=False)]
+        files = [
+            HubFile(h, read_file(p, MAX_HUB_FILE)) for h, p in zip(hub_paths, paths, strict=False)
+        ]
         return self.covering(order_id, files)
 
     def of_order(self, order_id: str) -> list[ReceiptFacts]:

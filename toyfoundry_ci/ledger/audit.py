@@ -22,6 +22,8 @@ from toyfoundry_ci.base.git import Git, redact
 from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact
+from toyfoundry_ci.base.reader import read_present
+from toyfoundry_ci.base.records import log_documents, record_folder
 from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.protocol import gap_notes, inventory, unheld
 
@@ -96,10 +98,10 @@ def audit(layout: Layout, order_id: str, hub: str | None = None) -> AuditTrail:
 
 
 def _subjects_ever(layout: Layout, entry_rel: str) -> list[str]:
-    try:
-        value = parse_artifact((layout.root / entry_rel).read_bytes())
-    except FileNotFoundError:
+    data = read_present(layout.root / entry_rel, MAX_BYTES)
+    if data is None:
         return []
+    value = parse_artifact(data)
     if isinstance(value, ParseError) or not isinstance(value, dict):
         return []
     names = [s.get("name") for s in value.get("subjects", []) if isinstance(s, dict)]
@@ -154,17 +156,22 @@ def _hub_pushes(layout: Layout, order_id: str, hub: str | None, notes: list[str]
 
 
 def _logged_pushes(layout: Layout, order_id: str) -> list[Pushed]:
-    """Pushes of the order in the exchange log: its committed versions, then the working tree."""
+    """Pushes of the order in the exchange log: the committed versions of its frozen file,
+    then the frozen file and the record files in the working tree.
+
+    A record file is never edited: the commit that added it is where it was recorded.
+    """
     rel = layout.rel(layout.exchange_log)
-    versions: list[tuple[str | None, bytes | None]] = [
-        (commit, _show(layout, commit, rel))
-        for commit in Git(layout.root).text("log", "--reverse", "--format=%H", "--", rel).split()
+    git = Git(layout.root)
+    versions: list[tuple[str | None, Any]] = [
+        (commit, _parsed(_show(layout, commit, rel)))
+        for commit in git.text("log", "--reverse", "--format=%H", "--", rel).split()
     ]
-    if layout.exchange_log.is_file():
-        versions.append((None, layout.exchange_log.read_bytes()))
+    added = _added_in(git, layout.rel(record_folder(layout.exchange_log)))
+    for path, value in log_documents(layout.exchange_log):
+        versions.append((added.get(layout.rel(path)), value))
     seen: dict[str, Pushed] = {}
-    for commit, blob in versions:
-        value = parse_artifact(blob) if blob is not None else None
+    for commit, value in versions:
         runs = value.get("runs", []) if isinstance(value, dict) else []
         for run in runs if isinstance(runs, list) else []:
             if not _is_push_of(run, order_id):
@@ -191,6 +198,23 @@ def _is_push_of(run: Any, order_id: str) -> bool:
         return False
     orders = run.get("orders", [])
     return any(isinstance(i, dict) and i.get("order_id") == order_id for i in orders)
+
+
+def _parsed(blob: bytes | None) -> Any:
+    return parse_artifact(blob) if blob is not None else None
+
+
+def _added_in(git: Git, folder: str) -> dict[str, str]:
+    """The commit that added each file under ``folder`` (one ``git log`` for all)."""
+    found: dict[str, str] = {}
+    out = git.text("log", "--diff-filter=A", "--format=@%H", "--name-only", "--", folder)
+    commit = ""
+    for line in out.splitlines():
+        if line.startswith("@"):
+            commit = line[1:]
+        elif line:
+            found.setdefault(line, commit)
+    return found
 
 
 def _show(layout: Layout, commit: str, path: str) -> bytes | None:

@@ -48,6 +48,7 @@ from toyfoundry_ci.base.reader import (
     UnreadableError,
     is_link,
     read_bounded,
+    read_file,
 )
 
 if TYPE_CHECKING:
@@ -445,8 +446,8 @@ def _cache_file(folder: Path, name: str, group: tuple[str, ...]) -> Path:
 def _load(path: Path, folder: str, group: tuple[str, ...]) -> dict[str, list[Any]]:
     try:
         with gc_paused():
-            doc = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+            doc = orjson.loads(read_file(path, None))
+    except (UnreadableError, orjson.JSONDecodeError):
         return {}
     if not isinstance(doc, dict) or doc.get("version") != _identity():
         return {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
-import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -24,9 +23,18 @@ from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.errors import ArtifactError
 from toyfoundry_ci.base.gcpause import gc_paused
+from toyfoundry_ci.base.git import on_default_branch
 from toyfoundry_ci.base.ids import ORDER_ID
+from toyfoundry_ci.base.kinds import max_bytes_for
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError
+from toyfoundry_ci.base.reader import (
+    MISSING,
+    UnreadableError,
+    read_buffer,
+    read_file,
+    read_present,
+)
 from toyfoundry_ci.ledger.digest_cache import (
     MISSING_KEY,
     NOT_REGULAR_FACTS,
@@ -111,6 +119,7 @@ def _first_difference(new: bytes, old: bytes) -> int:
 
 
 _TREE_MAGIC = b"toyfoundry-merkle-v3\n"
+INDEX_BOUND = max_bytes_for("ledger-index")
 
 
 def _load_tree(path: Path) -> tuple[bytes, list[bytes]]:
@@ -120,8 +129,8 @@ def _load_tree(path: Path) -> tuple[bytes, list[bytes]]:
     that are not the ones saved with these leaves are not used.
     """
     try:
-        data = path.read_bytes()
-    except OSError:
+        data = read_file(path, None)
+    except UnreadableError:
         return b"", []
     seal = len(_TREE_MAGIC) + 32
     head = seal + 8
@@ -260,18 +269,30 @@ def update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
         return _update_index(layout, changed)
 
 
+def keep_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
+    """``update_index`` where work keeps the index: on the default branch, or outside git.
+
+    On any other branch the index is left as it is and lags the entries (readiness says by
+    how much): two pull requests that both rewrote it would conflict on every plain merge.
+    The intake run and ``toyfoundry ledger index`` bring it current.
+    """
+    if not on_default_branch(layout.root):
+        return False
+    return update_index(layout, changed)
+
+
 def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
     changes = entry_rows(layout, changed)
     try:
-        with layout.ledger_index.open("rb") as fh:
-            buf = bytearray(os.fstat(fh.fileno()).st_size)
-            fh.readinto(buf)  # one copy of a file that may be tens of megabytes
-    except FileNotFoundError:
+        buf = read_buffer(layout.ledger_index, INDEX_BOUND)  # one copy of a large file
+    except UnreadableError as exc:
+        if exc.reason != MISSING:
+            raise
         return rebuild_index(layout)
     edited = _splice(buf, changes, tree_cache(layout))
     if edited is None:  # not an index this version wrote whole: take the long way
-        data = layout.ledger_index.read_bytes()
-        rows = _rows_on_disk(data)
+        data = read_file(layout.ledger_index, INDEX_BOUND)
+        rows = rows_on_disk(data)
         if rows is None:
             return rebuild_index(layout)
         for stem, row in changes.items():
@@ -309,20 +330,6 @@ def entry_rows(layout: Layout, changed: Iterable[Path | str]) -> dict[str, dict[
         assert facts is not None  # noqa: S101 - no digest is passed as known: all are parsed
         changes[name[:-5]] = _row(folder, name, sha, facts[NAMESPACE])
     return changes
-
-
-def spliced_index(
-    data: bytes, changes: dict[str, dict[str, Any] | None], tree: Path
-) -> bytes | None:
-    """The index ``data`` with ``changes`` (order ID -> row, None: removed) applied.
-
-    What ``update_index`` writes, computed for another index than the one on disk (a pull
-    request's base, say): one bisection per change, no pass over the other rows. None when
-    ``data`` is not a canonical index this version wrote (then rebuild from the entries).
-    """
-    buf = bytearray(data)
-    edited = _splice(buf, changes, tree)
-    return None if edited is None else bytes(buf)
 
 
 def index_outcome(layout: Layout, changed: bool) -> str:
@@ -471,7 +478,7 @@ def _order_id(row: dict[str, Any]) -> str:
     return str(row["order_id"])
 
 
-def _rows_on_disk(data: bytes) -> list[dict[str, Any]] | None:
+def rows_on_disk(data: bytes) -> list[dict[str, Any]] | None:
     """The rows of an index file's bytes, or None when it is not a current index.
 
     Only the shape is checked (the rows are the index's own output); ``ledger verify``
@@ -501,9 +508,8 @@ def _rows_on_disk(data: bytes) -> list[dict[str, Any]] | None:
 
 def index_is_current(layout: Layout) -> bool:
     """Whether the index on disk equals a fresh rebuild from the entries."""
-    try:
-        on_disk = layout.ledger_index.read_bytes()
-    except FileNotFoundError:
+    on_disk = read_present(layout.ledger_index, INDEX_BOUND)
+    if on_disk is None:
         return not entry_names(layout)
     return on_disk == fresh_index(layout)
 

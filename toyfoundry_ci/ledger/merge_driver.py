@@ -1,5 +1,9 @@
 """The git merge driver for ``exchange/ledger/index.json``: nobody merges the index by hand.
 
+GitHub's merge button runs no driver; the index stays conflict-free there because branches
+other than the default one never write it (``ledger/lag.py``). Locally, on such a branch, the
+driver keeps our index as it is; on the default branch it merges as below.
+
 git runs the driver before it writes the merged tree, so the entries on disk are still one
 side's; the driver therefore merges the two indexes row by row against their ancestor (a row
 is an entry's path, digest and state) and recomputes the Merkle root. Two sides that changed
@@ -17,12 +21,27 @@ import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.errors import RefusedError
-from toyfoundry_ci.base.git import Git
+from toyfoundry_ci.base.git import Git, on_default_branch
+from toyfoundry_ci.base.kinds import max_bytes_for
+from toyfoundry_ci.base.loader import MAX_BYTES
+from toyfoundry_ci.base.reader import read_present
 from toyfoundry_ci.ledger.index import render_index
 
 DRIVER = "toyfoundry-ledger"
 DRIVER_NAME = "toyfoundry ledger index: rebuilt from the entries, never merged by hand"
 ATTRIBUTE_LINE = f"exchange/ledger/index.json merge={DRIVER}"
+
+
+def merge_driver(root: Path, ancestor: Path, current: Path, other: Path) -> list[str]:
+    """What git's merge of the index does in the clone at ``root``; the conflicting order IDs.
+
+    Only the default branch keeps its index (a serialized writer): there the two indexes are
+    merged row by row. On any other branch the index is ours, untouched, and lags the merged
+    entries, as a pull-request branch's index does (readiness says by how much).
+    """
+    if not on_default_branch(root):
+        return []
+    return merge_indexes(ancestor, current, other)
 
 
 def merge_indexes(ancestor: Path, current: Path, other: Path) -> list[str]:
@@ -47,14 +66,13 @@ def merge_indexes(ancestor: Path, current: Path, other: Path) -> list[str]:
 
 
 def _rows(path: Path) -> dict[str, dict[str, Any]]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    data = read_present(path, max_bytes_for("ledger-index"))
+    if data is None:
         raise RefusedError(
             f"{path}: no such file; the merge driver needs git's three versions of the index",
             hint="git passes them during a merge (`toyfoundry ledger merge-driver %O %A %B`,"
             " registered by `toyfoundry hooks install`)",
-        ) from None
+        )
     if not data.strip():
         return {}  # git passes an empty file for a side that has no index
     try:
@@ -94,7 +112,7 @@ def register_merge_driver(repo_root: Path) -> list[str]:
             git.out("config", "--local", "--", key, value)
             changed.append(f"git config {key}")
     attributes = repo_root / ".gitattributes"
-    text = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
+    text = (read_present(attributes, MAX_BYTES) or b"").decode(errors="replace")
     if ATTRIBUTE_LINE not in text.splitlines():
         prefix = text if not text or text.endswith("\n") else text + "\n"
         write_bytes_atomic(attributes, f"{prefix}{ATTRIBUTE_LINE}\n".encode())

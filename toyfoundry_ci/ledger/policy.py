@@ -3,7 +3,10 @@
 ``signoff.method`` (``"github"``, the default, or ``"local"``) says how this factory seals,
 ``signoff.require_signature`` whether a local seal must carry an SSH signature, and
 ``signoff.allowed_signers`` where the allowed-signers file is (git's
-``gpg.ssh.allowedSignersFile`` format, default ``.toyfoundry/allowed_signers``). All are read
+``gpg.ssh.allowedSignersFile`` format, default ``.toyfoundry/allowed_signers``),
+``signoff.approvals`` how many qualifying GitHub approvals a seal needs (default 1); the
+CODEOWNERS file (``.github/CODEOWNERS``, ``CODEOWNERS`` or ``docs/CODEOWNERS``, the first
+found, as GitHub looks) says whose approval the evidence paths need. All are read
 under ``[tool.toyfoundry]`` in pyproject.toml or from .toyfoundry/config.toml *at a revision*:
 ``ledger verify --base REV`` reads REV's, a local sign-off or push reads HEAD's (what is
 committed, not the work tree), so a pull request cannot lower its own bar or add its own key.
@@ -27,6 +30,8 @@ from toyfoundry_ci.base.settings import first_setting, setting_tables
 Method = Literal["github", "local"]
 METHODS: tuple[Method, ...] = ("github", "local")
 DEFAULT_ALLOWED_SIGNERS = ".toyfoundry/allowed_signers"
+CODEOWNERS_FILES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's order
+MAX_APPROVALS = 20
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 
 
@@ -39,6 +44,8 @@ class SignoffPolicy:
     factory: str | None  # ``factory = ...`` at that revision, if set
     signers: bytes  # the allowed-signers file's bytes at that revision (empty: none)
     source: str = ""  # the file that sets the method; empty: the default
+    approvals: int = 1  # qualifying GitHub approvals a seal needs
+    codeowners: tuple[str, bytes] | None = None  # (path, bytes) of the CODEOWNERS file, if any
 
     def describe(self) -> str:
         where = f"in {self.source}" if self.source else "by default"
@@ -66,6 +73,9 @@ def signoff_policy(layout: Layout, revision: str = "HEAD") -> SignoffPolicy:
         )
     signers = _signers_path(tables, where)
     _, factory = first_setting(tables, "factory")
+    owners = (
+        (rel, data) for rel in CODEOWNERS_FILES if (data := _show(layout.root, revision, rel))
+    )
     return SignoffPolicy(
         method=method,
         require_signature=bool(required),
@@ -74,7 +84,22 @@ def signoff_policy(layout: Layout, revision: str = "HEAD") -> SignoffPolicy:
         factory=str(factory) if factory is not None else None,
         signers=_show(layout.root, revision, signers) or b"",
         source=source,
+        approvals=_approvals(tables, where),
+        codeowners=next(owners, None),
     )
+
+
+def _approvals(tables: list[tuple[str, dict[str, Any]]], where: str) -> int:
+    rel, count = first_setting(tables, "signoff", "approvals")
+    if count is None:
+        return 1
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_APPROVALS:
+        raise ToyfoundryError(
+            f"{rel}{where}: signoff.approvals = {count!r} is not a number from 1 to"
+            f" {MAX_APPROVALS}",
+            hint=f"set signoff.approvals = 1 (or more) in {rel}",
+        )
+    return count
 
 
 def _signers_path(tables: list[tuple[str, dict[str, Any]]], where: str) -> str:

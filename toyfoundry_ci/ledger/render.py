@@ -109,34 +109,37 @@ PAIRING_RENDERERS: dict[str, Callable[[PairingReport], str]] = {
 }
 
 
-def problems_text(problems: Sequence[Problem]) -> str:
+def problems_text(problems: Sequence[Problem], notes: Sequence[str] = ()) -> str:
     lines = [f"{p.file}::{p.where}: {p.message}" for p in problems]
+    lines += [f"note: {n}" for n in notes]
     lines.append(
         f"{plural(len(problems), 'problem')} in the ledger" if problems else "ok: ledger verified"
     )
     return "\n".join(lines)
 
 
-def problems_json(problems: Sequence[Problem]) -> str:
+def problems_json(problems: Sequence[Problem], notes: Sequence[str] = ()) -> str:
     doc = {
         "status": "fail" if problems else "ok",
         "problems": [{"file": p.file, "path": p.where, "message": p.message} for p in problems],
+        "notes": list(notes),
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
 
 
-def problems_github(problems: Sequence[Problem]) -> str:
+def problems_github(problems: Sequence[Problem], notes: Sequence[str] = ()) -> str:
     lines = [
         workflow_command("error", f"{p.where}: {p.message}", file=p.file, title="ledger verify")
         for p in problems
     ]
+    lines += [workflow_command("notice", n, title="ledger verify") for n in notes]
     lines.append(
         f"{plural(len(problems), 'problem')} in the ledger" if problems else "ok: ledger verified"
     )
     return "\n".join(lines)
 
 
-PROBLEM_RENDERERS: dict[str, Callable[[Sequence[Problem]], str]] = {
+PROBLEM_RENDERERS: dict[str, Callable[[Sequence[Problem], Sequence[str]], str]] = {
     "text": problems_text,
     "json": problems_json,
     "github": problems_github,

@@ -1,13 +1,19 @@
-"""Whether a seal counts under the factory's sign-off policy: its method and its signature.
+"""Whether a seal counts under the factory's sign-off policy: its method, its signature and,
+for a github seal, its re-derivation through the API (``ledger/binding.py``).
 
-``ledger verify`` asks this of every seal, ``push`` of every seal it is about to send, both
-with the policy and allowed signers read from a commit (``ledger/policy.py``).
+``ledger verify`` asks this of every seal, ``push`` (``seal_check``, on every push path: the
+command, the shift and ``ci merge``) of every seal it is about to send, with the policy and
+allowed signers read from a commit (``ledger/policy.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger import sshsig
-from toyfoundry_ci.ledger.policy import SignoffPolicy
+from toyfoundry_ci.ledger.binding import GitHubSeals, github_from_environment
+from toyfoundry_ci.ledger.policy import SignoffPolicy, signoff_policy
 from toyfoundry_ci.models.ledger import LedgerEntry
 
 
@@ -51,3 +57,41 @@ def signature_problem(entry: LedgerEntry, policy: SignoffPolicy) -> str | None:
     if why is None:
         return None
     return f"{why}; allowed signers: {policy.allowed_signers} at {policy.revision}"
+
+
+SealCheck = Callable[[LedgerEntry], str | None]
+
+
+def seal_check(
+    layout: Layout,
+    revision: str = "HEAD",
+    *,
+    github: GitHubSeals | None = None,
+    demo: bool = False,
+) -> SealCheck:
+    """The one gate a seal passes before its evidence is pushed: why it does not count, or None.
+
+    The seal's method must be the factory's (policy at ``revision``; a ``demo`` seal counts
+    only when ``demo``, in the demo's scratch copy), its signature must verify, and a github
+    seal must re-derive through the API (``github``, else ``GITHUB_TOKEN`` on
+    ``GITHUB_REPOSITORY``); without a token it is held back, saying what was not checked.
+    """
+    policy = signoff_policy(layout, revision)
+    found: list[GitHubSeals | str] = [github] if github is not None else []
+
+    def check(entry: LedgerEntry) -> str | None:
+        seal = entry.signoff
+        why = None if demo and seal.method == "demo" else method_problem(seal.method, policy)
+        why = why or signature_problem(entry, policy)
+        if why is not None or seal.method != "github":
+            return why
+        if not found:
+            found.append(github_from_environment(layout))
+        if isinstance(found[0], str):
+            return (
+                f"its github seal (pull request #{seal.pull_request}, review {seal.review_id})"
+                f" was not checked: {found[0]}; a seal that is not re-verified does not count"
+            )
+        return found[0].problem(entry)
+
+    return check

@@ -1,8 +1,9 @@
 """Sign-off: sealing pending ledger entries, locally by a named reviewer or from a PR's reviews.
 
 A pull request cannot contain its own approval, so sealing happens after the fact: from the
-PR's reviews (the latest state-bearing review per reviewer is APPROVED, by someone who is not
-the PR's author and not a bot, for the PR's head commit), or, in a factory whose committed
+PR's approvals that count under the rule of ``ledger/approval.py`` (write access, not a bot,
+not an author or committer of the PR, the head commit approved), over the digests of the
+reviewed commit (``ledger/binding.py``), or, in a factory whose committed
 policy says ``signoff.method = "local"``, as an explicit act by a reviewer who is not the
 author of the commit that added the evidence. A local seal signed with an SSH key the
 allowed-signers file lists (``ledger/sshsig.py``) can be verified by anyone.
@@ -13,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from toyfoundry_ci.base.clock import now
@@ -23,7 +23,7 @@ from toyfoundry_ci.base.ids import check_order_id
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.hub.config import settings
 from toyfoundry_ci.ledger import sshsig
-from toyfoundry_ci.ledger.index import update_index
+from toyfoundry_ci.ledger.index import keep_index
 from toyfoundry_ci.ledger.policy import signing_key, signoff_policy
 from toyfoundry_ci.ledger.store import read_entry, write_entry
 from toyfoundry_ci.models.ledger import LedgerEntry, SignOff, SshSignature
@@ -32,11 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from github import Github
-    from github.PullRequest import PullRequest
-    from github.PullRequestReview import PullRequestReview
 
-# Reviews that set a reviewer's verdict; COMMENTED and PENDING leave it as it was (as on GitHub).
-_VERDICTS = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
 _ENTRY_PATH = re.compile(r"^exchange/ledger/entries/(ALFA-[0-9]{4}-[0-9]{4,6})\.json$")
 
 
@@ -118,37 +114,19 @@ def seal_demo(layout: Layout, order_ids: list[str], reviewer: str) -> list[SealR
     return _seal(layout, order_ids, lambda _entry: signoff)
 
 
-def approving_review(pr: PullRequest) -> PullRequestReview | None:
-    """The latest qualifying approval of the PR's head commit, or None (see module doc)."""
-    author = pr.user.login
-    head = pr.head.sha
-    latest: dict[str, PullRequestReview] = {}
-    for review in pr.get_reviews():
-        if review.state not in _VERDICTS or review.user is None:
-            continue
-        login = review.user.login
-        prior = latest.get(login)
-        if prior is None or _when(review) >= _when(prior):
-            latest[login] = review
-    approvals = [
-        r
-        for login, r in latest.items()
-        if r.state == "APPROVED"
-        and login != author
-        and not _is_bot(r.user.type, login)
-        and r.commit_id == head
-    ]
-    return max(approvals, key=_when, default=None)
-
-
 def seal_from_pull_request(
     layout: Layout, repo: str, pr_number: int, gh: Github, order_ids: list[str] | None = None
 ) -> list[SealResult]:
-    """Seal ``order_ids`` (default: every entry the PR adds) from the PR's approving review.
+    """Seal ``order_ids`` (default: every entry the PR adds) from the PR's approvals.
 
-    Refused without a qualifying approval, or when the PR does not add an order asked for;
-    nothing but the orders asked for is sealed.
+    The approvals must meet the rule (``ledger/approval.py``) with the policy read from the
+    PR's base, and each entry's subjects must be, byte for byte, as at the reviewed commit:
+    the seal records them. Refused when the PR does not add an order asked for; nothing but
+    the orders asked for is sealed, and nothing at all when the rule is not met.
     """
+    from toyfoundry_ci.ledger.approval import refused
+    from toyfoundry_ci.ledger.binding import evidence_paths, seal_github, verdict_for
+
     pr = gh.get_repo(repo).get_pull(pr_number)
     added = sorted({m.group(1) for f in pr.get_files() if (m := _ENTRY_PATH.match(f.filename))})
     if not added:
@@ -160,23 +138,18 @@ def seal_from_pull_request(
             hint="seal each order from the pull request that added its entry",
         )
     order_ids = sorted(set(order_ids)) if order_ids is not None else added
-    review = approving_review(pr)
-    if review is None:
-        raise RefusedError(
-            f"pull request #{pr_number} has no approval of its head commit {pr.head.sha[:12]}"
-            " by a reviewer who is not its author and not a bot",
-            hint="the latest review of at least one such reviewer must be APPROVED",
-        )
-    signoff = SignOff(
-        state="sealed",
-        method="github",
-        reviewer=review.user.login,
-        at=review.submitted_at.astimezone(UTC).replace(microsecond=0),
-        commit=review.commit_id,
-        pull_request=pr_number,
-        review_id=review.id,
-    )
-    return _seal(layout, order_ids, lambda _entry: signoff)
+    entries = [e for o in order_ids if (e := read_entry(layout, check_order_id(o))) is not None]
+    paths = [p for e in entries for p in evidence_paths(layout, e)]
+    verdict = verdict_for(layout, gh, repo, pr, paths)
+    if not verdict.ok:
+        raise refused(verdict)
+    # Every seal is made before any is written: one that cannot be made refuses them all.
+    seals = {
+        e.order_id: seal_github(layout, pr, verdict, e)
+        for e in entries
+        if e.signoff.state == "pending"
+    }
+    return _seal(layout, order_ids, lambda entry: seals[entry.order_id])
 
 
 def seal_from_github(
@@ -194,7 +167,8 @@ def seal_from_github(
 def _seal(
     layout: Layout, order_ids: list[str], seal_for: Callable[[LedgerEntry], SignOff]
 ) -> list[SealResult]:
-    """Seal each order's pending entry with ``seal_for(entry)``; re-index the entries sealed.
+    """Seal each order's pending entry with ``seal_for(entry)``; re-index the entries sealed
+    (on the default branch: ``keep_index``).
 
     ``seal_for`` runs before each pending entry is sealed and refuses by raising.
     """
@@ -209,7 +183,7 @@ def _seal(
         results.append(SealResult(order_id, True, signoff))
     sealed = [layout.ledger_entry_file(r.order_id) for r in results if r.sealed]
     if sealed:
-        update_index(layout, sealed)
+        keep_index(layout, sealed)
     return results
 
 
@@ -240,12 +214,3 @@ def _evidence_author(layout: Layout, order_id: str) -> set[str]:
         )
     name, _, email = added.partition("\x00")
     return {name, email}
-
-
-def _is_bot(user_type: str | None, login: str) -> bool:
-    return user_type == "Bot" or login.endswith("[bot]")
-
-
-def _when(review: PullRequestReview) -> tuple[datetime, int]:
-    at = review.submitted_at or datetime.min.replace(tzinfo=UTC)
-    return at, review.id

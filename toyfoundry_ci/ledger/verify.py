@@ -22,15 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toyfoundry_ci.base.errors import ArtifactError, ToyfoundryError
+from toyfoundry_ci.base.errors import ToyfoundryError
 from toyfoundry_ci.base.gcpause import gc_paused
 from toyfoundry_ci.base.git import Git, not_an_option
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact, read_artifact
+from toyfoundry_ci.base.records import raw_runs
 from toyfoundry_ci.ledger import index as ledger_index
 from toyfoundry_ci.ledger import pairing
 from toyfoundry_ci.ledger.digest_cache import DigestCache, Wants
+from toyfoundry_ci.ledger.lag import index_state
 from toyfoundry_ci.ledger.policy import SignoffPolicy, signoff_policy
 from toyfoundry_ci.ledger.seals import method_problem, signature_problem
 from toyfoundry_ci.ledger.store import read_entry
@@ -58,8 +60,11 @@ def verify(
     full: bool = False,
     cold: bool = False,
     github_check: GitHubCheck | None = None,
+    notes: list[str] | None = None,
 ) -> list[Problem]:
     """Every problem in the ledger; an empty list means verified.
+
+    ``notes`` receives what is sound but worth saying: how far behind the index is.
 
     ``full`` re-hashes every file (no stat is trusted); ``cold`` also ignores every cached
     verdict and re-validates every file. The sign-off policy is read from ``base``, else HEAD.
@@ -83,7 +88,7 @@ def verify(
         problems += _check_validity(layout, cache, scanned, entries)
         problems += _check_evidence(cache, scanned, entries)
         problems += _check_pairing(layout, cache)
-        problems += _check_index(layout, cache)
+        problems += _check_index(layout, cache, notes)
         problems += _check_seals(layout, entries, policy)
         if base is not None:
             problems += check_against_base(layout, base, policy, github_check)
@@ -242,28 +247,20 @@ def _check_pairing(layout: Layout, cache: DigestCache) -> list[Problem]:
     return problems
 
 
-def _check_index(layout: Layout, cache: DigestCache) -> list[Problem]:
+def _check_index(layout: Layout, cache: DigestCache, notes: list[str] | None) -> list[Problem]:
     rel = layout.rel(layout.ledger_index)
-    try:
-        rows = ledger_index.index_rows(layout, cache)
-        # No cached level vouches for the root a check compares: it is computed from the leaves.
-        expected = ledger_index.render_index(rows)
-    except ArtifactError as exc:
-        return [Problem(rel, "$", f"cannot be rebuilt: {exc.message}")]
-    try:
-        actual = layout.ledger_index.read_bytes()
-    except FileNotFoundError:
-        if b'"count": 0' in expected:
-            return []
-        return [Problem(rel, "$", "is missing; run `toyfoundry ledger index`")]
-    if actual == expected:
+    # No cached level vouches for the root a check compares: it is computed from the leaves.
+    state = index_state(layout, cache)
+    if state.status != "wrong":
+        if notes is not None and state.status == "behind":
+            notes.append(state.notice)
         return []
-    folder, _, name = rel.rpartition("/")
-    (found,) = cache.files(folder, [name], _VALID_WANTS)
-    return [
-        Problem(rel, "$", "differs from a fresh rebuild; run `toyfoundry ledger index`"),
-        *_invalid(rel, found[2]),
-    ]
+    problems = [Problem(rel, where, message) for where, message in state.problems]
+    if not state.unreadable and layout.ledger_index.is_file():
+        folder, _, name = rel.rpartition("/")
+        (found,) = cache.files(folder, [name], _VALID_WANTS)
+        problems += _invalid(rel, found[2])
+    return problems
 
 
 def _check_seals(
@@ -422,12 +419,11 @@ def _pushed_orders(layout: Layout) -> list[tuple[str, str, str]]:
         value = read_artifact(path)
         for i, item in enumerate(_list(value, "items")):
             found.append((layout.rel(path), f"$.items[{i}].order_id", str(item.get("order_id"))))
-    log = read_artifact(layout.exchange_log) if layout.exchange_log.exists() else None
-    for r, run in enumerate(_list(log, "runs")):
+    for path, r, run in raw_runs(layout.exchange_log):
         if run.get("direction") == "push" and run.get("result") in ("ok", "partial"):
             for i, item in enumerate(_list(run, "orders")):
                 where = f"$.runs[{r}].orders[{i}].order_id"
-                found.append((layout.rel(layout.exchange_log), where, str(item.get("order_id"))))
+                found.append((layout.rel(path), where, str(item.get("order_id"))))
     return found
 
 

@@ -9,6 +9,7 @@ import orjson
 
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.canonical import dumps
+from toyfoundry_ci.base.reader import read_present
 from toyfoundry_ci.models import ARTIFACT_MODELS, PIVOT
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -42,9 +43,10 @@ def rendered(root: Path) -> dict[Path, bytes]:
 
 def _existing_registry(path: Path) -> dict[str, Any]:
     """Older pivots stay in the registry as they are: only the current one is regenerated."""
+    raw = read_present(path, None)
     try:
-        data: dict[str, Any] = orjson.loads(path.read_bytes())
-    except (FileNotFoundError, orjson.JSONDecodeError):
+        data: dict[str, Any] = orjson.loads(raw) if raw is not None else {"pivots": {}}
+    except orjson.JSONDecodeError:
         return {"pivots": {}}
     return data
 
@@ -60,7 +62,4 @@ def export(root: Path) -> list[Path]:
 
 
 def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
+    return read_present(path, None)

@@ -58,14 +58,44 @@ class SshSignature(Artifact):
     ]
 
 
+Permission = Literal["admin", "maintain", "write"]
+CommitId = Annotated[str, Field(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")]
+
+
+class SealedDigest(Artifact):
+    """A subject's digest as it was at the reviewed commit: what the approval covers."""
+
+    name: RelPath
+    digest: Digest
+
+
+class Approval(Artifact):
+    """One approval that counted: who (by user ID), which review, of which commit, with what
+    permission on the repository when the seal was made."""
+
+    reviewer: ShortText
+    reviewer_id: Annotated[int, Field(ge=1)]
+    review_id: Annotated[int, Field(ge=1)]
+    commit: CommitId
+    permission: Permission
+
+
 class SignOff(Artifact):
+    """The seal. A github seal names the approving review (``reviewer``, ``reviewer_id``,
+    ``review_id``, ``commit``, ``permission``), every approval that counted (``approvals``)
+    and the subjects' digests at the reviewed commit (``digests``)."""
+
     state: Literal["pending", "sealed"]
     method: Literal["local", "github", "demo"] | None = None
     reviewer: ShortText | None = None
+    reviewer_id: Annotated[int, Field(ge=1)] | None = None
+    permission: Permission | None = None
     at: Timestamp | None = None
-    commit: Annotated[str, Field(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")] | None = None
+    commit: CommitId | None = None
     pull_request: Annotated[int, Field(ge=1)] | None = None
     review_id: Annotated[int, Field(ge=1)] | None = None
+    approvals: Annotated[list[Approval], Field(max_length=20)] | None = None
+    digests: Annotated[list[SealedDigest], Field(max_length=100)] | None = None
     signature: SshSignature | None = None
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Literal
 
 from toyfoundry_ci.base.cachedir import UNTRACKED_STATE
-from toyfoundry_ci.base.kinds import iter_repo_artifacts
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import MAX_BYTES
 from toyfoundry_ci.base.plural import plural
-from toyfoundry_ci.validation.checker import check_files
+from toyfoundry_ci.base.reader import UnreadableError, read_present
 
 Status = Literal["pass", "fail", "not-applicable"]
 
@@ -46,11 +46,16 @@ def not_applicable(check_id: str, why: str) -> Check:
     return Check(check_id, "not-applicable", f"not applicable ({why})")
 
 
-def failed(check_id: str, message: str, fix: str, problems: Iterable[str] = ()) -> Check:
+def failed(
+    check_id: str, message: str, fix: str, problems: Iterable[str] = (), total: int | None = None
+) -> Check:
+    """A failed check keeping the first problems; ``total`` counts them all when only the
+    first are given."""
     lines = list(problems)
+    count = len(lines) if total is None else total
     details = lines[:MAX_DETAILS]
-    if len(lines) > MAX_DETAILS:
-        details.append(f"... and {len(lines) - MAX_DETAILS} more")
+    if count > MAX_DETAILS:
+        details.append(f"... and {count - MAX_DETAILS} more")
     return Check(check_id, "fail", message, fix, tuple(details))
 
 
@@ -71,10 +76,14 @@ def docs_present(layout: Layout) -> Check:
         names += sorted(layout.rel(p) for p in plans.glob("*.md") if layout.rel(p) not in names)
     problems = []
     for name in names:
-        path = layout.root / name
-        if not path.is_file():
+        try:
+            text = read_present(layout.root / name, MAX_BYTES)
+        except UnreadableError as exc:
+            problems.append(f"{name}: {exc.reason}")
+            continue
+        if text is None:
             problems.append(f"{name}: missing")
-        elif not path.read_bytes().strip():
+        elif not text.strip():
             problems.append(f"{name}: empty")
     if problems:
         return failed(
@@ -85,24 +94,6 @@ def docs_present(layout: Layout) -> Check:
             problems,
         )
     return passed("docs-present", f"{plural(len(names), 'required doc')} present")
-
-
-def artifacts_valid(layout: Layout) -> Check:
-    """Every artifact of the repository validates under its pivot."""
-    root = layout.root
-    results = check_files(str(p) for p in iter_repo_artifacts(root))
-    bad = [r for r in results if not r.ok]
-    if not bad:
-        return passed("artifacts-valid", f"{plural(len(results), 'artifact')} valid")
-    problems = [
-        f"{layout.rel(Path(r.path))}::{p.where}: {p.message}" for r in bad for p in r.problems
-    ]
-    return failed(
-        "artifacts-valid",
-        f"{plural(len(problems), 'error')} in {len(bad)} of {plural(len(results), 'artifact')}",
-        "run `toyfoundry validate` and fix the files it names",
-        problems,
-    )
 
 
 def state_untracked(layout: Layout) -> Check:
@@ -160,28 +151,43 @@ CheckFn = Callable[[Layout], Check]
 
 
 def repository_checks() -> tuple[CheckFn, ...]:
-    """The checks of every run, in the order they are reported."""
+    """The checks of every run that read a handful of files, in the order they are reported.
+
+    The checks over every artifact and ledger entry are made of units (``readiness.units``)
+    and run by ``readiness.incremental``, which puts them in their place (``REPORT_ORDER``).
+    """
     from toyfoundry_ci.readiness.docs import docs_aligned
-    from toyfoundry_ci.readiness.trace import TRACE_CHECKS
 
-    return (
-        docs_present,
-        docs_aligned,
-        artifacts_valid,
-        state_untracked,
-        layout_folders,
-        *TRACE_CHECKS,
-    )
+    return (docs_present, docs_aligned, state_untracked, layout_folders)
 
 
-def staged_checks() -> tuple[CheckFn, ...]:
-    """The checks ``--staged`` adds, over what is about to be committed."""
-    from toyfoundry_ci.readiness.staged import staged_artifacts_valid, staged_orders_mirrored
+# Where each check appears in a report; the IDs of the unit checks are theirs.
+REPORT_ORDER = (
+    "docs-present",
+    "docs-aligned",
+    "artifacts-valid",
+    "state-untracked",
+    "layout-folders",
+    "ledger-entries",
+    "ledger-evidence",
+    "storyboard-notes",
+    "telemetry-exports",
+    "ledger-index",
+)
 
-    return (staged_artifacts_valid, staged_orders_mirrored)
 
+def run_checks(layout: Layout, *, staged: bool = False, full: bool = False) -> list[Check]:
+    """Run every check (and the staged ones when asked), in report order.
 
-def run_checks(layout: Layout, *, staged: bool = False) -> list[Check]:
-    """Run every check (and the staged ones when asked), in report order."""
-    fns = repository_checks() + (staged_checks() if staged else ())
-    return [fn(layout) for fn in fns]
+    The unit checks recompute only what changed since the last run (``full``: everything).
+    """
+    from toyfoundry_ci.readiness.incremental import unit_checks
+
+    found = {check.id: check for check in unit_checks(layout, full=full)}
+    found.update((check.id, check) for check in (fn(layout) for fn in repository_checks()))
+    checks = [found[check_id] for check_id in REPORT_ORDER]
+    if staged:
+        from toyfoundry_ci.readiness.staged import run_staged_checks
+
+        checks += run_staged_checks(layout)
+    return checks

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from toyfoundry_ci.base.cachedir import UNTRACKED_STATE
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import MAX_BYTES
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.base.reader import UnreadableError, read_present
 from toyfoundry_ci.readiness.checks import Check, failed, passed
 
 CHECK_ID = "docs-aligned"
@@ -34,6 +36,8 @@ _GLOBAL_OPTIONS = {"-v", "--verbose"}
 GENERATED = (
     "logs/ops_readiness.json",
     "logs/exchange_all.json",
+    "logs/ops_readiness.d",
+    "logs/exchange_all.d",
     *UNTRACKED_STATE,
     "outbox",
     "outbox/orders",
@@ -43,12 +47,16 @@ GENERATED = (
 
 
 def docs_aligned(layout: Layout) -> Check:
-    path = layout.root / RUNBOOK
-    if not path.is_file():
-        return failed(CHECK_ID, f"{RUNBOOK} is missing", f"restore it: `git checkout -- {RUNBOOK}`")
+    restore = f"restore it: `git checkout -- {RUNBOOK}`"
+    try:
+        data = read_present(layout.root / RUNBOOK, MAX_BYTES)
+    except UnreadableError as exc:
+        return failed(CHECK_ID, f"{RUNBOOK} {exc.reason}", restore)
+    if data is None:
+        return failed(CHECK_ID, f"{RUNBOOK} is missing", restore)
     problems: list[str] = []
     commands = paths = 0
-    for lineno, kind, text in runbook_mentions(path.read_text(encoding="utf-8")):
+    for lineno, kind, text in runbook_mentions(data.decode(errors="replace")):
         if kind == "command":
             commands += 1
             problem = command_problem(layout.root, text, cli_registry())

@@ -39,19 +39,23 @@ class ReadinessResult:
         return tuple(c for c in self.checks if c.failed)
 
 
-def run_readiness(layout: Layout, staged: bool = False, *, record: bool = False) -> ReadinessResult:
+def run_readiness(
+    layout: Layout, staged: bool = False, *, record: bool = False, full: bool = False
+) -> ReadinessResult:
     """Run every check (plus the staged ones); with ``record``, append the run to the log.
 
     Looking at the gate changes nothing: only a recorded run (the shift's gates,
     ``readiness --record``) writes ``logs/ops_readiness.json`` and counts towards the halt
     rule. An unrecorded run reports the halt state of the recorded runs as it stands.
+    The checks over every artifact and entry recompute only what changed since the last
+    run, by git's account; ``full`` recomputes everything (the verdict is the same).
     """
     if staged and not _git.in_work_tree(layout.root):
         raise RefusedError(
             f"{layout.root} is not a git repository: --staged checks what is staged to commit",
             hint="run `git init` there, or run `toyfoundry readiness` without --staged",
         )
-    checks = tuple(run_checks(layout, staged=staged))
+    checks = tuple(run_checks(layout, staged=staged, full=full))
     at = stamp()
     head = _git.head(layout.root)
     run = run_record(at, head, checks)

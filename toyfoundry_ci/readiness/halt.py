@@ -13,12 +13,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from toyfoundry_ci.base.clock import stamp
 from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.loader import MAX_BYTES
+from toyfoundry_ci.base.reader import read_present
 
 RED_RUNS_TO_HALT = 2
 ENTRY_FORMAT = "## <RFC 3339 time, UTC> — fix: <check id>[, <check id> ...]"
@@ -111,10 +112,8 @@ def _documented(
 
 
 def change_log_entries(layout: Layout) -> list[ChangeEntry]:
-    path: Path = layout.change_log
-    if not path.is_file():
-        return []
-    return parse_change_log(path.read_text(encoding="utf-8", errors="replace"))
+    data = read_present(layout.change_log, MAX_BYTES)
+    return [] if data is None else parse_change_log(data.decode(errors="replace"))
 
 
 def halt_state(layout: Layout) -> HaltState:

@@ -45,7 +45,7 @@ def report_text(result: ReadinessResult) -> str:
             lines.append(f"        fix: {check.fix}")
     lines += _halt_lines(result)
     if result.recorded:
-        lines.append("(recorded in logs/ops_readiness.json)")
+        lines.append("(recorded in logs/ops_readiness.d/)")
     else:
         lines.append(f"(not recorded; `{RECORD_COMMAND}` records a run for the halt rule)")
     return "\n".join(lines)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from toyfoundry_ci.base.canonical import sha256_bytes, sha256_file
 from toyfoundry_ci.base.git import GitError
 from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX, kind_for_path
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import parse_artifact, read_artifact, too_big
+from toyfoundry_ci.base.loader import parse_artifact, too_big
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.base.records import raw_runs
 from toyfoundry_ci.readiness import _git
 from toyfoundry_ci.readiness.checks import Check, failed, not_applicable, passed
 from toyfoundry_ci.validation.checker import check_value
@@ -20,21 +22,33 @@ ORDERS = "exchange/orders/"
 NOT_A_REPO_FIX = "run inside the factory's git repository"
 
 
-def _staged(layout: Layout, check_id: str) -> list[tuple[str, str]] | Check:
+Staged = list[tuple[str, str]]
+Changes = Staged | GitError
+
+
+def staged_changes(layout: Layout) -> Changes:
+    """The staged changes, asked of git once for every staged check."""
     try:
         return _git.staged_changes(layout.root)
     except GitError as exc:
-        return failed(check_id, f"cannot read the staged changes: {exc}", NOT_A_REPO_FIX)
+        return exc
 
 
-def staged_artifacts_valid(layout: Layout) -> Check:
+def _staged(layout: Layout, check_id: str, changes: Changes | None) -> Staged | Check:
+    found = staged_changes(layout) if changes is None else changes
+    if isinstance(found, GitError):
+        return failed(check_id, f"cannot read the staged changes: {found}", NOT_A_REPO_FIX)
+    return found
+
+
+def staged_artifacts_valid(layout: Layout, changes: Changes | None = None) -> Check:
     """Every staged artifact, as staged (not as in the working tree), validates."""
-    changes = _staged(layout, "staged-artifacts")
-    if isinstance(changes, Check):
-        return changes
+    found = _staged(layout, "staged-artifacts", changes)
+    if isinstance(found, Check):
+        return found
     paths = [
         p
-        for status, p in changes
+        for status, p in found
         if status != "D" and _ARTIFACT.match(p) and kind_for_path(PurePosixPath(p))
     ]
     if not paths:
@@ -57,43 +71,44 @@ def staged_artifacts_valid(layout: Layout) -> Check:
     return passed("staged-artifacts", f"{plural(len(paths), 'staged artifact')} valid")
 
 
-def mirror_digests(layout: Layout) -> dict[str, str]:
-    """Order file name -> sha256 as the hub mirror knows it.
+def mirror_digests(layout: Layout, names: Iterable[str]) -> dict[str, str]:
+    """Order file name -> sha256 as the hub mirror knows it, for the order files ``names``.
 
-    The pulls recorded in ``logs/exchange_all.json`` say what the hub sent; the embedded
-    hub folder, when present, is asked directly and wins.
+    The pulls recorded in the exchange log (``logs/exchange_all.json`` and its ``.d/``
+    records) say what the hub sent; the embedded hub folder, when present, is asked
+    directly and wins (for the names asked only: a commit hashes the orders it stages, not
+    every order the hub holds).
     """
     digests: dict[str, str] = {}
-    log = read_artifact(layout.exchange_log) if layout.exchange_log.is_file() else None
-    if isinstance(log, dict) and isinstance(log.get("runs"), list):
-        for run in log["runs"]:
-            if not isinstance(run, dict) or run.get("direction") != "pull":
-                continue
-            for order in run.get("orders") or []:
-                if isinstance(order, dict) and isinstance(order.get("digest"), dict):
-                    digests[f"{order.get('order_id')}.json"] = str(order["digest"].get("sha256"))
+    for _path, _i, run in raw_runs(layout.exchange_log):
+        if run.get("direction") != "pull":
+            continue
+        for order in run.get("orders") or []:
+            if isinstance(order, dict) and isinstance(order.get("digest"), dict):
+                digests[f"{order.get('order_id')}.json"] = str(order["digest"].get("sha256"))
     hub_orders = layout.default_hub / "orders"
     if hub_orders.is_dir():
-        for path in hub_orders.glob("*.json"):
-            if path.is_file() and not path.is_symlink():
+        for name in names:
+            path = hub_orders / name
+            if "/" not in name and path.is_file() and not path.is_symlink():
                 digests[path.name] = sha256_file(path)
     return digests
 
 
-def staged_orders_mirrored(layout: Layout) -> Check:
+def staged_orders_mirrored(layout: Layout, changes: Changes | None = None) -> Check:
     """``exchange/orders/`` is a read-only mirror: staged orders must match the hub's digest."""
-    changes = _staged(layout, "staged-orders")
-    if isinstance(changes, Check):
-        return changes
+    found = _staged(layout, "staged-orders", changes)
+    if isinstance(found, Check):
+        return found
     # Only orders: a README.md beside them (as `toyfoundry init` writes) is not mirrored.
     orders = [
         (s, p)
-        for s, p in changes
+        for s, p in found
         if p.startswith(ORDERS) and kind_for_path(PurePosixPath(p)) == "order"
     ]
     if not orders:
         return not_applicable("staged-orders", "no staged change to exchange/orders/")
-    known = mirror_digests(layout)
+    known = mirror_digests(layout, [p[len(ORDERS) :] for _s, p in orders])
     blobs = _git.staged_blobs(layout.root, [p for s, p in orders if s != "D"])
     problems = []
     for status, path in orders:
@@ -113,3 +128,9 @@ def staged_orders_mirrored(layout: Layout) -> Check:
             problems,
         )
     return passed("staged-orders", f"staged orders match the hub mirror ({len(orders)})")
+
+
+def run_staged_checks(layout: Layout) -> list[Check]:
+    """The checks of ``--staged``, over one reading of what is staged."""
+    changes = staged_changes(layout)
+    return [staged_artifacts_valid(layout, changes), staged_orders_mirrored(layout, changes)]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import orjson
 
+from toyfoundry_ci.base.kinds import kind_for_path, max_bytes_for
 from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.base.reader import UnreadableError, read_file
 from toyfoundry_ci.base.workflow_commands import workflow_command
 from toyfoundry_ci.validation.checker import FileResult
 from toyfoundry_ci.validation.locate import line_of
@@ -80,8 +81,8 @@ def _line(path: str, problem: object) -> int:
     if not parts:
         return 1
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_file(path, max_bytes_for(kind_for_path(path))).decode()
+    except (UnreadableError, UnicodeDecodeError):
         return 1
     return line_of(text, parts)
 

@@ -1,0 +1,123 @@
+"""Regenerate, never merge: the index lags on pull-request branches, verifiably.
+
+Only serialized writers write ``exchange/ledger/index.json`` (``ledger index``, the intake run,
+work on the default branch). Elsewhere it lags, and readiness and ``ledger verify`` say by how
+much; an index that was edited rather than regenerated still fails.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, init_repo, run_cli
+from tests.exchange_kit import put_directives
+from tests.ledger_helpers import sign_off_locally
+from toyfoundry_ci.base.git import default_branch
+from toyfoundry_ci.ledger.index import render_index
+
+INDEX = "exchange/ledger/index.json"
+CATCH_UP = "brought current by the next intake PR or `toyfoundry ledger index`"
+
+
+def cli(repo: Path, *args: str, code: int = 0) -> str:
+    proc = run_cli(*args, cwd=repo)
+    assert proc.returncode == code, f"{args}:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout + proc.stderr
+
+
+def index_check(repo: Path) -> dict[str, str]:
+    out = run_cli("readiness", "--no-log", "--format", "json", cwd=repo).stdout
+    [check] = [c for c in json.loads(out)["checks"] if c["id"] == "ledger-index"]
+    return {"status": check["status"], "message": check["message"]}
+
+
+@pytest.fixture
+def local(factory: Path) -> Path:
+    """The sample factory, signing off locally: its three entries wait for sign-off."""
+    sign_off_locally(factory)
+    return factory
+
+
+def test_a_seal_on_a_branch_leaves_the_index_to_lag_and_readiness_says_so(local: Path) -> None:
+    before = (local / INDEX).read_bytes()
+    git(local, "checkout", "-q", "-b", "seal-0001")
+    cli(local, "signoff", "ALFA-2026-0001", "--reviewer", "Quality Lead")
+    assert (local / INDEX).read_bytes() == before
+    git(local, "commit", "-qam", "Seal ALFA-2026-0001")
+    written = git(local, "log", "-1", "--format=%h", "--abbrev=12", "--", INDEX).strip()
+
+    said = index_check(local)
+    assert said["status"] == "pass"
+    assert said["message"] == f"index behind by 1 entry (changed since {written}): {CATCH_UP}"
+    assert f"note: {said['message']}" in cli(local, "ledger", "verify")
+    # An explicit rebuild is a serialized writer's act: the person chose it.
+    assert cli(local, "ledger", "index") == f"wrote {INDEX}\n"
+    assert index_check(local)["message"].startswith("index current")
+
+
+def test_on_the_default_branch_a_seal_keeps_the_index_current(local: Path) -> None:
+    cli(local, "signoff", "ALFA-2026-0002", "--reviewer", "Quality Lead")
+    assert '"state": "sealed"' in (local / INDEX).read_text()
+    assert index_check(local)["message"].startswith("index current")
+    assert cli(local, "ledger", "verify") == "ok: ledger verified\n"
+
+
+def test_the_hook_form_writes_on_the_default_branch_only(local: Path) -> None:
+    git(local, "checkout", "-q", "-b", "topic")
+    cli(local, "signoff", "ALFA-2026-0003", "--reviewer", "Quality Lead")
+    before = (local / INDEX).read_bytes()
+    said = cli(local, "ledger", "index", "--default-branch-only")
+    assert said == f"not the default branch: the index is left to lag ({CATCH_UP})\n"
+    assert (local / INDEX).read_bytes() == before
+    git(local, "commit", "-qam", "Seal ALFA-2026-0003")
+    git(local, "checkout", "-q", "main")
+    git(local, "merge", "-q", "topic")
+    assert cli(local, "ledger", "index", "--default-branch-only") == f"wrote {INDEX}\n"
+
+
+def test_a_row_no_commit_held_is_a_forged_index(factory: Path) -> None:
+    doc = json.loads((factory / INDEX).read_text())
+    doc["entries"][0]["state"] = "sealed"  # the entry is pending, and always was
+    (factory / INDEX).write_bytes(render_index(doc["entries"]))  # count and root agree
+    out = cli(factory, "ledger", "verify", code=1)
+    assert (
+        f"{INDEX}::$.entries[0]: ALFA-2026-0001: a row no commit of"
+        " exchange/ledger/entries/ALFA-2026-0001.json ever held (edited, not regenerated)"
+    ) in out
+    assert index_check(factory)["status"] == "fail"
+
+
+def test_a_count_or_root_that_does_not_match_the_rows_is_a_forged_index(factory: Path) -> None:
+    text = (factory / INDEX).read_text()
+    (factory / INDEX).write_text(text.replace('"count": 3', '"count": 4'))
+    out = cli(factory, "ledger", "verify", code=1)
+    assert "its count, root or layout do not match its own rows" in out
+    assert index_check(factory)["status"] == "fail"
+
+
+def test_the_default_branch_is_the_origins_head_else_init_default_branch_else_main(
+    tmp_path: Path,
+) -> None:
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "trunk", str(origin))
+    seed = init_repo(tmp_path / "seed")
+    git(seed, "commit", "-q", "--allow-empty", "-m", "start")
+    git(seed, "push", "-q", str(origin), "main:trunk")
+    git(tmp_path, "clone", "-q", str(origin), "clone")
+    assert default_branch(tmp_path / "clone") == "trunk"
+    assert default_branch(seed) == "main"
+    git(seed, "config", "init.defaultBranch", "production")
+    assert default_branch(seed) == "production"
+
+
+def test_a_pull_that_finds_nothing_new_leaves_the_tree_clean(factory: Path, tmp_path: Path) -> None:
+    hub = tmp_path / "hub"
+    put_directives(hub, ["ALFA-2027-0001"])
+    cli(factory, "pull", "--hub", str(hub))
+    git(factory, "add", "-A")
+    git(factory, "commit", "-qm", "Pull ALFA-2027-0001")
+    assert "nothing new" in cli(factory, "pull", "--hub", str(hub))
+    assert git(factory, "status", "--porcelain") == ""
