@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -45,14 +46,28 @@ def make_orders(folder: Path, count: int) -> list[str]:
 _DROPPED_ENV = ("PYTHONWARNINGS", "PYTHONDONTWRITEBYTECODE")
 
 
-def timed(cmd: list[str], cwd: Path, *, expect: int = 0) -> float:
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+def timed(
+    cmd: list[str], cwd: Path, *, expect: int = 0, env: dict[str, str] | None = None
+) -> float:
+    """Seconds ``cmd`` took in ``cwd`` (``env`` added to this process's); another exit fails."""
+    return timed_both(cmd, cwd, expect=expect, env=env)[0]
+
+
+def timed_both(
+    cmd: list[str], cwd: Path, *, expect: int = 0, env: dict[str, str] | None = None
+) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of ``cmd``: the CPU time (user + system, of it and every
+    process it waited for) is what a machine shared with others leaves comparable."""
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV} | (env or {})
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, env=env, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != expect:
         raise SystemExit(f"{cmd[0]} exited {proc.returncode}:\n{proc.stdout!r}\n{proc.stderr!r}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def median_time(cmd: list[str], cwd: Path, runs: int) -> float:

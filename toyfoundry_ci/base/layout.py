@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from toyfoundry_ci.base.errors import ToyfoundryError
@@ -49,83 +51,86 @@ def find_factory(root: str | Path | None = None, *, start: Path | None = None) -
 
 @dataclass(frozen=True)
 class Layout:
-    """Paths of one factory repository, rooted at ``root``."""
+    """Paths of one factory repository, rooted at ``root``.
+
+    Each folder is joined once per layout: commands ask for them once per order.
+    """
 
     root: Path
 
-    @property
+    @cached_property
     def orders(self) -> Path:
         return self.root / "exchange" / "orders"
 
-    @property
+    @cached_property
     def acknowledgements(self) -> Path:
         return self.root / "exchange" / "acknowledgements"
 
-    @property
+    @cached_property
     def reports(self) -> Path:
         return self.root / "exchange" / "reports"
 
-    @property
+    @cached_property
     def attachments(self) -> Path:
         return self.root / "exchange" / "attachments"
 
-    @property
+    @cached_property
     def ledger_entries(self) -> Path:
         return self.root / "exchange" / "ledger" / "entries"
 
-    @property
+    @cached_property
     def ledger_index(self) -> Path:
         return self.root / "exchange" / "ledger" / "index.json"
 
-    @property
+    @cached_property
     def outbox_orders(self) -> Path:
         return self.root / "outbox" / "orders"
 
-    @property
+    @cached_property
     def outbox_acks(self) -> Path:
         return self.root / "outbox" / "acks"
 
-    @property
+    @cached_property
     def outbox_reports(self) -> Path:
         return self.root / "outbox" / "reports"
 
-    @property
+    @cached_property
     def blueprints(self) -> Path:
         return self.root / "planning" / "toyfoundry" / "blueprints"
 
-    @property
+    @cached_property
     def recipes(self) -> Path:
         return self.root / "planning" / "toyfoundry" / "recipes"
 
-    @property
+    @cached_property
     def storyboard(self) -> Path:
         return self.root / "planning" / "storyboard"
 
-    @property
+    @cached_property
     def change_log(self) -> Path:
         return self.root / "planning" / "change_log.md"
 
-    @property
+    @cached_property
     def telemetry(self) -> Path:
         return self.root / ".toyfoundry" / "telemetry"
 
-    @property
+    @cached_property
     def quilt_exports(self) -> Path:
         return self.telemetry / "quilt" / "exports"
 
-    @property
+    @cached_property
     def default_hub(self) -> Path:
         return self.root / ".toyfoundry" / "hub"
 
-    @property
+    @cached_property
     def readiness_log(self) -> Path:
         return self.root / "logs" / "ops_readiness.json"
 
-    @property
+    @cached_property
     def exchange_log(self) -> Path:
         return self.root / "logs" / "exchange_all.json"
 
-    @property
+    @cached_property
     def quarantine(self) -> Path:
         return self.root / ".toyfoundry" / "quarantine"
 
@@ -168,7 +173,7 @@ class Layout:
 
     # Drafts and telemetry of the Foundry Cycle.
 
-    @property
+    @cached_property
     def quilt_raw(self) -> Path:
         return self.telemetry / "quilt" / "raw"
 
@@ -190,4 +195,11 @@ class Layout:
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the root, POSIX-style, as ledger subjects name files."""
+        text = os.fspath(path)
+        if os.sep == "/" and text.startswith(self._prefix):
+            return text[len(self._prefix) :]  # what relative_to says, without its parsing
         return path.relative_to(self.root).as_posix()
+
+    @cached_property
+    def _prefix(self) -> str:
+        return os.fspath(self.root).rstrip("/") + "/"

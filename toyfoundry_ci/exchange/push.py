@@ -38,6 +38,7 @@ from toyfoundry_ci.base.loader import parse_artifact
 from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.base.reader import read_file
+from toyfoundry_ci.base.tracked import TrackedBlobs
 from toyfoundry_ci.exchange.gate import require_ready
 from toyfoundry_ci.exchange.log import (
     append_run,
@@ -182,9 +183,14 @@ def _push(
     ]
     progress.begin("push", chosen)
     seals = seals or seal_check(layout, "HEAD")  # the committed policy, never the work tree's
+    tracked = tracked_evidence(layout)
     for order_id in chosen:
-        found = _check(layout, order_id, held, listing, withdrawn=withdrawn, out=out, seals=seals)
+        found = _check(
+            layout, order_id, held, listing, withdrawn=withdrawn, out=out, seals=seals,
+            tracked=tracked,
+        )  # fmt: skip
         progress.advance("push", order_id, found)
+    tracked.save()
     if out.sent and not dry_run:
         # The full gate guards what leaves; a push with nothing to send only checks the halt.
         if gate:
@@ -224,11 +230,17 @@ def _check(
     withdrawn: Mapping[str, ExchangeRun],
     out: PushResult,
     seals: SealCheck,
+    tracked: TrackedBlobs,
 ) -> str:
     """Sort one order into ``out``: already on the hub, waiting, held or to be sent."""
-    files = _files(layout, order_id)
-    if files is None:
+    paths = evidence_paths(layout, order_id)
+    if paths is None:
         return "unanswered"  # not answered yet: nothing to push, nothing to say
+    if held_unread(layout, order_id, paths, held, tracked) is not None:
+        out.already.append(order_id)
+        return "already on the hub"
+    hub_paths = evidence_hub_paths(order_id)
+    files = tuple(HubFile(h, _read(p)) for h, p in zip(hub_paths, paths, strict=False))
     evidence = Evidence(order_id, files)
     if all(held.holds(order_id, f) for f in evidence.files):  # the hub's listing, not a receipt
         out.already.append(order_id)
@@ -248,12 +260,28 @@ def _check(
     return "held"
 
 
-def _files(layout: Layout, order_id: str) -> tuple[HubFile, ...] | None:
-    paths = evidence_paths(layout, order_id)
-    if paths is None:
-        return None
-    hub_paths = evidence_hub_paths(order_id)
-    return tuple(HubFile(h, _read(p)) for h, p in zip(hub_paths, paths, strict=False))
+def tracked_evidence(layout: Layout) -> TrackedBlobs:
+    """The blobs git holds of the evidence that goes to a hub: directives and answers."""
+    folders = (layout.orders, layout.acknowledgements, layout.reports)
+    return TrackedBlobs(layout.root, [layout.rel(f) for f in folders])
+
+
+def held_unread(
+    layout: Layout, order_id: str, paths: list[Path], held: Inventory, tracked: TrackedBlobs
+) -> set[str] | None:
+    """The receipts holding the order's evidence files, told by git's blob IDs alone.
+
+    What ``Inventory.holds`` says of each file's bytes, for files git holds unchanged; None
+    when the hub does not hold one of them, or when a file must be read to tell.
+    """
+    found = set()
+    for hub_path, path in zip(evidence_hub_paths(order_id), paths, strict=False):
+        known = tracked.sha256(layout.rel(path))
+        receipt = None if known is None else held.holds_blob(order_id, hub_path, *known)
+        if receipt is None:
+            return None
+        found.add(receipt)
+    return found
 
 
 def _read(path: Path) -> bytes:

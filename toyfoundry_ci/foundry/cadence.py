@@ -9,6 +9,7 @@ factory's receipt must list the evidence and the hub's listing must hold its ver
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -16,10 +17,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toyfoundry_ci.base import progress
-from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.errors import HubError, ToyfoundryError
 from toyfoundry_ci.base.git import redact
 from toyfoundry_ci.base.ids import check_order_id, is_order_id
 from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.base.tracked import TrackedBlobs
 from toyfoundry_ci.exchange.log import (
     pulled_from,
     pushed_receipts,
@@ -27,11 +29,17 @@ from toyfoundry_ci.exchange.log import (
     require_history,
     withdrawn_on,
 )
-from toyfoundry_ci.exchange.push import evidence_paths
+from toyfoundry_ci.exchange.push import evidence_paths, held_unread, tracked_evidence
 from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts, gap_notes, inventory
+from toyfoundry_ci.ledger.digest_cache import DigestCache
 from toyfoundry_ci.ledger.policy import signoff_policy
-from toyfoundry_ci.ledger.store import read_entry
+from toyfoundry_ci.ledger.store import (
+    SIGNOFF_FACTS,
+    read_entry,
+    signoff_error,
+    signoff_facts,
+)
 
 
 class Stage(StrEnum):
@@ -163,8 +171,82 @@ def stage_of(layout: Layout, order_id: str, *, promoted: Collection[str] = ()) -
 
 
 def order_stages(layout: Layout, *, promoted: Collection[str] = ()) -> dict[str, Stage]:
-    """Every known order's stage, by order ID (sorted)."""
-    return {oid: stage_of(layout, oid, promoted=promoted) for oid in known_orders(layout)}
+    """Every known order's stage, by order ID (sorted): ``stage_of`` for each, in one pass.
+
+    The entries' sign-off states come from the digest cache (read only where a file's stat
+    changed) and the drafts from one listing of each draft folder, not a look per order.
+    """
+    states = signoff_states(layout)
+    drafts = _drafted(layout)
+    stages = {}
+    for oid in known_orders(layout):
+        state = states.get(oid)
+        if isinstance(state, ToyfoundryError):
+            raise state
+        if state is not None:
+            if oid in promoted:
+                stages[oid] = Stage.PROMOTED
+            elif state == "sealed":
+                stages[oid] = Stage.SIGNED_OFF
+            else:
+                stages[oid] = Stage.PARADED if oid in drafts["any"] else Stage.PURGED
+        elif oid in drafts["report"]:
+            stages[oid] = Stage.DRILLED
+        else:
+            stages[oid] = Stage.FORGED if oid in drafts["ack"] else Stage.NEW
+    return stages
+
+
+def signoff_states(layout: Layout) -> dict[str, str | ToyfoundryError]:
+    """Order ID -> sign-off state of each entry, or the error ``read_entry`` raises."""
+    folder = layout.rel(layout.ledger_entries)
+    with DigestCache(layout) as cache:
+        names = [n for n in cache.json_names(folder) if is_order_id(n[:-5])]
+        found = cache.files(folder, names, ((SIGNOFF_FACTS, signoff_facts),))
+        cache.save()
+    states: dict[str, str | ToyfoundryError] = {}
+    for name, _sha, facts in found:
+        fact = facts[SIGNOFF_FACTS]
+        states[name[:-5]] = signoff_error(f"{folder}/{name}", fact) or fact["state"]
+    return states
+
+
+def _drafted(layout: Layout) -> dict[str, set[str]]:
+    """The orders with a draft ``purge`` clears, by kind: what ``has_drafts`` and the
+    outbox checks of ``stage_of`` find, for every order at once."""
+    kinds = {"order": layout.outbox_orders, "ack": layout.outbox_acks,
+             "report": layout.outbox_reports, "trace": layout.quilt_raw}  # fmt: skip
+    found: dict[str, set[str]] = {"any": set()}
+    for kind, folder in kinds.items():
+        found[kind] = set()
+        try:
+            with os.scandir(folder) as it:
+                names = [e.name for e in it]
+        except OSError:
+            continue
+        for name in names:
+            oid = _draft_order(kind, name)
+            if oid is not None and _draft_path(layout, kind, oid).exists():
+                found[kind].add(oid)
+                found["any"].add(oid)
+    return found
+
+
+def _draft_order(kind: str, name: str) -> str | None:
+    prefix = {"ack": "ACK-", "report": "RPT-"}.get(kind, "")
+    suffix = ".trace.json" if kind == "trace" else ".json"
+    if not (name.startswith(prefix) and name.endswith(suffix)):
+        return None
+    oid = name[len(prefix) : -len(suffix)]
+    return oid if is_order_id(oid) else None
+
+
+def _draft_path(layout: Layout, kind: str, oid: str) -> Path:
+    if kind == "order":
+        return layout.outbox_order_file(oid)
+    if kind == "ack":
+        return layout.outbox_ack_file(oid)
+    return layout.outbox_report_file(oid) if kind == "report" else layout.quilt_raw_file(oid)
 
 
 def select(
@@ -245,7 +327,9 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     else:
         issued = pulled_from(log, out.hub)
         withdrawn = {o for o in issued if f"orders/{o}.json" not in listing}
-    receipts = {oid: _receipt(held, layout, oid) for oid in known_orders(layout)}
+    tracked = tracked_evidence(layout)
+    receipts = {oid: _receipt(held, layout, oid, tracked) for oid in known_orders(layout)}
+    tracked.save()
     promoted = {oid for oid, receipt in receipts.items() if receipt is not None}
     if backend is not None and out.hub_read:
         unpromoted = (oid for oid in receipts if oid not in promoted)
@@ -264,6 +348,13 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     return out
 
 
-def _receipt(held: Inventory, layout: Layout, order_id: str) -> ReceiptFacts | None:
+def _receipt(
+    held: Inventory, layout: Layout, order_id: str, tracked: TrackedBlobs
+) -> ReceiptFacts | None:
     paths = evidence_paths(layout, order_id)
-    return held.receipt_for(order_id, paths) if paths is not None else None
+    if paths is None:
+        return None
+    receipts = held_unread(layout, order_id, paths, held, tracked)  # git's blob IDs say
+    if receipts is not None:
+        return held.receipts.get(receipts.pop()) if len(receipts) == 1 else None
+    return held.receipt_for(order_id, paths)

@@ -317,9 +317,13 @@ class Inventory:
 
     def holds(self, order_id: str, item: HubFile) -> str | None:
         """The receipt that lists this file of the order, when the hub holds these very bytes."""
-        if self.listing.get(item.path) != item.blob:
+        return self.holds_blob(order_id, item.path, item.blob, sha256_bytes(item.data))
+
+    def holds_blob(self, order_id: str, path: str, blob: str, sha256: str) -> str | None:
+        """``holds`` for bytes known by their git blob ID and sha256 (unread)."""
+        if self.listing.get(path) != blob:
             return None
-        return self.items.get((order_id, item.path, sha256_bytes(item.data)))
+        return self.items.get((order_id, path, sha256))
 
     def covering(self, order_id: str, files: Sequence[HubFile]) -> ReceiptFacts | None:
         """The one receipt that lists every given file of the order, all held by the hub."""

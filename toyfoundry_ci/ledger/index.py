@@ -306,6 +306,31 @@ def _lagging(layout: Layout) -> list[str] | None:
 
 
 def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
+    changes = entry_rows(layout, changed)
+    try:
+        buf = read_buffer(layout.ledger_index, INDEX_BOUND)  # one copy of a large file
+    except UnreadableError as exc:
+        if exc.reason != MISSING:
+            raise
+        return rebuild_index(layout)
+    edited = _splice(buf, changes, tree_cache(layout))
+    if edited is None:  # not an index this version wrote whole: take the long way
+        data = read_file(layout.ledger_index, INDEX_BOUND)
+        rows = rows_on_disk(data)
+        if rows is None:
+            return rebuild_index(layout)
+        for stem, row in changes.items():
+            at = bisect.bisect_left(rows, stem, key=_order_id)
+            present = at < len(rows) and rows[at]["order_id"] == stem
+            rows[at : at + present] = [] if row is None else [row]
+        return write_bytes_atomic(
+            layout.ledger_index, render_index(rows, tree=tree_cache(layout), presorted=True)
+        )
+    return edited and write_bytes_atomic(layout.ledger_index, buf, compare=False)
+
+
+def entry_rows(layout: Layout, changed: Iterable[Path | str]) -> dict[str, dict[str, Any] | None]:
+    """The index row of each named entry file as it is on disk, by order ID (None: removed)."""
     folder = layout.rel(layout.ledger_entries)
     names = []
     for path in changed:
@@ -328,26 +353,7 @@ def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
             continue
         assert facts is not None  # noqa: S101 - no digest is passed as known: all are parsed
         changes[name[:-5]] = _row(folder, name, sha, facts[NAMESPACE])
-    try:
-        buf = read_buffer(layout.ledger_index, INDEX_BOUND)  # one copy of a large file
-    except UnreadableError as exc:
-        if exc.reason != MISSING:
-            raise
-        return rebuild_index(layout)
-    edited = _splice(buf, changes, tree_cache(layout))
-    if edited is None:  # not an index this version wrote whole: take the long way
-        data = read_file(layout.ledger_index, INDEX_BOUND)
-        rows = rows_on_disk(data)
-        if rows is None:
-            return rebuild_index(layout)
-        for stem, row in changes.items():
-            at = bisect.bisect_left(rows, stem, key=_order_id)
-            present = at < len(rows) and rows[at]["order_id"] == stem
-            rows[at : at + present] = [] if row is None else [row]
-        return write_bytes_atomic(
-            layout.ledger_index, render_index(rows, tree=tree_cache(layout), presorted=True)
-        )
-    return edited and write_bytes_atomic(layout.ledger_index, buf, compare=False)
+    return changes
 
 
 def index_outcome(layout: Layout, changed: bool) -> str:

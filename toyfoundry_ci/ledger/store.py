@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from toyfoundry_ci.base.atomic import write_json_atomic
-from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.base.errors import ArtifactError, RefusedError, ToyfoundryError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError, read_artifact
 from toyfoundry_ci.models.ledger import LedgerEntry
@@ -19,12 +20,38 @@ def read_entry(layout: Layout, order_id: str) -> LedgerEntry | None:
         return None
     value = read_artifact(path)
     rel = layout.rel(path)
-    hint = (
+    if isinstance(value, ParseError):
+        raise RefusedError(f"{rel}::{value.where}: {value.message}", hint=entry_hint(rel))
+    return build(LedgerEntry, value, rel, hint=entry_hint(rel))
+
+
+def entry_hint(rel: str) -> str:
+    """What to do about the unreadable or invalid entry file ``rel``."""
+    return (
         f"run `toyfoundry validate {rel}` to see every problem; `git checkout -- {rel}` restores it"
     )
+
+
+def signoff_facts(rel: str, value: Any) -> dict[str, str]:
+    """An entry's sign-off state, or what ``read_entry`` raises for it (a cache fact)."""
     if isinstance(value, ParseError):
-        raise RefusedError(f"{rel}::{value.where}: {value.message}", hint=hint)
-    return build(LedgerEntry, value, rel, hint=hint)
+        return {"refused": f"{rel}::{value.where}: {value.message}"}
+    try:
+        return {"state": build(LedgerEntry, value, rel, hint="").signoff.state}
+    except ArtifactError as exc:
+        return {"invalid": exc.message}
+
+
+def signoff_error(rel: str, facts: dict[str, str]) -> ToyfoundryError | None:
+    """The error ``read_entry`` raises for the entry ``signoff_facts`` described, if any."""
+    if "refused" in facts:
+        return RefusedError(facts["refused"], hint=entry_hint(rel))
+    if "invalid" in facts:
+        return ArtifactError(facts["invalid"], hint=entry_hint(rel))
+    return None
+
+
+SIGNOFF_FACTS = "signoff"
 
 
 def write_entry(layout: Layout, entry: LedgerEntry) -> bool:

@@ -1,0 +1,48 @@
+"""The benchmarks run at a tiny size, so a change that breaks one is seen before it is timed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT, git, run_cli
+
+
+def test_bench_scale_prints_every_row_with_its_ratio_to_git_status(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_scale", "--orders", "60", "--repeat", "1",
+         "--dir", str(tmp_path)],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    wall, cpu = proc.stdout.split("CPU time")
+    assert "Wall-clock time" in wall
+    rows = [line for line in wall.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| command | 60 orders |"
+    assert len([line for line in cpu.splitlines() if line.startswith("| ")]) == len(rows)
+    labels = [row.split(" | ")[0].removeprefix("| ") for row in rows[1:]]
+    assert labels == [
+        "git status", "readiness", "status", "pair", "push --dry-run", "shift, nothing new",
+        "git diff --cached", "readiness --staged --no-log", "pre-commit run, three hooks",
+        "pre-commit run, no-op hook", "ci pr, one-order PR", "ci pr-publish",
+    ]  # fmt: skip
+    assert "| git status | " in rows[1] and "(1.0x)" in rows[1]
+
+
+def test_the_generated_factory_is_green_clean_and_as_large_as_asked(tmp_path: Path) -> None:
+    from benchmarks.factory import LOT_SIZE, build
+
+    built = build(tmp_path / "factory", LOT_SIZE + 7)
+    root = built.root
+    assert git(root, "status", "--porcelain") == ""
+    entries = git(root, "ls-files", "exchange/ledger/entries").split()
+    assert len(entries) == LOT_SIZE + 7 + 6  # and the seed shift's six
+    for folder in ("logs/ops_readiness.d", "logs/exchange_all.d"):  # the log writer's records
+        assert git(root, "ls-files", folder).split(), folder
+    for command in (["readiness", "--no-log"], ["ledger", "verify"], ["pair"]):
+        proc = run_cli(*command, cwd=root)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    pushed = run_cli("push", "--dry-run", cwd=root)
+    assert f"{LOT_SIZE + 3} orders already on the hub" in pushed.stdout, pushed.stdout
+    assert "waiting ALFA-2026-100056: sign-off pending" in pushed.stdout
