@@ -212,7 +212,11 @@ def test_attack_a_change_that_switches_to_local_sign_off_and_seals_itself(
     assert signoff(factory).returncode == 0
     commit_all(factory, "Seal")
     problems = verify_base(factory, base)
-    assert [(p["file"], p["path"]) for p in problems] == [(ENTRY, "$.signoff.method")]
+    # The seal is refused, and so is the change of method itself: it lowers the bar.
+    assert [(p["file"], p["path"]) for p in problems] == [
+        (ENTRY, "$.signoff.method"),
+        ("pyproject.toml", "signoff.method"),
+    ]
     assert (
         f'this factory signs off by github (signoff.method = "github" by default at {base})'
         in (problems[0]["message"])
@@ -271,7 +275,10 @@ def test_attack_a_change_that_lowers_require_signature(factory: Path, tmp_path: 
     assert signoff(factory).returncode == 0  # HEAD's policy lets it through ...
     commit_all(factory, "Seal unsigned")
     problems = verify_base(factory, base)  # ... the base's does not
-    assert [(p["file"], p["path"]) for p in problems] == [(ENTRY, "$.signoff.signature")]
+    assert [(p["file"], p["path"]) for p in problems] == [
+        (ENTRY, "$.signoff.signature"),
+        ("pyproject.toml", "signoff.require_signature"),
+    ]
     assert f"signoff.require_signature = true at {base}" in problems[0]["message"]
 
 
@@ -286,7 +293,10 @@ def test_attack_a_change_that_adds_its_own_signer(factory: Path, tmp_path: Path)
     assert "signed by mallory@elsewhere" in proc.stdout
     commit_all(factory, "Seal")
     problems = verify_base(factory, base)  # ... the base's do not
-    assert [(p["file"], p["path"]) for p in problems] == [(ENTRY, "$.signoff.signature")]
+    assert [(p["file"], p["path"]) for p in problems] == [
+        (ENTRY, "$.signoff.signature"),
+        (".toyfoundry/allowed_signers", "$"),
+    ]
     assert "the signature of mallory@elsewhere does not verify" in problems[0]["message"]
     assert f"allowed signers: {SIGNERS} at {base}" in problems[0]["message"]
 

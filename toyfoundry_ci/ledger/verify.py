@@ -382,10 +382,10 @@ def lowered_policy(layout: Layout, before: SignoffPolicy) -> list[Problem]:
         lowered.append(("signoff.approvals", f"{before.approvals} became {after.approvals}"))
     added = set(after.signers.splitlines()) - set(before.signers.splitlines())
     if after.allowed_signers != before.allowed_signers or any(k.strip() for k in added):
-        lowered.append((after.allowed_signers, "signers were added or the file moved"))
+        lowered.append(("$", f"{after.allowed_signers}: signers were added or the file moved"))
     return [
         Problem(
-            where,
+            after.allowed_signers if field == "$" else where,
             field,
             f"{what} since {before.revision[:12]}: a change that lowers the sign-off bar is"
             " not merged through a pull request's gate; the factory's admins merge it"
