@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.github_server import GitHubServer
+from tests.github_server import GitHubServer, Repo
 
 
 @pytest.fixture
@@ -23,3 +24,17 @@ def github_hub_api(github_server: GitHubServer, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("TOYFOUNDRY_HUB_TOKEN", github_server.token)
     monkeypatch.setenv("TOYFOUNDRY_GITHUB_BACKOFF", "0.01")
     return github_server
+
+
+@pytest.fixture
+def repo(github_server: GitHubServer) -> Repo:
+    """The factory's repository on the loopback GitHub (``GITHUB_REPOSITORY`` in the kits)."""
+    return github_server.add_repo("Codertocat/Hello-World")
+
+
+@pytest.fixture
+def hub_folder(unentered_factory: Path, tmp_path: Path) -> Path:
+    """A folder hub the unentered factory is configured to push to."""
+    from tests.ci_kit import configure_hub
+
+    return configure_hub(unentered_factory, tmp_path / "hub")

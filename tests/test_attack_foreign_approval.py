@@ -8,25 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from tests.ci_kit import AUTHOR, configure_hub, fresh_checkout, head, merge_pr
+from tests.ci_kit import AUTHOR, fresh_checkout, head, merge_pr
 from tests.ci_kit import merge_run as _merge_run
 from tests.conftest import git, run_cli
 from tests.github_server import GitHubServer, Repo, user
 from tests.test_signoff_gate import ORDERS, _sent
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import rebuild_index
-
-
-@pytest.fixture
-def hub_folder(unentered_factory: Path, tmp_path: Path) -> Path:
-    return configure_hub(unentered_factory, tmp_path / "hub")
-
-
-@pytest.fixture
-def repo(github_server: GitHubServer) -> Repo:
-    return github_server.add_repo("Codertocat/Hello-World")
 
 
 def _approved_unrelated_pr(factory: Path, server: GitHubServer, repo: Repo, number: int, by: str):

@@ -13,12 +13,6 @@ from tests.conftest import git, run_cli
 from tests.github_server import GitHubServer, Repo
 from tests.test_signoff_gate import ENTRY, ORDERS
 
-
-@pytest.fixture
-def repo(github_server: GitHubServer) -> Repo:
-    return github_server.add_repo("Codertocat/Hello-World")
-
-
 SHAPES = {
     "signoff is a string": lambda e: {**e, "signoff": "sealed"},
     "entry is a list": lambda e: [e],

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.ci_kit import head, merge_pr
 from tests.conftest import git, run_cli
 from tests.github_server import GitHubServer, Repo
@@ -18,11 +16,6 @@ from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import rebuild_index
 
 INDEX = "exchange/ledger/index.json"
-
-
-@pytest.fixture
-def repo(github_server: GitHubServer) -> Repo:
-    return github_server.add_repo("Codertocat/Hello-World")
 
 
 def test_an_index_row_only_the_prs_own_history_held_is_wrong(

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.ci_kit import configure_hub
 from tests.conftest import git, run_cli
 from tests.github_server import GitHubServer, Repo
 from tests.test_signoff_gate import _sealed_by_pr
@@ -25,16 +24,6 @@ BAD = {
         ],
     },
 }
-
-
-@pytest.fixture
-def hub_folder(unentered_factory: Path, tmp_path: Path) -> Path:
-    return configure_hub(unentered_factory, tmp_path / "hub")
-
-
-@pytest.fixture
-def repo(github_server: GitHubServer) -> Repo:
-    return github_server.add_repo("Codertocat/Hello-World")
 
 
 @pytest.mark.parametrize("bad", BAD, ids=list(BAD))

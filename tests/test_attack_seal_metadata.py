@@ -9,19 +9,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.ci_kit import merge_pr
 from tests.conftest import git, run_cli
 from tests.github_server import GitHubServer, Repo
 from tests.test_signoff_gate import ENTRY, ORDERS
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import rebuild_index
-
-
-@pytest.fixture
-def repo(github_server: GitHubServer) -> Repo:
-    return github_server.add_repo("Codertocat/Hello-World")
 
 
 def test_a_seal_naming_another_approver_does_not_re_derive(

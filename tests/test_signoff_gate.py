@@ -16,7 +16,6 @@ import pytest
 
 from tests.ci_kit import (
     AUTHOR,
-    configure_hub,
     fresh_checkout,
     head,
     merge_pr,
@@ -32,16 +31,6 @@ ORDER = "ALFA-2026-0001"
 ORDERS = [ORDER, "ALFA-2026-0002", "ALFA-2026-0003"]  # every paraded order, or readiness is red
 ENTRY = f"exchange/ledger/entries/{ORDER}.json"
 REPORT = f"exchange/reports/RPT-{ORDER}.json"
-
-
-@pytest.fixture
-def hub_folder(unentered_factory: Path, tmp_path: Path) -> Path:
-    return configure_hub(unentered_factory, tmp_path / "hub")
-
-
-@pytest.fixture
-def repo(github_server: GitHubServer) -> Repo:
-    return github_server.add_repo("Codertocat/Hello-World")
 
 
 def _sent(hub: Path) -> list[str]:
