@@ -118,6 +118,7 @@ class GitHubSeals:
     repository: str
     _pulls: dict[int, Any] = field(default_factory=dict)
     _verdicts: dict[int, tuple[Verdict, SignoffPolicy]] = field(default_factory=dict)
+    _added_by: dict[str, int | None] = field(default_factory=dict)  # commit -> merged PR
 
     def problem(self, entry: LedgerEntry) -> str | None:
         """Why the entry's github seal does not re-verify; None when it does."""
@@ -163,7 +164,9 @@ class GitHubSeals:
         added = Git(self.layout.root).first_added(rel)
         if added is None:
             return f"{rel} is not committed, so no pull request added it"
-        number = merged_pull(self.gh.get_repo(self.repository), added)
+        if added not in self._added_by:  # a lot's entries share the commit that added them
+            self._added_by[added] = merged_pull(self.gh.get_repo(self.repository), added)
+        number = self._added_by[added]
         if number != int(pr.number):
             by = f"pull request #{number}" if number else "no merged pull request"
             return (
