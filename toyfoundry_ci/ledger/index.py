@@ -284,6 +284,13 @@ def keep_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
     return update_index(layout, [*changed, *lagging])
 
 
+def index_written_at(layout: Layout, git: Git) -> str | None:
+    """The commit that last wrote the index: what a lagging index is a rebuild as of."""
+    return (
+        git.text("log", "-1", "--format=%H", "--", layout.rel(layout.ledger_index)).strip() or None
+    )
+
+
 def _lagging(layout: Layout) -> list[str] | None:
     """The entry files changed since the commit that last wrote the index: what it lags after
     merges of branches that left it alone (None: no such commit, rebuild). Asked of git, so
@@ -291,8 +298,8 @@ def _lagging(layout: Layout) -> list[str] | None:
     git = Git(layout.root)
     if not git.ok("rev-parse", "--verify", "--quiet", "HEAD"):
         return []  # outside git, or before the first commit: the index follows each write
-    since = git.text("log", "-1", "--format=%H", "--", layout.rel(layout.ledger_index)).strip()
-    if not since:
+    since = index_written_at(layout, git)
+    if since is None:
         return None
     folder = layout.rel(layout.ledger_entries)
     tracked = git.text(

@@ -26,6 +26,7 @@ from toyfoundry_ci.ledger.index import (
     INDEX_BOUND,
     entry_facts,
     index_rows,
+    index_written_at,
     render_index,
     rows_on_disk,
 )
@@ -71,7 +72,6 @@ def index_state(
 
 
 def _state(layout: Layout, cache: DigestCache, history: str = "HEAD") -> IndexState:
-    rel = layout.rel(layout.ledger_index)
     try:
         fresh = index_rows(layout, cache)
     except ArtifactError as exc:
@@ -116,7 +116,7 @@ def _state(layout: Layout, cache: DigestCache, history: str = "HEAD") -> IndexSt
     ]
     if wrong:
         return IndexState("wrong", problems=tuple(wrong))
-    since = git.text("log", "-1", "--format=%H", "--", rel).strip() or None
+    since = index_written_at(layout, git)
     return IndexState("behind", behind=tuple(sorted(differ)), since=since)
 
 
