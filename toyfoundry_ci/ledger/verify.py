@@ -95,7 +95,8 @@ def verify(
         if base is not None:
             problems += check_against_base(layout, base, policy, github_check)
             # What the change itself did to the policy: against the merge base, not the tip.
-            problems += lowered_policy(layout, signoff_policy(layout, base))
+            before = policy if policy_at is None else signoff_policy(layout, base)
+            problems += lowered_policy(layout, before)
         problems += _check_receipts(layout, entries)
         cache.save()
     return list(dict.fromkeys(problems))  # a refused file is refused by more than one check
