@@ -35,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import timed, timed_both
-from benchmarks.factory import HUB, NOOP_CONFIG, Built, build, new_order
+from benchmarks.factory import HUB, NOOP_CONFIG, Built, build, new_order, order_id
 from tests.github_server import GitHubServer
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import keep_index
@@ -44,6 +44,8 @@ REPO = Path(__file__).resolve().parent.parent
 EVENT = REPO / "tests" / "fixtures" / "github-events" / "pull_request.opened.1.json"
 TF = [sys.executable, "-m", "toyfoundry_ci"]
 FLOOR = "git status"
+# Beside each factory: its size and commit, so a later run with the same ``--dir`` reuses it.
+BUILT = "built.json"
 
 
 # One figure: (wall seconds, CPU seconds).
@@ -168,14 +170,37 @@ def timed_out(cmd: list[str], cwd: Path) -> str:
 
 def measure(count: int, repeat: int, work: Path) -> dict[str, Figure]:
     work.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    built = build(work / "factory", count)
-    took = time.perf_counter() - start
-    print(f"{count:,} orders: built in {took:.0f} s", file=sys.stderr, flush=True)
+    built = _reused(work, count)
+    if built is None:
+        start = time.perf_counter()
+        built = build(work / "factory", count)
+        took = time.perf_counter() - start
+        print(f"{count:,} orders: built in {took:.0f} s", file=sys.stderr, flush=True)
+        (work / BUILT).write_text(json.dumps({"orders": count, "head": built.head}), "utf-8")
     rows = everyday(built, repeat)
     rows |= staged(built, repeat, work)
     rows |= pull_request(built, repeat, work)
     return rows
+
+
+def _reused(work: Path, count: int) -> Built | None:
+    """The factory an earlier run with ``--dir`` built here, back at its commit, if any."""
+    try:
+        mark = json.loads((work / BUILT).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    root = work / "factory"
+    if mark.get("orders") != count or not (root / ".git").is_dir():
+        return None
+    timed(["git", "checkout", "-q", "-f", "main"], root)
+    timed(["git", "reset", "-q", "--hard", mark["head"]], root)
+    _restore(root)
+    left = ["git", "branch", "-qD", "one-order"]  # an interrupted run's pull request branch
+    subprocess.run(left, cwd=root, capture_output=True, check=False)
+    for n in (count, count + 1):  # the directives ``_add_order`` issued: not new work again
+        (root / HUB / "orders" / f"{order_id(n)}.json").unlink(missing_ok=True)
+    print(f"{count:,} orders: reusing {root}", file=sys.stderr, flush=True)
+    return Built(root, [order_id(n) for n in range(count)], mark["head"])
 
 
 def table(results: dict[int, dict[str, Figure]], which: int) -> str:
@@ -198,7 +223,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--orders", default="2000,20000,100000", help="sizes, comma-separated")
     parser.add_argument("--repeat", type=int, default=3, help="runs per median")
-    parser.add_argument("--dir", type=Path, default=None, help="where to build (kept)")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="where to build (kept, and reused by the next run)"
+    )
     args = parser.parse_args(argv)
     sizes = [int(n.replace("_", "")) for n in args.orders.split(",")]
     top = args.dir or Path(tempfile.mkdtemp(prefix="scale-bench-"))
