@@ -69,8 +69,9 @@ def test_the_hook_form_writes_on_the_default_branch_only(local: Path) -> None:
     git(local, "checkout", "-q", "-b", "topic")
     cli(local, "signoff", "ALFA-2026-0003", "--reviewer", "Quality Lead")
     before = (local / INDEX).read_bytes()
-    said = cli(local, "ledger", "index", "--default-branch-only")
+    said = cli(local, "ledger", "index", "--default-branch-only")  # the hook's call, as is
     assert said == f"not the default branch: the index is left to lag ({CATCH_UP})\n"
+    assert cli(local, "ledger", "index", "--root", str(local), "--default-branch-only") == said
     assert (local / INDEX).read_bytes() == before
     git(local, "commit", "-qam", "Seal ALFA-2026-0003")
     git(local, "checkout", "-q", "main")

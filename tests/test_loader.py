@@ -6,8 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import EXAMPLES, committed
+from toyfoundry_ci.base import loader
 from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.validation.checker import check_file
 from toyfoundry_ci.validation.reporting import report_text
@@ -57,6 +60,20 @@ def test_oversized_artifact_is_refused_without_reading_it_all(tmp_path: Path) ->
 def test_deep_nesting_is_an_error_not_a_crash() -> None:
     data = b"[" * 10_000 + b"]" * 10_000
     assert parse_artifact(data) == ParseError("$", "nesting is deeper than 64 levels")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=40,
+)
+
+
+@given(value=json_values, depth=st.integers(0, 8))
+def test_the_depth_check_agrees_with_the_full_walk(value: object, depth: int) -> None:
+    assert loader._deeper_than(value, depth) == loader._shape(value, depth)[1]
 
 
 def test_escaped_duplicate_key_is_found() -> None:

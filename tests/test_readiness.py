@@ -222,6 +222,83 @@ def test_staged_checks_read_the_index_and_the_hub_mirror(factory: Path) -> None:
     assert "ALFA-2026-0004.json: differs from the hub's digest" in out
 
 
+def test_staged_machine_state_is_what_head_and_the_index_hold(factory: Path) -> None:
+    """``--staged`` reads HEAD's tree and the staged changes, not the index again: a file
+    staged into machine state is refused, one staged out of it is not, as without it."""
+    planted = factory / ".toyfoundry/hub/receipts/x.json"
+    planted.parent.mkdir(parents=True)
+    planted.write_text("{}", encoding="utf-8")
+    git(factory, "add", "-f", str(planted))
+    for args in (("--staged",), ()):
+        _, out = readiness(factory, "--format", "json", "--no-log", *args)
+        check = {c["id"]: c for c in json.loads(out)["checks"]}["state-untracked"]
+        assert check["details"] == [".toyfoundry/hub: 1 file tracked"], args
+    git(factory, "commit", "-qm", "PR: machine state")
+    git(factory, "rm", "-rq", "--cached", ".toyfoundry/hub")
+    assert statuses(factory, "--staged")["state-untracked"] == "pass"
+    assert statuses(factory)["state-untracked"] == "pass"
+
+
+def test_the_hook_calls_say_what_the_cli_says_without_its_parsing(factory: Path) -> None:
+    """``readiness --staged --no-log`` as the hook writes it goes straight to the gate (the
+    CLI's command module is never imported) and prints what the CLI prints for it."""
+    shutil.copy(BAD_QTY, factory / "exchange/orders/ALFA-2026-0101.json")
+    git(factory, "add", "exchange/orders")
+    hook = run_cli("readiness", "--staged", "--no-log", cwd=factory)
+    through_cli = run_cli("readiness", "--staged", "--no-log", "--format", "text", cwd=factory)
+    assert hook.returncode == through_cli.returncode == 1
+    assert hook.stdout == through_cli.stdout
+    assert "ALFA-2026-0101.json::$.lines[0].qty: 0 is less than" in hook.stdout
+    calls = {
+        # docs-aligned reads the CLI's command table (and so loads click) on every run
+        "toyfoundry_ci.cli.readiness": ["readiness", "--staged", "--no-log"],
+        "click": ["ledger", "index", "--default-branch-only"],
+    }
+    for module, call in calls.items():
+        probe = (
+            "import sys\n"
+            "from toyfoundry_ci._entry import main\n"
+            "try:\n"
+            f"    main({call!r})\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            f"print('LOADED=' + str({module!r} in sys.modules))\n"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", probe], cwd=factory, capture_output=True, text=True, check=False
+        )
+        assert proc.stdout.strip().splitlines()[-1] == "LOADED=False", proc.stdout + proc.stderr
+
+
+def test_staged_orders_read_the_log_only_for_orders_the_hub_folder_lacks(
+    factory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toyfoundry_ci.readiness import staged
+
+    layout = Layout(factory)
+    order = factory / "exchange/orders/ALFA-2026-0001.json"
+    hub_orders = layout.default_hub / "orders"
+    hub_orders.mkdir(parents=True, exist_ok=True)
+    shutil.copy(order, hub_orders / order.name)
+    order.write_text(order.read_text() + "\n")
+    git(factory, "add", str(order))
+    read: list[Path] = []
+    real = staged.raw_runs
+
+    def counting(path: Path) -> list[tuple[Path, int, dict[str, Any]]]:
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(staged, "raw_runs", counting)
+    check = staged.staged_orders_mirrored(layout)
+    assert check.failed and "differs from the hub's digest" in check.details[0]
+    assert read == []  # the hub folder answered for the one order staged
+    (hub_orders / order.name).unlink()
+    check = staged.staged_orders_mirrored(layout)
+    assert read == [layout.exchange_log]
+    assert check.failed, check
+
+
 def test_staged_checks_say_not_applicable_with_nothing_staged(factory: Path) -> None:
     found = statuses(factory, "--staged")
     assert found["staged-artifacts"] == "not-applicable"

@@ -2,7 +2,9 @@
 
 Real git repositories, real edits: random sequences of edits, additions, deletions, renames,
 mode changes, commits and branch switches, and after each the incremental verdict (the store
-carried from run to run) equals the verdict of every unit computed afresh.
+carried from run to run) equals the verdict of every unit computed afresh. Commit-hook runs
+(``--staged``: only the index's changes asked of git) are interleaved with the others, on the
+work tree pre-commit leaves (tracked files as staged), and say the same.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from tests.conftest import git, make_factory, run_cli
 from toyfoundry_ci.base.errors import ToyfoundryError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.readiness import artifacts, trace
+from toyfoundry_ci.readiness import changes as feeds
+from toyfoundry_ci.readiness.changes import index_changes
 from toyfoundry_ci.readiness.checks import Check
 from toyfoundry_ci.readiness.incremental import checked_in_full, store_path, unit_checks
 from toyfoundry_ci.readiness.store import UnitStore
@@ -151,11 +155,10 @@ def switch(repo: Path, _rel: str, n: int) -> None:
 
 
 OPERATIONS = (edit, edit_keeping_stat, add, delete, rename, chmod, stage, commit, switch)
-steps = st.lists(
-    st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 10_000), st.integers(0, 10_000)),
-    min_size=1,
-    max_size=6,
-)
+step = st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 10_000), st.integers(0, 10_000))
+steps = st.lists(step, min_size=1, max_size=6)
+# Each step also says which run follows it: plain, or a hook's after `git add -A` or `-u`.
+hook_steps = st.lists(st.tuples(step, st.integers(0, 2)), min_size=1, max_size=6)
 
 
 @settings(max_examples=12)
@@ -173,6 +176,107 @@ def test_incremental_verdict_equals_full_after_any_changes(
             operation(repo, names[pick % len(names)] if names else "", n)
             incremental = outcome(unit_checks, layout)
             assert incremental == outcome(checked_in_full, layout), operation
+
+
+def staged_checks(layout: Layout) -> list[Check]:
+    """The unit checks of a commit hook's run (``readiness --staged``)."""
+    return unit_checks(layout, staged=index_changes(layout.root))
+
+
+def _walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the walks of the work tree (``work_tree_feed``) from now on."""
+    walks: list[int] = []
+    real = feeds.work_tree_feed
+
+    def counting(*args: object, **kwargs: object) -> feeds.Feed:
+        walks.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("toyfoundry_ci.readiness.incremental.work_tree_feed", counting)
+    return walks
+
+
+@settings(max_examples=12)
+@given(steps=hook_steps)
+def test_staged_runs_between_the_others_say_what_a_full_run_says(
+    template: Path, steps: list[tuple[tuple[object, int, int], int]]
+) -> None:
+    """After each change: a plain run; or everything staged (``git add -A``) and a hook's
+    run; or a plain run, the tracked changes staged (``git add -u``: untracked files stay, as
+    the plain run saw them) and a hook's run. Each says what a full run of that state says,
+    and the store stays one the next run of either kind can use."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = _copy(template, Path(tmp))
+        layout = Layout(repo)
+        assert outcome(unit_checks, layout) == outcome(checked_in_full, layout)
+        for (operation, pick, n), mode in steps:
+            names = files(repo)
+            assert callable(operation)
+            operation(repo, names[pick % len(names)] if names else "", n)
+            if mode == 1:
+                git(repo, "add", "-A")
+            elif mode == 2:
+                assert outcome(unit_checks, layout) == outcome(checked_in_full, layout)
+                git(repo, "add", "-u")
+            run = unit_checks if mode == 0 else staged_checks
+            assert outcome(run, layout) == outcome(checked_in_full, layout), (operation, mode)
+
+
+def test_a_hook_run_asks_git_only_what_the_index_changes(
+    copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = Layout(copy)
+    unit_checks(layout)  # the store: a hook's run never fills one from nothing
+    walks = _walks(monkeypatch)
+    edit(copy, "exchange/reports/RPT-ALFA-2026-0002.json", 0)
+    git(copy, "add", "-A")
+    assert outcome(staged_checks, layout) == outcome(checked_in_full, layout)
+    assert walks == []
+
+
+def test_a_staged_file_edited_again_has_the_work_tree_walked(
+    copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By hand, with an unstaged edit to a staged file, the verdict is the work tree's."""
+    layout = Layout(copy)
+    unit_checks(layout)
+    edit(copy, "exchange/reports/RPT-ALFA-2026-0002.json", 0)
+    git(copy, "add", "-A")
+    edit(copy, "exchange/reports/RPT-ALFA-2026-0002.json", 2)  # not JSON, and not staged
+    walks = _walks(monkeypatch)
+    checks = outcome(staged_checks, layout)
+    assert walks == [1]
+    assert checks == outcome(checked_in_full, layout)
+    assert outcome(unit_checks, layout) == checks
+
+
+def test_an_untracked_file_a_hook_run_read_is_looked_at_again(copy: Path) -> None:
+    """A file git does not track, first read by a hook's run: its removal is seen next run.
+
+    The hook's run hashes nothing it was not asked about; the report it read is stored as not
+    known, so the next run computes the entry that cites it again.
+    """
+    layout = Layout(copy)
+    report = "exchange/reports/RPT-ALFA-2026-0002.json"
+    unit_checks(layout)
+    git(copy, "rm", "-q", "--cached", report)
+    git(copy, "commit", "-qm", "untrack a report")  # it stays on disk, untracked
+    edit(copy, "exchange/ledger/entries/ALFA-2026-0002.json", 0)
+    git(copy, "add", "-u")
+    assert outcome(staged_checks, layout) == outcome(checked_in_full, layout)
+    (copy / report).unlink()
+    assert outcome(unit_checks, layout) == outcome(checked_in_full, layout)
+
+
+def test_a_new_untracked_artifact_waits_for_the_next_plain_run(copy: Path) -> None:
+    """What a commit will not record is not looked for by its hook; the next run sees it."""
+    layout = Layout(copy)
+    unit_checks(layout)
+    (copy / "exchange/orders/ALFA-2026-0101.json").write_text("{not json")  # untracked
+    hook = {c.id: c for c in staged_checks(layout)}
+    assert not hook["artifacts-valid"].failed
+    assert outcome(unit_checks, layout) == outcome(checked_in_full, layout)
+    assert {c.id: c for c in unit_checks(layout)}["artifacts-valid"].failed
 
 
 def test_a_change_with_size_and_mtime_restored_is_still_seen(copy: Path) -> None:

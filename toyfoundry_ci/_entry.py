@@ -1,9 +1,12 @@
 """The console-script entry point.
 
 Commit hooks call ``toyfoundry validate FILE...`` and ``toyfoundry ledger index ENTRY...`` with
-filenames only, many times a day; those calls go straight to their work, without importing
-the CLI framework (a quarter of such a run). Every other call, including any option, goes
-through the ``toyfoundry`` CLI. Both run inside the one error boundary (``_boundary.run``).
+filenames only, and ``readiness --staged --no-log`` and ``ledger index --default-branch-only``
+exactly as the factory's hooks write them, many times a day; those calls go straight to their
+work, without the CLI's parsing and command modules (the framework alone is a quarter of a
+validate run). Every other call, including any other option, goes through the ``toyfoundry``
+CLI. Both run inside the one
+error boundary (``_boundary.run``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ def main(argv: list[str] | None = None) -> None:
         and not any(a.startswith("-") for a in args)
     ):
         _fast(lambda: _index_entries(tuple(args[2:])), args)
+    hook = HOOK_CALLS.get(tuple(args))
+    if hook is not None:
+        _fast(hook, args)
     from toyfoundry_ci.cli import main as cli_main
 
     cli_main(args)
@@ -56,3 +62,33 @@ def _index_entries(paths: tuple[str, ...]) -> int:
     changed = index_entries(layout, [Path.cwd().resolve() / p for p in paths])
     print(index_outcome(layout, changed))  # noqa: T201 - the command's output
     return 0
+
+
+def _staged_readiness() -> int:
+    """``readiness --staged --no-log``, as ``cli.readiness`` runs it."""
+    from toyfoundry_ci.base.layout import Layout, find_factory
+    from toyfoundry_ci.readiness.gate import run_readiness
+    from toyfoundry_ci.readiness.reporting import REPORTERS
+
+    result = run_readiness(Layout(find_factory()), staged=True)
+    print(REPORTERS["text"](result))  # noqa: T201 - the report is the command's output
+    return 0 if result.green else 1
+
+
+def _index_on_default_branch() -> int:
+    """``ledger index --default-branch-only``, as ``cli.ledger`` runs it."""
+    from toyfoundry_ci.base.layout import Layout, find_factory
+    from toyfoundry_ci.foundry.ledger import off_default_branch
+    from toyfoundry_ci.ledger.index import index_outcome, rebuild_index
+
+    layout = Layout(find_factory())
+    said = off_default_branch(layout)
+    print(said or index_outcome(layout, rebuild_index(layout)))  # noqa: T201 - its output
+    return 0
+
+
+# The hooks' own calls, exactly as the factory's .pre-commit-config.yaml writes them.
+HOOK_CALLS: dict[tuple[str, ...], Callable[[], int]] = {
+    ("readiness", "--staged", "--no-log"): _staged_readiness,
+    ("ledger", "index", "--default-branch-only"): _index_on_default_branch,
+}

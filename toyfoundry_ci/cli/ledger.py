@@ -46,16 +46,14 @@ def index_cmd(
     of the index on disk is kept: the cost does not grow with the ledger. Without them,
     every entry is checked against the digest cache.
     """
-    from toyfoundry_ci.base.git import on_default_branch
-    from toyfoundry_ci.foundry.ledger import index_entries
+    from toyfoundry_ci.foundry.ledger import index_entries, off_default_branch
     from toyfoundry_ci.ledger.index import fresh_index, index_outcome, rebuild_index
-    from toyfoundry_ci.ledger.lag import CATCH_UP
 
     layout = Layout(Path(root))
     if entries and (full or cold or check):
         raise click.UsageError("ENTRIES cannot be combined with --full, --no-cache or --check")
-    if default_only and not on_default_branch(layout.root):
-        click.echo(f"not the default branch: the index is left to lag ({CATCH_UP})")
+    if default_only and (off := off_default_branch(layout)) is not None:
+        click.echo(off)
         return
     if check:
         on_disk = read_present(layout.ledger_index, max_bytes_for("ledger-index"))

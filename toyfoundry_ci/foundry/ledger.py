@@ -37,6 +37,17 @@ def sign_off(
     return so.seal_local(layout, order_ids, str(reviewer), key=key)
 
 
+def off_default_branch(layout: Layout) -> str | None:
+    """What ``ledger index --default-branch-only`` says off the default branch, where it
+    writes nothing (None on the default branch)."""
+    from toyfoundry_ci.base.git import on_default_branch
+    from toyfoundry_ci.ledger.lag import CATCH_UP
+
+    if on_default_branch(layout.root):
+        return None
+    return f"not the default branch: the index is left to lag ({CATCH_UP})"
+
+
 def index_entries(layout: Layout, changed: Iterable[Path | str]) -> bool:
     """``update_index`` for ``ledger index ENTRY``: under the lock, which it waits for.
 

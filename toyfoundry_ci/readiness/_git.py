@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toyfoundry_ci.base.git import Blobs, Git, GitError
-from toyfoundry_ci.base.loader import MAX_BYTES
+from toyfoundry_ci.base.git import Git
 
 
 def head(root: Path) -> str:
@@ -21,26 +20,11 @@ def in_work_tree(root: Path) -> bool:
     return ran.ok and ran.out.strip() == b"true"
 
 
-def staged_changes(root: Path) -> list[tuple[str, str]]:
-    """``(status letter, path)`` of every staged change; renames count as an add."""
-    git = Git(root)
-    ran = git.run("diff", "--cached", "--name-status", "--no-renames", "-z")
-    if not ran.ok:
-        # Outside a repository git diff compares two paths and answers with its usage text.
-        if not git.ok("rev-parse", "--git-dir"):
-            raise GitError(f"{root} is not inside a git repository")
-        raise git.error("diff", ran)
-    fields = ran.out.decode("utf-8", errors="surrogateescape").split("\0")
-    return [(fields[i][:1], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
-
-
-def staged_blobs(root: Path, paths: list[str]) -> Blobs:
-    """The staged content of each path, by path; one above the artifact bound is not read."""
-    found = Git(root).blobs([f":{p}" for p in paths], MAX_BYTES)
-    return Blobs(
-        {name[1:]: data for name, data in found.data.items()},
-        {name[1:]: size for name, size in found.too_big.items()},
-    )
+def in_tree(root: Path, tree: str, paths: list[str]) -> list[str]:
+    """The files under ``paths`` that ``tree`` holds (``git ls-tree``: no index read)."""
+    spec = [f":(literal){p}" for p in paths]
+    out = Git(root).out("ls-tree", "-r", "-z", "--name-only", "--full-tree", tree, "--", *spec)
+    return [p for p in out.decode("utf-8", errors="surrogateescape").split("\0") if p]
 
 
 def tracked(root: Path, paths: tuple[str, ...]) -> list[str]:

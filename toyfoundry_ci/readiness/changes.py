@@ -5,6 +5,10 @@ same second as the index is compared by content): ``git diff-index`` against a t
 every path whose content differs from it, ``git ls-files --others`` every file git does not
 track. A path that neither names is the tree's, by its object ID; no stat of ours decides.
 Files git reports as modified but not yet hashed, and untracked ones, are hashed here.
+
+A commit hook asks less (``staged_feed``): what the index changes against HEAD's tree, one
+``git diff-index --cached`` that stats no file of the work tree, each staged file checked on
+disk against its staged blob.
 """
 
 from __future__ import annotations
@@ -150,6 +154,45 @@ def _tree_state(mode: str, oid: str) -> str:
     if mode == "160000":
         return UNKNOWN
     return ("L:" + oid) if mode == "120000" else oid
+
+
+@dataclass(frozen=True, slots=True)
+class IndexChanges:
+    """What the index changes against HEAD's tree: one ``git diff-index --cached``."""
+
+    head: str
+    tree: str
+    # Path -> (state in ``tree``, state in the index), for every path they differ in.
+    states: dict[str, tuple[str, str]]
+    # Path -> the status letter (A, D, M, T, U) and the staged (mode, object ID).
+    staged: dict[str, tuple[str, str, str]]
+
+
+def index_changes(root: Path) -> IndexChanges:
+    """The staged changes: what the next commit records against HEAD (the empty tree
+    before the first commit). The index is read once; no file of the work tree is."""
+    head, tree, _index = head_tree(root)
+    out = Git(root).out("diff-index", "--cached", "-z", "--raw", "--no-renames", tree, "--")
+    fields = _text(out)
+    staged: dict[str, tuple[str, str, str]] = {}
+    for head_fields, rel in zip(fields[0::2], fields[1::2], strict=True):
+        _src_mode, dst_mode, _src, dst, status = head_fields.lstrip(":").split()[:5]
+        staged[rel] = (status[:1], dst_mode, dst)
+    return IndexChanges(head, tree, _parse_raw(root, out, worktree=False), staged)
+
+
+def staged_feed(root: Path, changes: IndexChanges) -> Feed | None:
+    """The work tree as the commit hook leaves it: HEAD's tree and the staged changes.
+
+    It takes every tracked file the index does not change to be as HEAD holds it (pre-commit
+    stashes unstaged edits before its hooks run) and looks for no file git does not track.
+    Each staged path is read from disk: when one is not as staged (an unstaged edit, a
+    link, a conflict), there is no such feed (None) and the caller walks the work tree.
+    """
+    for rel, (_before, now) in changes.states.items():
+        if now == UNKNOWN or own_state(root, rel) != now:
+            return None
+    return Feed(changes.tree, dict(changes.states), ())
 
 
 def work_tree_feed(root: Path, tree: str, index: Path, folders: Iterable[str]) -> Feed:

@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from toyfoundry_ci.base.cachedir import UNTRACKED_STATE
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.base.reader import UnreadableError, read_present
+
+if TYPE_CHECKING:
+    from toyfoundry_ci.readiness.changes import IndexChanges
 
 Status = Literal["pass", "fail", "not-applicable"]
 
@@ -96,15 +99,22 @@ def docs_present(layout: Layout) -> Check:
     return passed("docs-present", f"{plural(len(names), 'required doc')} present")
 
 
-def state_untracked(layout: Layout) -> Check:
+def state_untracked(layout: Layout, staged: IndexChanges | None = None) -> Check:
     """No machine state (caches, the embedded hub, quarantine, the demo) is tracked by git.
 
     What a commit puts there arrives with every clone: a committed hub would look like pushes,
-    a committed cache like checked digests.
+    a committed cache like checked digests. ``staged``: the index is HEAD's tree and these
+    changes (the index is not read again).
     """
     from toyfoundry_ci.readiness import _git
 
-    files = _git.tracked(layout.root, UNTRACKED_STATE)
+    if staged is None:
+        files = _git.tracked(layout.root, UNTRACKED_STATE)
+    else:
+        held = set(_git.in_tree(layout.root, staged.tree, list(UNTRACKED_STATE)))
+        for path, (status, _mode, _oid) in staged.staged.items():
+            (held.discard if status == "D" else held.add)(path)
+        files = sorted(held)
     counts = {
         folder: sum(1 for f in files if f == folder or f.startswith(folder + "/"))
         for folder in UNTRACKED_STATE
@@ -180,14 +190,24 @@ def run_checks(layout: Layout, *, staged: bool = False, full: bool = False) -> l
     """Run every check (and the staged ones when asked), in report order.
 
     The unit checks recompute only what changed since the last run (``full``: everything).
+    ``staged`` (a commit hook's run): git is asked once what the index changes, and the
+    unit checks take the rest of the work tree to be as committed (``staged_feed``).
     """
     from toyfoundry_ci.readiness.incremental import unit_checks
 
-    found = {check.id: check for check in unit_checks(layout, full=full)}
-    found.update((check.id, check) for check in (fn(layout) for fn in repository_checks()))
+    index = None
+    if staged:
+        from toyfoundry_ci.readiness.staged import staged_changes
+
+        changes = staged_changes(layout)
+        index = None if isinstance(changes, Exception) else changes
+    found = {check.id: check for check in unit_checks(layout, full=full, staged=index)}
+    for fn in repository_checks():
+        check = state_untracked(layout, index) if fn is state_untracked else fn(layout)
+        found[check.id] = check
     checks = [found[check_id] for check_id in REPORT_ORDER]
     if staged:
         from toyfoundry_ci.readiness.staged import run_staged_checks
 
-        checks += run_staged_checks(layout)
+        checks += run_staged_checks(layout, changes)
     return checks

@@ -32,7 +32,15 @@ from toyfoundry_ci.base.settings import SETTINGS_FILES
 from toyfoundry_ci.readiness import _git
 from toyfoundry_ci.readiness.artifacts import ARTIFACT_UNITS, build_artifacts_valid
 from toyfoundry_ci.readiness.artifacts import CHECK_ID as ARTIFACTS
-from toyfoundry_ci.readiness.changes import UNKNOWN, Feed, head_tree, tree_diff, work_tree_feed
+from toyfoundry_ci.readiness.changes import (
+    UNKNOWN,
+    Feed,
+    IndexChanges,
+    head_tree,
+    staged_feed,
+    tree_diff,
+    work_tree_feed,
+)
 from toyfoundry_ci.readiness.checks import MAX_DETAILS, Check
 from toyfoundry_ci.readiness.store import CorruptStoreError, UnitStore
 from toyfoundry_ci.readiness.trace import (
@@ -64,13 +72,18 @@ STORE_FILE = "readiness.sqlite"
 _UNIT_MODULES = ("readiness/artifacts.py", "readiness/trace.py", "readiness/units.py")
 
 
-def unit_checks(layout: Layout, *, full: bool = False) -> list[Check]:
-    """The outcome of every unit check (artifacts, ledger traceability, index)."""
-    if not _git.in_work_tree(layout.root):
+def unit_checks(
+    layout: Layout, *, full: bool = False, staged: IndexChanges | None = None
+) -> list[Check]:
+    """The outcome of every unit check (artifacts, ledger traceability, index).
+
+    ``staged``: the run of a commit hook, given what the index changes (``staged_feed``).
+    """
+    if staged is None and not _git.in_work_tree(layout.root):
         return checked_in_full(layout)
     path = store_path(layout)
     try:
-        return _run(layout, path, full=full)
+        return _run(layout, path, full=full, staged=staged)
     except (CorruptStoreError, sqlite3.DatabaseError, GitError) as exc:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             # Another run held the store longer than the wait: check in full, beside it.
@@ -113,7 +126,7 @@ def store_key(layout: Layout) -> dict[str, Any]:
     for rel in _UNIT_MODULES:
         code.update((package / rel).read_bytes())
     return {
-        "format": 1,
+        "format": 2,
         "tool": __version__,
         "code": code.hexdigest(),
         "schemas": schemas.hexdigest(),
@@ -126,17 +139,31 @@ def _owner_folders() -> list[str]:
     return sorted({loc.folder for loc in REPO_LOCATIONS})
 
 
-def _run(layout: Layout, path: Path, *, full: bool) -> list[Check]:
+def _run(
+    layout: Layout, path: Path, *, full: bool, staged: IndexChanges | None = None
+) -> list[Check]:
     with UnitStore.opened(path, store_key(layout)) as store:
-        head, tree, index_file = head_tree(layout.root)
-        feed = work_tree_feed(layout.root, tree, index_file, _owner_folders())
         last_tree = store.meta("tree") if store.matches_key() else None
+        # A commit hook's run asks git only what the index changes; a store it would fill
+        # from nothing, or a staged file not on disk as staged, has the work tree walked.
+        feed = None
+        if staged is not None and not full and last_tree is not None:
+            feed = staged_feed(layout.root, staged)
+        walked = feed is None
+        if feed is not None and staged is not None:
+            head = staged.head  # the folders git tracks nothing in, as the last walk found
+            known = tuple(str(d) for d in store.meta("untracked_dirs") or ())
+            feed = Feed(feed.tree, feed.states, known)
+        else:
+            head, tree, index_file = head_tree(layout.root)
+            feed = work_tree_feed(layout.root, tree, index_file, _owner_folders())
+        recomputed: list[Unit] = []
         if full or last_tree is None:
             totals = _rebuild(layout, store)
             index = ledger_index(layout, _has_entries(totals))
         else:
             changed = _changed(layout, store, feed, str(last_tree))
-            totals = _update(layout, store, changed, feed)
+            totals, recomputed = _update(layout, store, changed, feed)
             # The index check is the ledger's own, and may look at history: kept only while
             # HEAD and every ledger file stay as they were.
             stored = store.meta("index")
@@ -148,13 +175,42 @@ def _run(layout: Layout, path: Path, *, full: bool) -> list[Check]:
                 index = ledger_index(layout, _has_entries(totals))
             else:
                 index = Check(stored[0], stored[1], stored[2], stored[3], tuple(stored[4]))
-        store.set_meta("tree", tree)
+        states = {p: now for p, (_before, now) in feed.states.items()}
+        if not walked:
+            states |= dict.fromkeys(_untracked_reads(layout, feed, recomputed), UNKNOWN)
+        store.set_meta("tree", feed.tree)
         store.set_meta("head", head)
         store.set_meta("totals", totals)
         store.set_meta("index", [index.id, index.status, index.message, index.fix, index.details])
-        store.set_states({p: now for p, (_before, now) in feed.states.items()})
+        store.set_meta("untracked_dirs", list(feed.untracked_dirs))
+        store.set_states(states)
         checks = [_build(check_id, build, totals, store) for check_id, build in BUILDERS]
     return [*checks, index]
+
+
+def _untracked_reads(layout: Layout, feed: Feed, units: Iterable[Unit]) -> list[str]:
+    """The files git does not track that ``units`` read, found without walking the tree.
+
+    A staged run's feed names only what the index changes; a file a recomputed unit read
+    that is on disk but neither staged nor in HEAD's tree is untracked. It is stored as not
+    known, so the next run computes its readers again (what it held was never hashed).
+    """
+    root = str(layout.root)
+    real_dirs: dict[str, bool] = {}
+    present = sorted(
+        {
+            dep
+            for unit in units
+            for dep in unit.deps
+            if dep not in feed.states
+            and is_trusted_path(root, dep, real_dirs)
+            and os.path.lexists(f"{root}/{dep}")
+        }
+    )
+    if not present:
+        return []
+    tracked = set(_git.in_tree(layout.root, feed.tree, present))
+    return [dep for dep in present if dep not in tracked]
 
 
 def _has_entries(totals: dict[str, list[int]]) -> bool:
@@ -243,7 +299,8 @@ def totals_of(units: Iterable[Unit]) -> dict[str, list[int]]:
 
 def _update(
     layout: Layout, store: UnitStore, changed: set[str], feed: Feed
-) -> dict[str, list[int]]:
+) -> tuple[dict[str, list[int]], list[Unit]]:
+    """The totals after recomputing the units ``changed`` decides, and those units."""
     keys = _dirty_keys(layout, store, changed, feed)
     old = store.units(keys)
     new = _compute(layout, keys)
@@ -263,7 +320,7 @@ def _update(
             store.delete(before)
         if after is not None:
             store.put([_stored(layout, after, real_dirs)])
-    return totals
+    return totals, [unit for unit in new.values() if unit is not None]
 
 
 def _build(check_id: str, build: Build, totals: dict[str, list[int]], store: UnitStore) -> Check:

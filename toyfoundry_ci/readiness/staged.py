@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from toyfoundry_ci.base.canonical import sha256_bytes, sha256_file
-from toyfoundry_ci.base.git import GitError
+from toyfoundry_ci.base.git import Blobs, Git, GitError
 from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX, kind_for_path
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.base.loader import parse_artifact, too_big
+from toyfoundry_ci.base.loader import MAX_BYTES, parse_artifact, too_big
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.base.records import raw_runs
-from toyfoundry_ci.readiness import _git
+from toyfoundry_ci.readiness.changes import IndexChanges, index_changes
 from toyfoundry_ci.readiness.checks import Check, failed, not_applicable, passed
 from toyfoundry_ci.validation.checker import check_value
 
@@ -22,23 +22,32 @@ ORDERS = "exchange/orders/"
 NOT_A_REPO_FIX = "run inside the factory's git repository"
 
 
-Staged = list[tuple[str, str]]
-Changes = Staged | GitError
+Changes = IndexChanges | GitError
 
 
 def staged_changes(layout: Layout) -> Changes:
-    """The staged changes, asked of git once for every staged check."""
+    """The staged changes, asked of git once for every staged check (and the unit checks)."""
     try:
-        return _git.staged_changes(layout.root)
+        return index_changes(layout.root)
     except GitError as exc:
         return exc
 
 
-def _staged(layout: Layout, check_id: str, changes: Changes | None) -> Staged | Check:
+def _staged(layout: Layout, check_id: str, changes: Changes | None) -> IndexChanges | Check:
     found = staged_changes(layout) if changes is None else changes
     if isinstance(found, GitError):
         return failed(check_id, f"cannot read the staged changes: {found}", NOT_A_REPO_FIX)
     return found
+
+
+def _staged_blobs(root: Path, found: IndexChanges, paths: list[str]) -> Blobs:
+    """The staged content of each path, by its object ID (the index is not read again)."""
+    oids = {path: found.staged[path][2] for path in paths}
+    blobs = Git(root).blobs(oids.values(), MAX_BYTES)
+    return Blobs(
+        {path: blobs.data[oid] for path, oid in oids.items() if oid in blobs.data},
+        {path: blobs.too_big[oid] for path, oid in oids.items() if oid in blobs.too_big},
+    )
 
 
 def staged_artifacts_valid(layout: Layout, changes: Changes | None = None) -> Check:
@@ -48,13 +57,13 @@ def staged_artifacts_valid(layout: Layout, changes: Changes | None = None) -> Ch
         return found
     paths = [
         p
-        for status, p in found
+        for p, (status, _mode, _oid) in found.staged.items()
         if status != "D" and _ARTIFACT.match(p) and kind_for_path(PurePosixPath(p))
     ]
     if not paths:
         return not_applicable("staged-artifacts", "no staged artifacts")
 
-    blobs = _git.staged_blobs(layout.root, paths)
+    blobs = _staged_blobs(layout.root, found, paths)
     problems = []
     for path in paths:
         big = blobs.too_big.get(path)
@@ -74,25 +83,29 @@ def staged_artifacts_valid(layout: Layout, changes: Changes | None = None) -> Ch
 def mirror_digests(layout: Layout, names: Iterable[str]) -> dict[str, str]:
     """Order file name -> sha256 as the hub mirror knows it, for the order files ``names``.
 
-    The pulls recorded in the exchange log (``logs/exchange_all.json`` and its ``.d/``
-    records) say what the hub sent; the embedded hub folder, when present, is asked
-    directly and wins (for the names asked only: a commit hashes the orders it stages, not
-    every order the hub holds).
+    The embedded hub folder, when present, is asked directly and wins; the pulls recorded in
+    the exchange log (``logs/exchange_all.json`` and its ``.d/`` records) say what the hub
+    sent, and are read only when the folder does not hold every name asked (a commit hashes
+    the orders it stages, not every order the hub holds or the log names).
     """
+    wanted = [name for name in names if "/" not in name]
     digests: dict[str, str] = {}
+    hub_orders = layout.default_hub / "orders"
+    if hub_orders.is_dir():
+        for name in wanted:
+            path = hub_orders / name
+            if path.is_file() and not path.is_symlink():
+                digests[path.name] = sha256_file(path)
+    if all(name in digests for name in wanted):
+        return digests
+    pulled: dict[str, str] = {}
     for _path, _i, run in raw_runs(layout.exchange_log):
         if run.get("direction") != "pull":
             continue
         for order in run.get("orders") or []:
             if isinstance(order, dict) and isinstance(order.get("digest"), dict):
-                digests[f"{order.get('order_id')}.json"] = str(order["digest"].get("sha256"))
-    hub_orders = layout.default_hub / "orders"
-    if hub_orders.is_dir():
-        for name in names:
-            path = hub_orders / name
-            if "/" not in name and path.is_file() and not path.is_symlink():
-                digests[path.name] = sha256_file(path)
-    return digests
+                pulled[f"{order.get('order_id')}.json"] = str(order["digest"].get("sha256"))
+    return pulled | digests
 
 
 def staged_orders_mirrored(layout: Layout, changes: Changes | None = None) -> Check:
@@ -103,13 +116,13 @@ def staged_orders_mirrored(layout: Layout, changes: Changes | None = None) -> Ch
     # Only orders: a README.md beside them (as `toyfoundry init` writes) is not mirrored.
     orders = [
         (s, p)
-        for s, p in found
+        for p, (s, _mode, _oid) in found.staged.items()
         if p.startswith(ORDERS) and kind_for_path(PurePosixPath(p)) == "order"
     ]
     if not orders:
         return not_applicable("staged-orders", "no staged change to exchange/orders/")
     known = mirror_digests(layout, [p[len(ORDERS) :] for _s, p in orders])
-    blobs = _git.staged_blobs(layout.root, [p for s, p in orders if s != "D"])
+    blobs = _staged_blobs(layout.root, found, [p for s, p in orders if s != "D"])
     problems = []
     for status, path in orders:
         name = path[len(ORDERS) :]
@@ -130,7 +143,7 @@ def staged_orders_mirrored(layout: Layout, changes: Changes | None = None) -> Ch
     return passed("staged-orders", f"staged orders match the hub mirror ({len(orders)})")
 
 
-def run_staged_checks(layout: Layout) -> list[Check]:
+def run_staged_checks(layout: Layout, changes: Changes | None = None) -> list[Check]:
     """The checks of ``--staged``, over one reading of what is staged."""
-    changes = staged_changes(layout)
+    changes = staged_changes(layout) if changes is None else changes
     return [staged_artifacts_valid(layout, changes), staged_orders_mirrored(layout, changes)]
