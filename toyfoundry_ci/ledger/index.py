@@ -164,11 +164,12 @@ def _save_tree(path: Path, leaves: bytes, levels: list[bytes]) -> None:
 def tree_seal(path: Path) -> str | None:
     """The seal a file of Merkle levels opens with (the sha256 of the rest); None: none."""
     try:
-        data = read_file(path, None)
-    except UnreadableError:
+        with path.open("rb") as file:
+            head = file.read(len(_TREE_MAGIC) + 32)
+    except OSError:
         return None
-    seal = data[len(_TREE_MAGIC) : len(_TREE_MAGIC) + 32]
-    return seal.hex() if data.startswith(_TREE_MAGIC) and len(seal) == 32 else None
+    seal = head[len(_TREE_MAGIC) :]
+    return seal.hex() if head.startswith(_TREE_MAGIC) and len(seal) == 32 else None
 
 
 def tree_cache(layout: Layout) -> Path:
