@@ -316,7 +316,9 @@ def _lagging(layout: Layout) -> list[str] | None:
     it costs what changed, not what the ledger holds."""
     git = Git(layout.root)
     if not git.ok("rev-parse", "--verify", "--quiet", "HEAD"):
-        return []  # outside git, or before the first commit: the index follows each write
+        # Outside git the index follows each write; before the first commit no commit says
+        # what it lags, and the ledger is as small as it gets: rebuild.
+        return None if git.ok("rev-parse", "--git-dir") else []
     since = index_written_at(layout, git)
     if since is None:
         return None

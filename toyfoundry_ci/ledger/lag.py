@@ -122,19 +122,15 @@ def index_state_since(
     try:
         changes = entry_rows(layout, sorted(entries))
     except ArtifactError as exc:
-        return IndexState("wrong", problems=(("$", f"cannot be rebuilt: {exc.message}"),)), None
+        return _unbuildable(exc)
     buf = bytearray(basis.expected)
     edited = splice_index(buf, changes, tree)
     if edited is None:
         return index_basis(layout, head, tree)
     expected = bytes(buf) if edited else basis.expected
-    try:
-        data = read_present(layout.ledger_index, INDEX_BOUND)
-    except UnreadableError as exc:
-        found = IndexState("wrong", problems=(("$", exc.reason),), unreadable=True)
-        return found, Basis(expected, head)
-    if data is None or data == expected:
-        return _absent_or_current(data, expected), _current(expected, head, data)
+    data = _differing(layout, expected, head)
+    if not isinstance(data, bytes):
+        return data
     git = Git(layout.root)
     if basis.index != sha256_bytes(data) or not _continues(git, basis.head, head):
         return index_basis(layout, head, tree)
@@ -205,15 +201,28 @@ def index_basis(
     return found
 
 
-def _absent_or_current(data: bytes | None, expected: bytes) -> IndexState:
-    if data is not None or expected == render_index([]):
-        return IndexState("current")
-    return IndexState("wrong", problems=(("$", "is missing; run `toyfoundry ledger index`"),))
+def _unbuildable(exc: ArtifactError) -> tuple[IndexState, None]:
+    return IndexState("wrong", problems=(("$", f"cannot be rebuilt: {exc.message}"),)), None
 
 
-def _current(expected: bytes, head: str, data: bytes | None) -> Basis:
-    """The basis of an index equal to the rebuild (its rows read: none lags), or missing."""
-    return Basis(expected, head, None if data is None else sha256_bytes(data))
+def _differing(
+    layout: Layout, expected: bytes, head: str
+) -> bytes | tuple[IndexState, Basis | None]:
+    """The index file's bytes when they differ from ``expected`` (the fresh rebuild), else
+    the verdict: current, missing or refused unread."""
+    try:
+        data = read_present(layout.ledger_index, INDEX_BOUND)
+    except UnreadableError as exc:
+        found = IndexState("wrong", problems=(("$", exc.reason),), unreadable=True)
+        return found, Basis(expected, head)
+    if data is None and expected != render_index([]):
+        missing = (("$", "is missing; run `toyfoundry ledger index`"),)
+        return IndexState("wrong", problems=missing), Basis(expected, head)
+    if data is None:
+        return IndexState("current"), Basis(expected, head)
+    if data == expected:  # its rows read: none lags
+        return IndexState("current"), Basis(expected, head, sha256_bytes(data))
+    return data
 
 
 def _continues(git: Git, old: str, new: str) -> bool:
@@ -240,16 +249,11 @@ def _state(
     try:
         fresh = index_rows(layout, cache)
     except ArtifactError as exc:
-        found = IndexState("wrong", problems=(("$", f"cannot be rebuilt: {exc.message}"),))
-        return found, None
+        return _unbuildable(exc)
     expected = render_index(fresh, tree=tree, presorted=True)
-    try:
-        data = read_present(layout.ledger_index, INDEX_BOUND)
-    except UnreadableError as exc:
-        found = IndexState("wrong", problems=(("$", exc.reason),), unreadable=True)
-        return found, Basis(expected, history)
-    if data is None or data == expected:
-        return _absent_or_current(data, expected), _current(expected, history, data)
+    data = _differing(layout, expected, history)
+    if not isinstance(data, bytes):
+        return data
     rows = rows_on_disk(data)
     if rows is None or render_index(rows, presorted=True) != data:
         found = IndexState(

@@ -67,6 +67,7 @@ _UNIT_MODULES = (
     "readiness/artifacts.py",
     "readiness/trace.py",
     "readiness/units.py",
+    "readiness/indexbasis.py",
     "ledger/index.py",
     "ledger/lag.py",
 )
