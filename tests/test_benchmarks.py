@@ -46,3 +46,26 @@ def test_the_generated_factory_is_green_clean_and_as_large_as_asked(tmp_path: Pa
     pushed = run_cli("push", "--dry-run", cwd=root)
     assert f"{LOT_SIZE + 3} orders already on the hub" in pushed.stdout, pushed.stdout
     assert "waiting ALFA-2026-100056: sign-off pending" in pushed.stdout
+
+
+def test_bench_index_times_the_index_after_one_entry_and_puts_the_factory_back(
+    tmp_path: Path,
+) -> None:
+    from benchmarks.factory import LOT_SIZE, build
+
+    built = build(tmp_path / "factory", LOT_SIZE + 7)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_index", "--dir", str(built.root),
+         "--orders", str(LOT_SIZE + 7), "--repeat", "1"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    labels = [line.split(" | ")[0].removeprefix("| ") for line in proc.stdout.splitlines()]
+    assert labels[2:] == [
+        "git status", "readiness, one-entry commit on a branch",
+        "readiness, one-entry commit on main",
+        "ledger index --default-branch-only, one entry staged", "ledger verify",
+    ]  # fmt: skip
+    assert git(built.root, "rev-parse", "HEAD").strip() == built.head
+    assert git(built.root, "status", "--porcelain") == ""
+    assert git(built.root, "branch", "--format=%(refname:short)").split() == ["main"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import orjson
@@ -19,7 +20,8 @@ from tests.test_readiness_fixes import failing, run_fix
 from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.ledger.index import tree_cache
+from toyfoundry_ci.ledger.index import entry_rows, fresh_index, splice_index, tree_cache
+from toyfoundry_ci.readiness import indexbasis
 
 FAKE_ROOT = "ab" * 32
 
@@ -123,3 +125,34 @@ def test_each_machine_state_folder_is_refused_when_tracked(factory: Path) -> Non
         ".toyfoundry/quarantine: 1 file tracked",
         ".toyfoundry/demo: 1 file tracked",
     ]
+
+
+def test_forged_merkle_levels_where_readiness_keeps_them_make_no_root(factory: Path) -> None:
+    """The levels readiness splices the expected index with, forged seal and all (the top
+    level the true root), would give the root a forged index then carries: they are not
+    the ones the store's sealed row names, so they are not used."""
+    layout = Layout(factory)
+    git(factory, "checkout", "-q", "-b", "topic")
+    assert _index_status(factory) == "pass"
+    expected = (cache_root(factory) / indexbasis.EXPECTED_FILE).read_bytes()
+    root = orjson.loads(expected)["root"]["sha256"]
+    tree = cache_root(factory) / indexbasis.TREE_FILE
+    tree.write_bytes(_forged_tree(_leaves(factory), root))
+    entry = factory / "exchange/ledger/entries/ALFA-2026-0002.json"
+    doc = orjson.loads(entry.read_bytes())
+    doc["signoff"]["state"] = "sealed"
+    entry.write_bytes(dumps(doc))
+    # What the forged levels would make of the expected index: a PR's index with that root.
+    forged = bytearray(expected)
+    shutil.copyfile(tree, factory.parent / "forged.merkle")
+    changes = entry_rows(layout, [entry])
+    assert splice_index(forged, changes, factory.parent / "forged.merkle")
+    assert orjson.loads(forged)["root"]["sha256"] != orjson.loads(fresh_index(layout))["root"]
+    (factory / "exchange/ledger/index.json").write_bytes(forged)
+    git(factory, "commit", "-qam", "PR: a seal and an index with a made-up root")
+    assert _index_status(factory) == "fail"
+
+
+def _index_status(factory: Path) -> str:
+    gate = json.loads(run_cli("readiness", "--no-log", "--format", "json", cwd=factory).stdout)
+    return str({c["id"]: c["status"] for c in gate["checks"]}["ledger-index"])

@@ -16,7 +16,10 @@ from tests.conftest import git, init_repo, run_cli
 from tests.exchange_kit import put_directives
 from tests.ledger_helpers import sign_off_locally
 from toyfoundry_ci.base.git import default_branch
-from toyfoundry_ci.ledger.index import render_index
+from toyfoundry_ci.base.layout import Layout
+from toyfoundry_ci.foundry.ledger import catch_up_entries
+from toyfoundry_ci.ledger import index as ledger_index
+from toyfoundry_ci.ledger.index import fresh_index, render_index
 
 INDEX = "exchange/ledger/index.json"
 CATCH_UP = "brought current by the next intake PR or `toyfoundry ledger index`"
@@ -139,3 +142,80 @@ def test_the_first_seal_on_main_after_merges_brings_the_whole_lag_current(local:
     cli(local, "signoff", "ALFA-2026-0003", "--reviewer", "Quality Lead")
     assert index_check(local)["message"].startswith("index current")
     assert cli(local, "ledger", "index", "--check") == "ok: index is current\n"
+
+
+def test_the_hook_form_on_main_splices_what_changed_since_the_index_was_written(
+    local: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One entry staged after merges: its row and the merges' rows are spliced in, and no
+    other entry is read (the whole-index rebuild is never asked for)."""
+    git(local, "checkout", "-q", "-b", "seal-0001")
+    cli(local, "signoff", "ALFA-2026-0001", "--reviewer", "Quality Lead")
+    git(local, "commit", "-qam", "Seal ALFA-2026-0001")
+    git(local, "checkout", "-q", "main")
+    git(local, "merge", "-q", "--no-ff", "-m", "Merge seal-0001", "seal-0001")
+    entry = local / "exchange/ledger/entries/ALFA-2026-0002.json"
+    doc = json.loads(entry.read_bytes())
+    doc["signoff"]["state"] = "sealed"
+    entry.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    git(local, "add", "-A")
+
+    def no_rebuild(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the whole index was rebuilt")
+
+    monkeypatch.setattr(ledger_index, "rebuild_index", no_rebuild)
+    monkeypatch.setattr(ledger_index, "index_rows", no_rebuild)
+    assert catch_up_entries(Layout(local))  # what `ledger index --default-branch-only` runs
+    monkeypatch.undo()
+    assert (local / INDEX).read_bytes() == fresh_index(Layout(local))
+    said = cli(local, "ledger", "index", "--default-branch-only")
+    assert said == "index already current; nothing written\n"
+
+
+def test_the_hook_form_without_a_commit_of_the_index_rebuilds_it(factory: Path) -> None:
+    git(factory, "rm", "-q", "--cached", INDEX)
+    git(factory, "commit", "-qm", "Untrack the index")
+    (factory / INDEX).unlink()
+    assert cli(factory, "ledger", "index", "--default-branch-only") == f"wrote {INDEX}\n"
+    assert (factory / INDEX).read_bytes() == fresh_index(Layout(factory))
+
+
+def _forged_row(repo: Path) -> str:
+    doc = json.loads((repo / INDEX).read_text())
+    doc["entries"][1]["state"] = "sealed"  # pending, and always was
+    (repo / INDEX).write_bytes(render_index(doc["entries"]))
+    return "$.entries[1]: ALFA-2026-0002: a row no commit of"
+
+
+def _forged_count(repo: Path) -> str:
+    text = (repo / INDEX).read_text()
+    (repo / INDEX).write_text(text.replace('"count": 3', '"count": 4'))
+    return "its count, root or layout do not match its own rows"
+
+
+def _forged_root(repo: Path) -> str:
+    doc = json.loads((repo / INDEX).read_text())
+    text = (repo / INDEX).read_text()
+    (repo / INDEX).write_text(text.replace(doc["root"]["sha256"], "0" * 64))
+    return "its count, root or layout do not match its own rows"
+
+
+@pytest.mark.parametrize("forge", [_forged_row, _forged_count, _forged_root])
+def test_a_hand_edit_after_a_lagging_commit_is_caught_by_the_incremental_check(
+    local: Path, forge: object
+) -> None:
+    """The verdicts before were reached incrementally (a store, a one-entry commit); an
+    index edited by hand is still a failure, named as a full rebuild names it."""
+    git(local, "checkout", "-q", "-b", "seal-0003")
+    assert index_check(local)["message"].startswith("index current")
+    cli(local, "signoff", "ALFA-2026-0003", "--reviewer", "Quality Lead")
+    git(local, "commit", "-qam", "Seal ALFA-2026-0003")
+    assert index_check(local)["message"].startswith("index behind by 1 entry")
+    assert callable(forge)
+    expected = forge(local)
+    out = run_cli("readiness", "--no-log", "--format", "json", cwd=local).stdout
+    [check] = [c for c in json.loads(out)["checks"] if c["id"] == "ledger-index"]
+    assert check["status"] == "fail"
+    assert any(expected in line for line in check["details"]), check
+    full = run_cli("readiness", "--no-log", "--full", "--format", "json", cwd=local).stdout
+    assert [c for c in json.loads(full)["checks"] if c["id"] == "ledger-index"] == [check]

@@ -9,6 +9,8 @@ work tree pre-commit leaves (tracked files as staged), and say the same.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -16,19 +18,30 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import git, make_factory, run_cli
+from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.errors import ToyfoundryError
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.readiness import artifacts, trace
+from toyfoundry_ci.ledger import lag
+from toyfoundry_ci.ledger.digest_cache import cache_dir
+from toyfoundry_ci.ledger.index import rebuild_index, render_index, update_index
+from toyfoundry_ci.ledger.lag import index_state
+from toyfoundry_ci.readiness import artifacts, indexbasis, trace
 from toyfoundry_ci.readiness import changes as feeds
 from toyfoundry_ci.readiness.changes import index_changes
 from toyfoundry_ci.readiness.checks import Check
-from toyfoundry_ci.readiness.incremental import checked_in_full, store_path, unit_checks
+from toyfoundry_ci.readiness.incremental import (
+    checked_in_full,
+    store_key,
+    store_path,
+    unit_checks,
+)
 from toyfoundry_ci.readiness.store import UnitStore
 from toyfoundry_ci.readiness.units import Unit
 from toyfoundry_ci.validation.checker import FileResult
@@ -71,6 +84,13 @@ def outcome(run: Callable[[Layout], list[Check]], layout: Layout) -> list[tuple[
     except ToyfoundryError as exc:
         return [("refused", str(exc))]
     return [(c.id, c.status, c.message, c.fix, c.details) for c in checks]
+
+
+def afresh(layout: Layout) -> list[Check]:
+    """Every check computed now, trusting no file's stat (the digest cache would trust a
+    stat put back; git's change feed does not)."""
+    shutil.rmtree(cache_dir(layout), ignore_errors=True)
+    return checked_in_full(layout)
 
 
 def files(repo: Path) -> list[str]:
@@ -169,13 +189,13 @@ def test_incremental_verdict_equals_full_after_any_changes(
     with tempfile.TemporaryDirectory() as tmp:
         repo = _copy(template, Path(tmp))
         layout = Layout(repo)
-        assert outcome(unit_checks, layout) == outcome(checked_in_full, layout)
+        assert outcome(unit_checks, layout) == outcome(afresh, layout)
         for operation, pick, n in steps:
             names = files(repo)
             assert callable(operation)
             operation(repo, names[pick % len(names)] if names else "", n)
             incremental = outcome(unit_checks, layout)
-            assert incremental == outcome(checked_in_full, layout), operation
+            assert incremental == outcome(afresh, layout), operation
 
 
 def staged_checks(layout: Layout) -> list[Check]:
@@ -380,3 +400,233 @@ def test_one_edit_recomputes_only_the_units_it_decides(
     assert [Path(p).name for p in validated] == ["RPT-ALFA-2026-0002.json"]
     assert entries == ["ALFA-2026-0002.json"]  # the one entry that cites the report
     assert checks["ledger-evidence"].failed
+
+
+# -- the ledger index: reached from the last verdict and the changed entries ---------------
+
+INDEX = "exchange/ledger/index.json"
+ENTRY_FOLDER = "exchange/ledger/entries"
+
+
+def _entries(repo: Path) -> list[Path]:
+    return sorted((repo / ENTRY_FOLDER).glob("*.json"))
+
+
+def _pick(repo: Path, pick: int) -> Path | None:
+    found = _entries(repo)
+    return found[pick % len(found)] if found else None
+
+
+def _picked_entry(repo: Path, pick: int) -> tuple[Path, dict[str, Any]] | None:
+    """An entry file and its value, when it is a ledger entry's shape."""
+    path = _pick(repo, pick)
+    try:
+        doc = json.loads(path.read_bytes()) if path is not None else None
+    except ValueError:
+        return None
+    ok = isinstance(doc, dict) and isinstance(doc.get("signoff"), dict)
+    return (path, doc) if path is not None and ok else None
+
+
+def seal_entry(repo: Path, pick: int, _n: int) -> None:
+    """Flip an entry between pending and sealed (what the index row records)."""
+    if (found := _picked_entry(repo, pick)) is not None:
+        path, doc = found
+        pending = doc["signoff"].get("state") == "pending"
+        doc["signoff"]["state"] = "sealed" if pending else "pending"
+        path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def add_entry(repo: Path, pick: int, n: int) -> None:
+    if (found := _picked_entry(repo, pick)) is not None:
+        path, doc = found
+        doc["order_id"] = f"ALFA-2026-{10 + n % 80:04d}"
+        (path.parent / f"{doc['order_id']}.json").write_text(json.dumps(doc), encoding="utf-8")
+
+
+def remove_entry(repo: Path, pick: int, _n: int) -> None:
+    path = _pick(repo, pick)
+    if path is not None:
+        path.unlink()
+
+
+def break_entry(repo: Path, pick: int, n: int) -> None:
+    path = _pick(repo, pick)
+    if path is not None:
+        path.write_bytes(b"{not json" if n % 2 else b'{"order_id": "ALFA-2026-0001"}')
+
+
+def regenerate(repo: Path, _pick: int, _n: int) -> None:
+    with contextlib.suppress(ToyfoundryError):
+        rebuild_index(Layout(repo))
+
+
+def splice_one(repo: Path, pick: int, _n: int) -> None:
+    """Bring one row current, as ``ledger index ENTRY`` does."""
+    path = _pick(repo, pick)
+    if path is not None:
+        with contextlib.suppress(ToyfoundryError):
+            update_index(Layout(repo), [path])
+
+
+def _index_doc(repo: Path) -> dict[str, Any] | None:
+    try:
+        doc = json.loads((repo / INDEX).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("entries") else None
+
+
+def forge_row(repo: Path, pick: int, n: int) -> None:
+    """A row no commit held, with a count and root that agree with the rows."""
+    doc = _index_doc(repo)
+    if doc is None:
+        return
+    row = doc["entries"][pick % len(doc["entries"])]
+    if n % 2:
+        row["state"] = "sealed" if row["state"] == "pending" else "pending"
+    else:
+        row["digest"]["sha256"] = f"{n:064x}"
+    (repo / INDEX).write_bytes(render_index(doc["entries"]))
+
+
+def forge_count(repo: Path, _pick: int, n: int) -> None:
+    doc = _index_doc(repo)
+    if doc is not None:
+        text = (repo / INDEX).read_text(encoding="utf-8")
+        count = f'"count": {doc["count"]}'
+        (repo / INDEX).write_text(text.replace(count, f'"count": {doc["count"] + 1 + n % 3}'))
+
+
+def remove_index(repo: Path, _pick: int, _n: int) -> None:
+    (repo / INDEX).unlink(missing_ok=True)
+
+
+def branch_back(repo: Path, _pick: int, n: int) -> None:
+    """Commit, then go to a branch from the commit before (or back to main)."""
+    commit(repo, "", n)
+    if n % 2:
+        git(repo, "checkout", "-q", "main")
+    else:
+        git(repo, "checkout", "-q", "-B", f"back-{n % 3}", "HEAD~1")
+
+
+INDEX_OPERATIONS = (
+    seal_entry, add_entry, remove_entry, break_entry, regenerate, splice_one,
+    forge_row, forge_count, remove_index, edit_keeping_stat, commit, commit, branch_back,
+)  # fmt: skip
+index_steps = st.lists(
+    st.tuples(st.sampled_from(INDEX_OPERATIONS), st.integers(0, 10_000), st.integers(0, 10_000)),
+    min_size=1,
+    max_size=8,
+)
+
+
+def index_outcome(layout: Layout) -> tuple[object, ...]:
+    """The ledger-index check with every row rebuilt, no file's stat trusted."""
+    shutil.rmtree(cache_dir(layout), ignore_errors=True)
+    check = trace.ledger_index(layout, has_entries=bool(trace.entry_keys(layout)))
+    return (check.id, check.status, check.message, check.fix, check.details)
+
+
+def incremental_index(layout: Layout) -> tuple[object, ...]:
+    [check] = [c for c in unit_checks(layout) if c.id == trace.INDEX]
+    return (check.id, check.status, check.message, check.fix, check.details)
+
+
+def stored_lag(layout: Layout) -> list[str] | None:
+    with UnitStore.opened(store_path(layout), store_key(layout)) as store:
+        basis = store.meta(indexbasis.META)
+    return None if basis is None else list(basis["lagging"])
+
+
+@settings(max_examples=15, deadline=None)
+@given(steps=index_steps)
+def test_the_index_verdict_from_the_last_one_equals_a_full_rebuild(
+    template: Path, steps: list[tuple[object, int, int]]
+) -> None:
+    """Random edits of entries and of the index, commits and branch moves: the verdict
+    reached from the last one and the changed entries is the full ``index_state``'s, and
+    so are the rows it names as lagging."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = _copy(template, Path(tmp))
+        layout = Layout(repo)
+        assert incremental_index(layout) == index_outcome(layout)
+        for operation, pick, n in steps:
+            assert callable(operation)
+            if operation is edit_keeping_stat:
+                entry = _pick(repo, pick)
+                if entry is None:
+                    continue
+                operation(repo, entry.relative_to(repo).as_posix(), n)
+            else:
+                operation(repo, pick, n)
+            said = incremental_index(layout)
+            assert said == index_outcome(layout), operation
+            full = index_state(layout)
+            if full.status == "behind":
+                assert stored_lag(layout) == list(full.behind), operation
+
+
+def test_a_one_entry_commit_rebuilds_no_row_and_asks_history_of_that_entry_only(
+    copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = Layout(copy)
+    git(copy, "checkout", "-q", "-b", "seal")
+    unit_checks(layout)
+    asked: list[list[str]] = []
+    real_past_rows = lag._past_rows
+
+    def no_rebuild(*_args: object) -> None:
+        raise AssertionError("every row was rebuilt")
+
+    def counting_past_rows(
+        layout: Layout, repo: Any, rows: list[dict[str, Any]], history: str
+    ) -> dict[str, list[dict[str, Any]]]:
+        asked.append([row["order_id"] for row in rows])
+        return real_past_rows(layout, repo, rows, history)
+
+    monkeypatch.setattr(lag, "index_rows", no_rebuild)
+    monkeypatch.setattr(lag, "_past_rows", counting_past_rows)
+    seal_entry(copy, 1, 0)  # ALFA-2026-0002, pending in the index
+    commit(copy, "", 1)
+    [check] = [c for c in unit_checks(layout) if c.id == trace.INDEX]
+    assert check.message.startswith("index behind by 1 entry"), check
+    assert asked == [["ALFA-2026-0002"]]
+    add_entry(copy, 0, 7)  # a new entry: no row on disk, nothing to find in history
+    commit(copy, "", 2)
+    [check] = [c for c in unit_checks(layout) if c.id == trace.INDEX]
+    assert check.message.startswith("index behind by 2 entries"), check
+    assert asked == [["ALFA-2026-0002"], []]
+
+
+def _forge_expected(copy: Path) -> None:
+    """A hand-edited index, and the same bytes where the store keeps the expected index."""
+    forge_row(copy, 0, 1)
+    folder = cache_root(copy)
+    (folder / indexbasis.EXPECTED_FILE).write_bytes((copy / INDEX).read_bytes())
+
+
+def _forge_expected_and_row(copy: Path) -> None:
+    """As ``_forge_expected``, and the store's row names the forged bytes (its old seal)."""
+    _forge_expected(copy)
+    digest = hashlib.sha256((copy / INDEX).read_bytes()).hexdigest()
+    store = store_path(Layout(copy))
+    db = sqlite3.connect(store)
+    (value,) = db.execute("SELECT value FROM meta WHERE name = ?", (indexbasis.META,)).fetchone()
+    basis = json.loads(value)
+    basis["expected"] = digest
+    db.execute("UPDATE meta SET value = ? WHERE name = ?", (json.dumps(basis), indexbasis.META))
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("tamper", [_forge_expected, _forge_expected_and_row])
+def test_a_tampered_stored_index_is_detected_and_rebuilt(copy: Path, tamper: object) -> None:
+    layout = Layout(copy)
+    assert incremental_index(layout)[1] == "pass"
+    assert callable(tamper)
+    tamper(copy)
+    said = incremental_index(layout)
+    assert said[1] == "fail"
+    assert said == index_outcome(layout)

@@ -33,8 +33,9 @@ def ledger() -> None:
     "--default-branch-only",
     "default_only",
     is_flag=True,
-    help="Write only when HEAD is the default branch; elsewhere leave the index to lag"
-    " (what the pre-commit hook runs).",
+    help="Write only when HEAD is the default branch, splicing in the entries changed since"
+    " the index was last committed; elsewhere leave the index to lag (what the pre-commit"
+    " hook runs).",
 )
 @click.argument("entries", nargs=-1, type=click.Path(path_type=Path))
 def index_cmd(
@@ -46,7 +47,7 @@ def index_cmd(
     of the index on disk is kept: the cost does not grow with the ledger. Without them,
     every entry is checked against the digest cache.
     """
-    from toyfoundry_ci.foundry.ledger import index_entries, off_default_branch
+    from toyfoundry_ci.foundry.ledger import catch_up_entries, index_entries, off_default_branch
     from toyfoundry_ci.ledger.index import fresh_index, index_outcome, rebuild_index
 
     layout = Layout(Path(root))
@@ -65,6 +66,8 @@ def index_cmd(
         return
     if entries:
         changed = index_entries(layout, [Path.cwd().resolve() / e for e in entries])
+    elif default_only and not (full or cold):
+        changed = catch_up_entries(layout)
     else:
         changed = rebuild_index(layout, full=full, cold=cold)
     click.echo(index_outcome(layout, changed))

@@ -161,6 +161,17 @@ def _save_tree(path: Path, leaves: bytes, levels: list[bytes]) -> None:
         write_bytes_atomic(path, b"".join([_TREE_MAGIC, seal, body]), durable=False)
 
 
+def tree_seal(path: Path) -> str | None:
+    """The seal a file of Merkle levels opens with (the sha256 of the rest); None: none."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(_TREE_MAGIC) + 32)
+    except OSError:
+        return None
+    seal = head[len(_TREE_MAGIC) :]
+    return seal.hex() if head.startswith(_TREE_MAGIC) and len(seal) == 32 else None
+
+
 def tree_cache(layout: Layout) -> Path:
     """Where the last index's Merkle levels are kept (outside the work tree)."""
     return cache_root(layout.root) / "ledger-merkle.bin"
@@ -278,6 +289,14 @@ def keep_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
     """
     if not on_default_branch(layout.root):
         return False
+    return catch_up_index(layout, changed)
+
+
+def catch_up_index(layout: Layout, changed: Iterable[Path | str] = ()) -> bool:
+    """Bring the index current by splicing in the entries ``changed`` and every entry changed
+    since the commit that last wrote it (``_lagging``): what the commit hook does on the
+    default branch, at a cost that grows with the change, not the ledger. With no such
+    commit the whole index is rebuilt."""
     lagging = _lagging(layout)
     if lagging is None:
         return rebuild_index(layout)
@@ -297,7 +316,9 @@ def _lagging(layout: Layout) -> list[str] | None:
     it costs what changed, not what the ledger holds."""
     git = Git(layout.root)
     if not git.ok("rev-parse", "--verify", "--quiet", "HEAD"):
-        return []  # outside git, or before the first commit: the index follows each write
+        # Outside git the index follows each write; before the first commit no commit says
+        # what it lags, and the ledger is as small as it gets: rebuild.
+        return None if git.ok("rev-parse", "--git-dir") else []
     since = index_written_at(layout, git)
     if since is None:
         return None
@@ -320,20 +341,37 @@ def _update_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
         if exc.reason != MISSING:
             raise
         return rebuild_index(layout)
-    edited = _splice(buf, changes, tree_cache(layout))
-    if edited is None:  # not an index this version wrote whole: take the long way
-        data = read_file(layout.ledger_index, INDEX_BOUND)
-        rows = rows_on_disk(data)
-        if rows is None:
-            return rebuild_index(layout)
-        for stem, row in changes.items():
-            at = bisect.bisect_left(rows, stem, key=_order_id)
-            present = at < len(rows) and rows[at]["order_id"] == stem
-            rows[at : at + present] = [] if row is None else [row]
-        return write_bytes_atomic(
-            layout.ledger_index, render_index(rows, tree=tree_cache(layout), presorted=True)
-        )
+    edited = splice_index(buf, changes, tree_cache(layout))
+    if edited is None:
+        return rebuild_index(layout)
     return edited and write_bytes_atomic(layout.ledger_index, buf, compare=False)
+
+
+def splice_index(
+    buf: bytearray, changes: dict[str, dict[str, Any] | None], tree: Path
+) -> bool | None:
+    """Apply ``changes`` (order ID -> row, None to remove) to the index bytes in ``buf``, in
+    place; return whether they changed. ``tree`` keeps the Merkle levels of the bytes.
+
+    A canonical index is edited row by row (``_splice``); one this version wrote otherwise
+    (no rows) is parsed and rendered again. None, with ``buf`` untouched, when the bytes are
+    not an index this version wrote: the caller rebuilds from the entries.
+    """
+    edited = _splice(buf, changes, tree)
+    if edited is not None:
+        return edited
+    rows = rows_on_disk(bytes(buf))
+    if rows is None:
+        return None
+    for stem, row in changes.items():
+        at = bisect.bisect_left(rows, stem, key=_order_id)
+        present = at < len(rows) and rows[at]["order_id"] == stem
+        rows[at : at + present] = [] if row is None else [row]
+    data = render_index(rows, tree=tree, presorted=True)
+    if data == buf:
+        return False
+    buf[:] = data
+    return True
 
 
 def entry_rows(layout: Layout, changed: Iterable[Path | str]) -> dict[str, dict[str, Any] | None]:
@@ -390,8 +428,8 @@ def _splice(buf: bytearray, changes: dict[str, dict[str, Any] | None], tree: Pat
 
     Each row is found by bisection over the sorted file and replaced in place, and the
     Merkle levels are updated from the first changed leaf, so nothing costs a pass over
-    every row. Returns whether anything changed; None when the file is not a canonical
-    index with rows, or when the last row would go (the caller then parses the file).
+    every row. Returns whether anything changed; None, with ``buf`` untouched, when the
+    file is not a canonical index with rows (the caller then parses it).
     """
     head = _INDEX_HEAD.match(buf)
     tail = _INDEX_TAIL.search(buf, max(0, len(buf) - 256))
@@ -408,12 +446,14 @@ def _splice(buf: bytearray, changes: dict[str, dict[str, Any] | None], tree: Pat
     # one moves the rest of the file once.
     leaf_buf = bytearray(leaves)
     first = None
-    for stem, row in sorted(changes.items()):
+    # Removals last: when one takes the last row, nothing is added after it.
+    for stem, row in sorted(changes.items(), key=lambda change: (change[1] is None, change[0])):
         end = len(buf) - tail_size
         at, present = _find_row(buf, begin, end, stem)
         if row is None and (not present or count == 1):
-            if present:
-                return None
+            if present:  # the last row goes: the empty index has no rows to splice
+                buf[:] = render_index([])
+                return True
             continue
         # The rows before ``at``, counted from whichever end of the file is nearer.
         if at - begin < end - at:
@@ -499,6 +539,31 @@ def _splice_row(buf: bytearray, at: int, end: int, present: bool, block: bytes |
     return True
 
 
+def row_in_index(data: bytes, stem: str) -> tuple[int, dict[str, Any] | None]:
+    """Where the row of ``stem`` starts in the bytes of a canonical index, found by
+    bisection, and the row (None when it has none: then where it would go)."""
+    head = _INDEX_HEAD.match(data)
+    tail = _INDEX_TAIL.search(data, max(0, len(data) - 256))
+    if head is None or tail is None:  # the index with no rows
+        return 0, None
+    at, present = _find_row(data, head.end() - 1, tail.start(), stem)
+    if not present:
+        return at, None
+    stop = data.index(_ROW_END, at + 1) + len(_ROW_END)
+    row: dict[str, Any] = orjson.loads(data[at + 1 : stop])
+    return at, row
+
+
+def rows_before(data: bytes, offsets: Iterable[int]) -> list[int]:
+    """The position among the rows of each row starting at one of ``offsets`` (ascending)."""
+    found, counted, since = [], 0, 0
+    for offset in offsets:
+        counted += data.count(_ROW_START, since, offset)
+        since = offset
+        found.append(counted)
+    return found
+
+
 def _row_bytes(row: dict[str, Any]) -> bytes:
     """One row as it appears inside the canonical index (indented as a second-level item)."""
     whole = dumps({"entries": [row]})
@@ -546,6 +611,11 @@ def index_is_current(layout: Layout) -> bool:
 
 
 _ENTRY_NAME = re.compile(ORDER_ID.strip("^$") + r"\.json")
+
+
+def is_entry_name(name: str) -> bool:
+    """Whether ``name`` is an entry file's: ``<order ID>.json``."""
+    return _ENTRY_NAME.fullmatch(name) is not None
 
 
 def entry_names(layout: Layout) -> list[str]:

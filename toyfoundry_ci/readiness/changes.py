@@ -166,19 +166,20 @@ class IndexChanges:
     states: dict[str, tuple[str, str]]
     # Path -> the status letter (A, D, M, T, U) and the staged (mode, object ID).
     staged: dict[str, tuple[str, str, str]]
+    index: Path | None = None  # the index file they were read from
 
 
 def index_changes(root: Path) -> IndexChanges:
     """The staged changes: what the next commit records against HEAD (the empty tree
     before the first commit). The index is read once; no file of the work tree is."""
-    head, tree, _index = head_tree(root)
+    head, tree, index = head_tree(root)
     out = Git(root).out("diff-index", "--cached", "-z", "--raw", "--no-renames", tree, "--")
     fields = _text(out)
     staged: dict[str, tuple[str, str, str]] = {}
     for head_fields, rel in zip(fields[0::2], fields[1::2], strict=True):
         _src_mode, dst_mode, _src, dst, status = head_fields.lstrip(":").split()[:5]
         staged[rel] = (status[:1], dst_mode, dst)
-    return IndexChanges(head, tree, _parse_raw(root, out, worktree=False), staged)
+    return IndexChanges(head, tree, _parse_raw(root, out, worktree=False), staged, index)
 
 
 def staged_feed(root: Path, changes: IndexChanges) -> Feed | None:
@@ -188,9 +189,15 @@ def staged_feed(root: Path, changes: IndexChanges) -> Feed | None:
     stashes unstaged edits before its hooks run) and looks for no file git does not track.
     Each staged path is read from disk: when one is not as staged (an unstaged edit, a
     link, a conflict), there is no such feed (None) and the caller walks the work tree.
+    So is an entry whose stat git may wrongly trust (``racy_entries``) when its file is not
+    what git recorded: ``git add`` kept the old bytes, and the work tree is not the index.
     """
     for rel, (_before, now) in changes.states.items():
         if now == UNKNOWN or own_state(root, rel) != now:
+            return None
+    racy = racy_entries(changes.index) if changes.index is not None else {}
+    for rel, recorded in racy.items():
+        if rel not in changes.states and own_state(root, rel) != recorded:
             return None
     return Feed(changes.tree, dict(changes.states), ())
 

@@ -42,12 +42,14 @@ from toyfoundry_ci.readiness.changes import (
     work_tree_feed,
 )
 from toyfoundry_ci.readiness.checks import MAX_DETAILS, Check
+from toyfoundry_ci.readiness.indexbasis import forget, index_verdict
 from toyfoundry_ci.readiness.store import CorruptStoreError, UnitStore
 from toyfoundry_ci.readiness.trace import (
     ENTRIES,
     ENTRY_UNITS,
     PARADED_UNITS,
     TRACE_BUILDERS,
+    build_ledger_index,
     decides_index,
     ledger_index,
 )
@@ -69,7 +71,14 @@ FAMILIES: dict[str, Family] = {"a": ARTIFACT_UNITS, "e": ENTRY_UNITS, "p": PARAD
 BUILDERS: tuple[tuple[str, Build], ...] = ((ARTIFACTS, build_artifacts_valid), *TRACE_BUILDERS)
 STORE_FILE = "readiness.sqlite"
 # The modules whose code decides a unit: a change to them is a change of the tool.
-_UNIT_MODULES = ("readiness/artifacts.py", "readiness/trace.py", "readiness/units.py")
+_UNIT_MODULES = (
+    "readiness/artifacts.py",
+    "readiness/trace.py",
+    "readiness/units.py",
+    "readiness/indexbasis.py",
+    "ledger/index.py",
+    "ledger/lag.py",
+)
 
 
 def unit_checks(
@@ -160,19 +169,19 @@ def _run(
         recomputed: list[Unit] = []
         if full or last_tree is None:
             totals = _rebuild(layout, store)
-            index = ledger_index(layout, _has_entries(totals))
+            index = _index(layout, store, None, head, totals)
         else:
             changed = _changed(layout, store, feed, str(last_tree))
             totals, recomputed = _update(layout, store, changed, feed)
-            # The index check is the ledger's own, and may look at history: kept only while
-            # HEAD and every ledger file stay as they were.
+            # The index check is the ledger's own, and may look at history: kept while HEAD
+            # and every ledger file stay as they were, else reached from the last verdict.
             stored = store.meta("index")
             if (
                 stored is None
                 or store.meta("head") != head
                 or any(decides_index(layout, p) for p in changed)
             ):
-                index = ledger_index(layout, _has_entries(totals))
+                index = _index(layout, store, changed, head, totals)
             else:
                 index = Check(stored[0], stored[1], stored[2], stored[3], tuple(stored[4]))
         states = {p: now for p, (_before, now) in feed.states.items()}
@@ -215,6 +224,20 @@ def _untracked_reads(layout: Layout, feed: Feed, units: Iterable[Unit]) -> list[
 
 def _has_entries(totals: dict[str, list[int]]) -> bool:
     return bool(totals.get(ENTRIES) and totals[ENTRIES][0])
+
+
+def _index(
+    layout: Layout,
+    store: UnitStore,
+    changed: set[str] | None,
+    head: str,
+    totals: dict[str, list[int]],
+) -> Check:
+    """The ledger-index check: from the last verdict and ``changed`` (None: in full)."""
+    if not _has_entries(totals):
+        forget(store)
+        return ledger_index(layout, has_entries=False)
+    return build_ledger_index(layout, index_verdict(layout, store, changed, head))
 
 
 def _changed(layout: Layout, store: UnitStore, feed: Feed, last_tree: str) -> set[str]:

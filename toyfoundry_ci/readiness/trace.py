@@ -27,7 +27,7 @@ from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, read_artifact
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.base.reader import UnreadableError, read_present
-from toyfoundry_ci.ledger.lag import FIX, index_state
+from toyfoundry_ci.ledger.lag import FIX, IndexState, index_state
 from toyfoundry_ci.readiness.checks import Check, failed, not_applicable, passed
 from toyfoundry_ci.readiness.units import Family, Problems, Reads, Unit
 
@@ -343,7 +343,11 @@ def ledger_index(layout: Layout, has_entries: bool) -> Check:
     verifiably (every row is its entry as a commit held it): a notice, not a failure."""
     if not has_entries:
         return not_applicable(INDEX, NO_ENTRIES)
-    state = index_state(layout)
+    return build_ledger_index(layout, index_state(layout))
+
+
+def build_ledger_index(layout: Layout, state: IndexState) -> Check:
+    """The ledger-index check of an index in ``state``."""
     if state.status != "wrong":
         return passed(INDEX, state.notice)
     rel = layout.rel(layout.ledger_index)
