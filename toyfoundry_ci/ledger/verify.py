@@ -507,15 +507,19 @@ def _check_receipts(
 ) -> list[Problem]:
     """Every order a receipt or a push record names has a sealed entry.
 
-    Scoped, the exchange log is read only when the change touched it (every order it names
-    is then asked after): otherwise each order it names had a sealed entry at the base,
-    which the change may not unseal or remove (``check_against_base``).
+    Scoped, only the log files the change touched are asked after: the orders the others
+    name had a sealed entry at the base, which the change may not unseal or remove
+    (``check_against_base``). The hub's receipts, machine state no commit carries (a CI
+    checkout has none), are read only unscoped.
     """
     state = {facts["order_id"]: facts["state"] for facts in entries.values()}
     log, records = layout.rel(layout.exchange_log), layout.rel(record_folder(layout.exchange_log))
     with_log = scope is None or any(p == log or p.startswith(records + "/") for p in scope.paths)
     problems = []
-    for rel, where, order_id in _pushed_orders(layout, with_log=with_log):
+    pushed = _pushed_orders(layout, with_receipts=scope is None, with_log=with_log)
+    for rel, where, order_id in pushed:
+        if scope is not None and not scope.touches(rel):
+            continue
         if scope is not None and order_id not in state:
             found = _entry_state(layout, order_id)
             if found is not None:
@@ -537,10 +541,12 @@ def _entry_state(layout: Layout, order_id: str) -> Any:
     return _state(read_artifact(path))
 
 
-def _pushed_orders(layout: Layout, *, with_log: bool = True) -> list[tuple[str, str, str]]:
+def _pushed_orders(
+    layout: Layout, *, with_receipts: bool = True, with_log: bool = True
+) -> list[tuple[str, str, str]]:
     found = []
     receipts = layout.default_hub / "receipts"
-    for path in sorted(receipts.glob("*.json")) if receipts.is_dir() else []:
+    for path in sorted(receipts.glob("*.json")) if with_receipts and receipts.is_dir() else []:
         value = read_artifact(path)
         for i, item in enumerate(_list(value, "items")):
             found.append((layout.rel(path), f"$.items[{i}].order_id", str(item.get("order_id"))))
