@@ -22,7 +22,7 @@ from toyfoundry_ci.base.records import write_record
 from toyfoundry_ci.ledger.index import update_index
 from toyfoundry_ci.ledger.scope import change_scope
 from toyfoundry_ci.ledger.verify import verify
-from toyfoundry_ci.readiness import run_readiness
+from toyfoundry_ci.readiness import ReadinessResult, run_readiness
 
 ORDERS = 12
 Edit = Callable[[Built], None]
@@ -153,8 +153,14 @@ def _ci_pr(
     return proc.returncode, proc.stdout + proc.stderr, (tmp_path / "sum.md").read_text()
 
 
-def _store(tmp_path: Path, store: str) -> Path | None:
-    return tmp_path / "base-store" if store == "base's store" else None
+def _run_on_change(
+    generated: Built, tmp_path: Path, edit: Edit, store: str, command: str
+) -> tuple[Layout, int, str, str]:
+    """``ci COMMAND`` on a PR making ``edit``, with the base's store restored when asked."""
+    saved = tmp_path / "base-store" if store == "base's store" else None
+    built = _clone(generated, tmp_path / "checkout")
+    _pull_request(built, edit, saved)
+    return Layout(built.root), *_ci_pr(built, tmp_path, command, saved)
 
 
 @pytest.mark.parametrize("store", STORES)
@@ -162,15 +168,10 @@ def _store(tmp_path: Path, store: str) -> Path | None:
 def test_ci_pr_says_what_a_full_run_says(
     generated: Built, tmp_path: Path, edit: Edit, store: str
 ) -> None:
-    built = _clone(generated, tmp_path / "checkout")
-    _pull_request(built, edit, _store(tmp_path, store))
-    code, out, summary = _ci_pr(built, tmp_path, "pr", _store(tmp_path, store))
-    full = run_readiness(Layout(built.root), full=True)
+    layout, code, out, summary = _run_on_change(generated, tmp_path, edit, store, "pr")
+    full = run_readiness(layout, full=True)
     assert (code == 0) == full.green, out
-    for check in full.checks:
-        assert f"{check.id}" in summary
-        if check.failed:
-            assert check.message.splitlines()[0] in summary
+    _says_readiness(summary, full)
     started = "started from the base's units" if store == "base's store" else "every unit"
     assert started in summary
 
@@ -181,16 +182,19 @@ def test_ci_gate_says_what_full_runs_say(
     generated: Built, tmp_path: Path, edit: Edit, store: str
 ) -> None:
     """The gate reads what the change touched; full runs read every file, and agree."""
-    built = _clone(generated, tmp_path / "checkout")
-    _pull_request(built, edit, _store(tmp_path, store))
-    code, out, summary = _ci_pr(built, tmp_path, "gate", _store(tmp_path, store))
-    layout = Layout(built.root)
-    problems = verify(layout, base=built.head, policy_at=built.head)
+    layout, code, out, summary = _run_on_change(generated, tmp_path, edit, store, "gate")
+    problems = verify(layout, base=generated.head, policy_at=generated.head)
     readiness = run_readiness(layout, full=True)
     assert (code == 0) == (not problems and readiness.green), out
     for problem in problems:
         assert problem.file in summary, out
-    for check in readiness.checks:
+    _says_readiness(summary, readiness)
+
+
+def _says_readiness(summary: str, full: ReadinessResult) -> None:
+    """Every check is in the summary, and each failed one with the full run's message."""
+    for check in full.checks:
+        assert f"`{check.id}`" in summary
         if check.failed:
             assert check.message.splitlines()[0] in summary
 
@@ -206,18 +210,26 @@ def test_ledger_verify_scoped_to_the_change_finds_what_the_whole_ledger_shows(
     assert verify(layout, base=built.head, scope=scope) == verify(layout, base=built.head)
 
 
-def test_a_store_made_in_another_checkout_is_not_used(generated: Built, tmp_path: Path) -> None:
-    """The store is keyed by the checkout's path: one from elsewhere is refused, and every
-    unit is checked as in a fresh checkout."""
-    elsewhere = _clone(generated, tmp_path / "elsewhere")
-    proc = run_cli("ci", "base-store", "--out", str(tmp_path / "base-store"), cwd=elsewhere.root)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+@pytest.mark.parametrize("made", ["in another checkout", "not a store"])
+def test_a_store_that_is_not_this_checkouts_is_not_used(
+    generated: Built, tmp_path: Path, made: str
+) -> None:
+    """The store is keyed by the checkout's path: one from elsewhere is refused, as is a file
+    that is no store at all, and every unit is checked as in a fresh checkout."""
+    saved = tmp_path / "base-store"
+    if made == "not a store":
+        saved.mkdir()
+        (saved / "readiness.sqlite").write_bytes(b"not a database\n" * 100)
+    else:
+        elsewhere = _clone(generated, tmp_path / "elsewhere")
+        proc = run_cli("ci", "base-store", "--out", str(saved), cwd=elsewhere.root)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
     built = _clone(generated, tmp_path / "checkout")
     _pull_request(built, tamper_report)
-    code, out, summary = _ci_pr(built, tmp_path, "gate", tmp_path / "base-store")
+    code, out, summary = _ci_pr(built, tmp_path, "gate", saved)
     assert code == 1, out
     assert "every unit was checked" in summary
-    assert "ledger-evidence" in summary
+    assert "**FAIL** `ledger-evidence`" in summary
 
 
 def test_ci_pr_stays_green_on_a_one_order_pr_with_the_index_behind(
