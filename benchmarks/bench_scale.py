@@ -12,12 +12,16 @@ each a fresh process as a user or a hook starts it:
 - with one paraded order staged: ``readiness --staged --no-log`` (what the commit hook runs)
   and ``pre-commit run`` of the factory's three local hooks, next to ``pre-commit run`` of a
   no-op hook (pre-commit's own start-up);
-- ``ci pr`` and ``ci pr-publish`` for a one-order pull request, against a GitHub API on
-  loopback (``tests/github_server.py``).
+- ``ci pr``, ``ci gate`` and ``ci pr-publish`` for a one-order pull request, against a
+  GitHub API on loopback (``tests/github_server.py``), each in a fresh checkout as CI meets
+  it (no readiness store, no digest cache: both live under the git directory) and with the
+  base's store restored (``ci base-store``, run on the base as the default branch's push
+  workflow runs it, which is timed too).
 
 Two Markdown tables follow, wall-clock and CPU time (what a shared machine leaves
 comparable): one row per command, per size the median and its ratio to that size's
-``git status``. ``--orders 200 --repeat 1`` is a quick run.
+``git status``. ``--orders 200 --repeat 1`` is a quick run; ``--parts pr`` times the pull
+request rows alone (``git status`` is timed with every part).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from pathlib import Path
 from benchmarks.common import timed, timed_both
 from benchmarks.factory import HUB, NOOP_CONFIG, Built, build, new_order, order_id
 from tests.github_server import GitHubServer
+from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.index import keep_index
 
@@ -84,7 +89,7 @@ def _add_order(built: Built, n: int) -> list[str]:
 
 def everyday(built: Built, repeat: int) -> dict[str, Figure]:
     root = built.root
-    rows = {FLOOR: _median(_cmd(["git", "status"], root), repeat)}
+    rows: dict[str, Figure] = {}
     for label, args in (
         ("readiness", ["readiness", "--no-log"]),
         ("status", ["status"]),
@@ -124,10 +129,34 @@ def staged(built: Built, repeat: int, work: Path) -> dict[str, Figure]:
     return rows
 
 
+def _fresh(root: Path) -> None:
+    """What a new CI job meets: no readiness store, no digest cache (under the git dir)."""
+    shutil.rmtree(cache_root(root), ignore_errors=True)
+
+
+def _fresh_cmd(
+    cmd: list[str], root: Path, env: dict[str, str], store: Path | None = None
+) -> Callable[[], Figure]:
+    def run() -> Figure:
+        _fresh(root)
+        return timed_both([*cmd, *(["--base-store", str(store)] if store else [])], root, env=env)
+
+    return run
+
+
 def pull_request(built: Built, repeat: int, work: Path) -> dict[str, Figure]:
-    """``ci pr`` and ``ci pr-publish`` on a one-order PR, the API on loopback."""
+    """``ci base-store`` on the base, then ``ci pr``, ``ci gate`` and ``ci pr-publish`` on a
+    one-order PR, the API on loopback."""
     root = built.root
     base = built.head
+    saved = work / "base-store"
+
+    def base_store() -> Figure:
+        _fresh(root)
+        return timed_both([*TF, "ci", "base-store", "--out", str(saved)], root)
+
+    rows = {"ci base-store, default branch": _median(base_store, repeat)}
+    store = saved / "readiness.sqlite"
     timed(["git", "checkout", "-q", "-b", "one-order"], root)
     changed = _add_order(built, len(built.orders) + 1)
     timed(["git", "add", "-A"], root)
@@ -154,11 +183,13 @@ def pull_request(built: Built, repeat: int, work: Path) -> dict[str, Figure]:
             "GITHUB_TOKEN": server.token,
         }
         pr = [*TF, "ci", "pr", "--handoff", str(handoff)]
+        gate = [*TF, "ci", "gate"]
         publish = [*TF, "ci", "pr-publish", "--handoff", str(handoff)]
-        rows = {
-            "ci pr, one-order PR": _median(_cmd(pr, root, env), repeat),
-            "ci pr-publish": _median(_cmd(publish, publisher, env), repeat),
-        }
+        for label, cmd in (("ci pr", pr), ("ci gate", gate)):
+            fresh, restored = _fresh_cmd(cmd, root, env), _fresh_cmd(cmd, root, env, store)
+            rows[f"{label}, one-order PR, fresh checkout"] = _median(fresh, repeat)
+            rows[f"{label}, one-order PR, base's store"] = _median(restored, repeat)
+        rows["ci pr-publish"] = _median(_cmd(publish, publisher, env), repeat)
     timed(["git", "checkout", "-q", "main"], root)
     timed(["git", "branch", "-qD", "one-order"], root)
     return rows
@@ -168,7 +199,12 @@ def timed_out(cmd: list[str], cwd: Path) -> str:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def measure(count: int, repeat: int, work: Path) -> dict[str, Figure]:
+PARTS = ("everyday", "staged", "pr")
+
+
+def measure(
+    count: int, repeat: int, work: Path, parts: tuple[str, ...] = PARTS
+) -> dict[str, Figure]:
     work.mkdir(parents=True, exist_ok=True)
     built = _reused(work, count)
     if built is None:
@@ -177,9 +213,13 @@ def measure(count: int, repeat: int, work: Path) -> dict[str, Figure]:
         took = time.perf_counter() - start
         print(f"{count:,} orders: built in {took:.0f} s", file=sys.stderr, flush=True)
         (work / BUILT).write_text(json.dumps({"orders": count, "head": built.head}), "utf-8")
-    rows = everyday(built, repeat)
-    rows |= staged(built, repeat, work)
-    rows |= pull_request(built, repeat, work)
+    rows = {FLOOR: _median(_cmd(["git", "status"], built.root), repeat)}
+    if "everyday" in parts:
+        rows |= everyday(built, repeat)
+    if "staged" in parts:
+        rows |= staged(built, repeat, work)
+    if "pr" in parts:
+        rows |= pull_request(built, repeat, work)
     return rows
 
 
@@ -226,13 +266,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--dir", type=Path, default=None, help="where to build (kept, and reused by the next run)"
     )
+    parser.add_argument("--parts", default=",".join(PARTS), help="which rows, comma-separated")
     args = parser.parse_args(argv)
+    parts = tuple(args.parts.split(","))
     sizes = [int(n.replace("_", "")) for n in args.orders.split(",")]
     top = args.dir or Path(tempfile.mkdtemp(prefix="scale-bench-"))
     results = {}
     for count in sizes:
         work = top / f"orders-{count}"
-        results[count] = measure(count, args.repeat, work)
+        results[count] = measure(count, args.repeat, work, parts)
         if args.dir is None:
             shutil.rmtree(work)
     cores, load = os.cpu_count(), os.getloadavg()[0]

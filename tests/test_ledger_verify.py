@@ -55,6 +55,20 @@ def test_altered_evidence_is_named_by_entry_and_field(factory: Path) -> None:
     } in [{"file": p["file"], "path": p["path"]} for p in problems]
 
 
+def test_changed_reads_what_changed_since_the_base_and_needs_one(factory: Path) -> None:
+    paraded(factory)  # committed
+    report = factory / "exchange/reports/RPT-ALFA-2026-0002.json"
+    report.write_text(report.read_text().replace('"verdict": "fulfilled"', '"verdict": "short"'))
+    args = ["ledger", "verify", "--base", "HEAD", "--format", "json"]
+    scoped = run_cli(*args, "--changed", cwd=factory)
+    assert scoped.returncode == 1, scoped.stdout + scoped.stderr
+    assert scoped.stdout == run_cli(*args, cwd=factory).stdout  # the whole ledger's problems
+    assert "ALFA-2026-0002.json" in scoped.stdout
+    alone = run_cli("ledger", "verify", "--changed", cwd=factory)
+    assert alone.returncode == 2
+    assert "give --base" in alone.stderr
+
+
 def test_invalid_artifact_and_stale_index_are_reported(factory: Path) -> None:
     layout = paraded(factory)
     order = factory / "exchange/orders/ALFA-2026-0003.json"

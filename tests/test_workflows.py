@@ -204,8 +204,12 @@ def test_the_gate_is_required_on_pull_requests_and_merge_groups_and_only_reads(
         gate = doc["jobs"]["gate"]
         assert gate["name"] == "gate"  # the required check's name, and the intake's status
         assert "if" not in gate and "needs" not in gate  # it runs on every event, first
-        # Reads the PR's reviews to re-verify github seals; writes nothing.
-        assert gate["permissions"] == {"contents": "read", "pull-requests": "read"}, path
+        # Reads the PR's reviews to re-verify github seals (and, here, the base's readiness
+        # units from the default branch's run); writes nothing.
+        reads = {"contents": "read", "pull-requests": "read"}
+        if path.parent.parent.parent == REPO_ROOT:
+            reads["actions"] = "read"
+        assert gate["permissions"] == reads, path
         head = _gate_checkouts(gate)[0]
         assert head["with"]["ref"] == GATE_HEAD_REF and head["with"]["fetch-depth"] == 0
 
@@ -216,12 +220,52 @@ def test_the_gate_runs_the_base_branchs_code_against_the_head() -> None:
     assert (head["with"]["path"], base["with"]["path"]) == ("head", "base")
     assert base["with"]["ref"] == GATE_BASE_REF
     runs = [s for s in gate["steps"] if "run" in s]
-    assert [s["run"] for s in runs] == [
-        "python -m pip install --disable-pip-version-check -q ./base",  # not the head's code
-        "toyfoundry ci gate",
+    assert runs[0]["run"] == "python -m pip install --disable-pip-version-check -q ./base"
+    assert runs[-1]["run"] == "toyfoundry ci gate"  # with the base's code, not the head's
+    assert runs[-1]["working-directory"] == "head"
+    assert runs[-1]["env"] == {
+        "GITHUB_TOKEN": "${{ github.token }}",  # read-only, see above
+        "TOYFOUNDRY_BASE_STORE": f"{BASE_STORE_DIR}/readiness.sqlite",
+    }
+
+
+BASE_STORE_DIR = "${{ runner.temp }}/toyfoundry-base-store"
+BASE_STORE = "toyfoundry-base-store"
+
+
+def test_the_base_readiness_units_come_only_from_the_default_branchs_push_runs() -> None:
+    """A job of PR code can fill its PR's cache scope, which the gate would read first: the
+    units travel as an artifact of merge.yml's push runs on the default branch instead,
+    which no PR can write, and every job keeps the checkout path the store is keyed by."""
+    pr = _load(REPO_ROOT / ".github/workflows/pr.yml")
+    merge = _load(REPO_ROOT / ".github/workflows/merge.yml")
+    assert set(merge[True]) == {"push"} and merge[True]["push"]["branches"] == ["main"]
+    for path in WORKFLOWS:
+        assert "actions/cache" not in path.read_text(), path.name
+    for name, job in [("gate", pr["jobs"]["gate"]), ("report", pr["jobs"]["report"]),
+                      ("base-store", merge["jobs"]["base-store"])]:  # fmt: skip
+        (find,) = [s for s in job["steps"] if s.get("id") == "base-store"]
+        for flag in ("--workflow merge.yml", '--branch "$DEFAULT_BRANCH"', "--event push"):
+            assert flag in find["run"], (name, flag)
+        assert find["env"]["DEFAULT_BRANCH"] == "${{ github.event.repository.default_branch }}"
+        (fetch,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/download")]
+        assert fetch["with"] == {
+            "name": BASE_STORE, "path": BASE_STORE_DIR, "github-token": "${{ github.token }}",
+            "run-id": "${{ steps.base-store.outputs.run-id }}",
+        }, name  # fmt: skip
+        assert _gate_checkouts(job)[0]["with"]["path"] == "head", name
+        (cli,) = [s for s in job["steps"] if s.get("run", "").startswith("toyfoundry ci")]
+        assert cli["working-directory"] == "head", name
+        assert cli["env"]["TOYFOUNDRY_BASE_STORE"] == f"{BASE_STORE_DIR}/readiness.sqlite"
+    uploads = [
+        (path.name, name)
+        for path in WORKFLOWS
+        for name, job in _load(path)["jobs"].items()
+        for step in job.get("steps", [])
+        if step.get("with", {}).get("name") == BASE_STORE and "upload" in step.get("uses", "")
     ]
-    assert runs[1]["working-directory"] == "head"
-    assert runs[1]["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}  # read-only, see above
+    assert uploads == [("merge.yml", "base-store")]
+    assert "write" not in merge["jobs"]["base-store"]["permissions"].values()
 
 
 def test_the_factory_gate_runs_the_pinned_action(templates: list[Path]) -> None:
@@ -272,7 +316,8 @@ def test_every_job_with_the_hub_token_has_an_environment_and_the_hub_variable(
 
 def test_ci_merge_names_its_environment_and_may_read_its_policy(templates: list[Path]) -> None:
     for path in (REPO_ROOT / ".github/workflows/merge.yml", templates[1]):
-        (job,) = _load(path)["jobs"].values()
+        jobs = _load(path)["jobs"]
+        job = jobs.get("promote") or next(iter(jobs.values()))
         assert job["permissions"]["actions"] == "read"
         assert "toyfoundry-hub" in _text(job["steps"][-1])  # TOYFOUNDRY_ENVIRONMENT / input
 

@@ -16,15 +16,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from toyfoundry_ci.actions import _git
+from toyfoundry_ci.actions.base_store import base_store_md, restore_base_store
 from toyfoundry_ci.actions.report import readiness_md
 from toyfoundry_ci.actions.runner import RunnerContext, RunnerError, sha_field
 from toyfoundry_ci.base.markdown import cell, code, table
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.ledger.render import PROBLEM_RENDERERS
+from toyfoundry_ci.ledger.scope import change_scope
 from toyfoundry_ci.ledger.verify import GitHubCheck, verify
 from toyfoundry_ci.readiness import run_readiness
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from github.Repository import Repository
 
     from toyfoundry_ci.base.layout import Layout
@@ -78,9 +82,19 @@ def gate_range(ctx: RunnerContext) -> GateRange:
 
 
 def run_gate(
-    layout: Layout, base: str, *, head: str | None = None, github_check: GitHubCheck | None = None
+    layout: Layout,
+    base: str,
+    *,
+    head: str | None = None,
+    github_check: GitHubCheck | None = None,
+    base_store: Path | None = None,
 ) -> GateOutcome:
-    """Verify the ledger against the merge base of ``base`` and HEAD, then readiness.
+    """Verify the change against the merge base of ``base`` and HEAD, then readiness.
+
+    The merge base's committed state is trusted (the protected branch's gate passed it):
+    ``ledger verify --base`` reads what the change touched (``ledger.scope``) and the index
+    by its splice; readiness starts from ``base_store``, the base's units from the default
+    branch's run (``actions.base_store``), and checks every unit without one.
 
     ``head``, when given, is the commit the checkout must be at (the event's head); the
     intake run gates its work tree, which holds what it committed through the API.
@@ -95,7 +109,12 @@ def run_gate(
             )
     merge_base = git.text("merge-base", base, "HEAD").strip()
     # The policy of the branch the change lands on (its tip), never an older merge base's.
-    problems = verify(layout, base=merge_base, github_check=github_check, policy_at=base)
+    # A runner's checkout of the event's head holds exactly that commit: its tree is compared.
+    scope = change_scope(layout, merge_base, work_tree=head is None)
+    problems = verify(
+        layout, base=merge_base, github_check=github_check, policy_at=base, scope=scope
+    )
+    restored = restore_base_store(layout, base_store)
     readiness = run_readiness(layout, record=False)
     ok = not problems and readiness.green
     verdict = "green" if ok else "red"
@@ -103,7 +122,8 @@ def run_gate(
         f"## toyfoundry gate: {verdict}",
         "",
         f"`ledger verify --base {merge_base[:12]}` (the merge base of {code(base[:12])})"
-        " and readiness, run with the base branch's code.",
+        f" over the {plural(len(scope.paths), 'file')} the change touches and the"
+        " index, and readiness, run with the base branch's code.",
         "",
         "### Ledger",
         "",
@@ -113,7 +133,7 @@ def run_gate(
         lines.append(table(["file", "where", "problem"], rows))
     else:
         lines.append("verified: the entries changed since the merge base follow the rules")
-    lines += ["", readiness_md(readiness)]
+    lines += ["", readiness_md(readiness), "", base_store_md(restored)]
     annotations = PROBLEM_RENDERERS["github"](problems, ()) if problems else ""
     summary = "\n".join(lines) + "\n"
     return GateOutcome(ok, summary, annotations, merge_base, len(problems), readiness.green)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from toyfoundry_ci.actions import _git
+from toyfoundry_ci.actions.base_store import base_store_md, restore_base_store
 from toyfoundry_ci.actions.report import readiness_md
 from toyfoundry_ci.actions.runner import PullRequestInfo, RunnerContext
 from toyfoundry_ci.base.ids import is_order_id
@@ -26,8 +27,11 @@ from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import read_artifact
 from toyfoundry_ci.base.markdown import SUMMARY_LIMIT, cell, checked_id, code, fit_bytes, table
+from toyfoundry_ci.base.plural import plural
+from toyfoundry_ci.ledger.digest_cache import DigestCache
 from toyfoundry_ci.ledger.pairing import pair
 from toyfoundry_ci.ledger.render import PAIRING_RENDERERS
+from toyfoundry_ci.ledger.scope import Scope
 from toyfoundry_ci.readiness import ReadinessResult, run_readiness
 from toyfoundry_ci.validation.checker import FileResult, check_files
 from toyfoundry_ci.validation.reporting import report_github
@@ -48,10 +52,12 @@ class PrOutcome:
     notes: list[str] = field(default_factory=list)
 
 
-def run_pr(ctx: RunnerContext, root: Path) -> PrOutcome:
+def run_pr(ctx: RunnerContext, root: Path, base_store: Path | None = None) -> PrOutcome:
     """Report on the PR of ``ctx`` from the checkout at ``root`` (its head commit).
 
     Run from ``root``: annotations name files relative to it, as GitHub expects.
+    ``base_store``: the base's readiness units from the default branch's run
+    (``actions.base_store``); without one, readiness checks every unit.
     """
     pr = ctx.pull_request()
     layout = Layout(root)
@@ -60,13 +66,14 @@ def run_pr(ctx: RunnerContext, root: Path) -> PrOutcome:
     results = check_files(str(root / p) for p in artifacts)
     for result in results:
         result.path = layout.rel(Path(result.path))
+    restored = restore_base_store(layout, base_store)
     readiness = run_readiness(layout, record=False)
     index, index_md = _index_md(readiness)
     sections = [
         f"## toyfoundry: pull request #{pr.number}",
-        readiness_md(readiness),
+        readiness_md(readiness) + "\n\n" + base_store_md(restored),
         _validation_md(results),
-        _pairing_md(layout),
+        _pairing_md(layout, changed),
         _ledger_diff_md(root, pr, changed),
         index_md,
     ]
@@ -109,8 +116,24 @@ def _validation_md(results: list[FileResult]) -> str:
     return "### Changed artifacts\n\n" + table(["file", "kind", "result"], rows)
 
 
-def _pairing_md(layout: Layout) -> str:
-    return "### Pairing\n\n" + PAIRING_RENDERERS["markdown"](pair(layout))
+def _pairing_md(layout: Layout, changed: list[str]) -> str:
+    """The pairing of the orders the PR touches, and how many the factory holds."""
+    scope = Scope(frozenset(changed))
+    folders = [layout.rel(f) for f in (layout.orders, layout.acknowledgements, layout.reports)]
+    with DigestCache(layout) as cache:
+        total = len(cache.json_names(folders[0]))
+        if not scope.orders:
+            return (
+                f"### Pairing\n\nthis pull request touches no order ({plural(total, 'order')} here)"
+            )
+        names = {folder: scope.names(layout, folder) for folder in folders}
+        report = pair(layout, cache=cache, names=names)
+        cache.save()
+    said = (
+        f"{plural(len(scope.orders), 'order')} this pull request touches, of"
+        f" {plural(total, 'order')} here (`toyfoundry pair` pairs them all)"
+    )
+    return f"### Pairing\n\n{said}\n\n" + PAIRING_RENDERERS["markdown"](report)
 
 
 def _ledger_diff_md(root: Path, pr: PullRequestInfo, changed: list[str]) -> str:

@@ -22,16 +22,28 @@ _handoff_option = click.option(
 )
 
 
+_base_store_option = click.option(
+    "--base-store",
+    envvar="TOYFOUNDRY_BASE_STORE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The base's readiness units (`ci base-store` on the default branch; the workflow"
+    " downloads them from that run only): readiness checks again only what the change"
+    " touched. Absent, or not this run's: every unit is checked.",
+)
+
+
 @ci.command("pr")
 @_handoff_option
-def pr_cmd(handoff: Path | None) -> None:
+@_base_store_option
+def pr_cmd(handoff: Path | None, base_store: Path | None) -> None:
     """pull_request, read-only: readiness, changed artifacts, pairing, ledger diff."""
     from toyfoundry_ci.actions.pr import run_pr, write_handoff
     from toyfoundry_ci.actions.runner import append_summary, from_environ, set_output
 
     root = _root()
     ctx = from_environ()
-    outcome = run_pr(ctx, root)
+    outcome = run_pr(ctx, root, base_store)
     click.echo(outcome.annotations)
     append_summary(ctx, outcome.summary)
     if handoff is not None:
@@ -66,7 +78,8 @@ def pr_publish_cmd(handoff: Path | None) -> None:
 
 
 @ci.command("gate")
-def gate_cmd() -> None:
+@_base_store_option
+def gate_cmd(base_store: Path | None) -> None:
     """pull_request / merge_group, the required check: ledger verify --base, readiness.
 
     Run it in the checkout of the head with the base branch's code installed; GITHUB_TOKEN
@@ -80,7 +93,13 @@ def gate_cmd() -> None:
     layout = Layout(_root())
     ctx = from_environ()
     span = gate_range(ctx)
-    outcome = run_gate(layout, span.base, head=span.head, github_check=github_check(layout))
+    outcome = run_gate(
+        layout,
+        span.base,
+        head=span.head,
+        github_check=github_check(layout),
+        base_store=base_store,
+    )
     if outcome.annotations:
         click.echo(outcome.annotations)
     append_summary(ctx, outcome.summary)
@@ -88,6 +107,31 @@ def gate_cmd() -> None:
     click.echo(f"gate: {outcome.description}")
     if not outcome.ok:
         raise SystemExit(1)
+
+
+@ci.command("base-store")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the store into; the workflow uploads it as this run's artifact.",
+)
+@_base_store_option
+def base_store_cmd(out: Path, base_store: Path | None) -> None:
+    """push to main: the readiness units of this tree, for the pull requests based on it.
+
+    Run it only where no pull request's code or content can reach: the default branch's
+    push workflow, in a checkout at the path the PR jobs use (the store is keyed by it).
+    ``--base-store``: an earlier run's store to start from (only what changed since is
+    checked again).
+    """
+    from toyfoundry_ci.actions.base_store import restore_base_store, save_base_store
+    from toyfoundry_ci.base.layout import Layout
+
+    layout = Layout(_root())
+    restore_base_store(layout, base_store)
+    written = save_base_store(layout, out)
+    click.echo(f"base store: {written}")
 
 
 def _root() -> Path:

@@ -89,23 +89,41 @@ def index_cmd(
 )
 @click.option("--no-cache", "cold", is_flag=True, help="Re-hash and re-validate every file.")
 @click.option(
+    "--changed",
+    is_flag=True,
+    help="With --base: trust REV's committed state and read only what changed since it (the"
+    " files, the entries and evidence of the orders they name), as the PR gate does.",
+)
+@click.option(
     "--repo",
     help="owner/name on GitHub whose pull requests re-verify github seals made since --base"
     " (default: $GITHUB_REPOSITORY; the token in GITHUB_TOKEN).",
 )
 @format_option("text", "json", "github")
 def verify_cmd(  # noqa: PLR0917 - click passes every option as an argument
-    root: str, base: str | None, full: bool, cold: bool, repo: str | None, fmt: str
+    root: str,
+    base: str | None,
+    full: bool,
+    cold: bool,
+    changed: bool,
+    repo: str | None,
+    fmt: str,
 ) -> None:
     """Prove evidence, pairing, index and entries are intact; exit 1 on any problem."""
     from toyfoundry_ci.ledger.binding import github_check
     from toyfoundry_ci.ledger.render import PROBLEM_RENDERERS
+    from toyfoundry_ci.ledger.scope import change_scope
     from toyfoundry_ci.ledger.verify import verify
 
+    if changed and base is None:
+        raise click.UsageError("--changed reads what changed since --base REV: give --base")
     layout = Layout(Path(root))
     check = github_check(layout, repo) if base is not None else None
     notes: list[str] = []
-    problems = verify(layout, base=base, full=full, cold=cold, notes=notes, github_check=check)
+    scope = change_scope(layout, base) if changed and base is not None else None
+    problems = verify(
+        layout, base=base, full=full, cold=cold, notes=notes, github_check=check, scope=scope
+    )
     click.echo(PROBLEM_RENDERERS[fmt](problems, notes))
     if problems:
         raise SystemExit(1)

@@ -9,6 +9,7 @@ without an ack are overdue (reported, not a failure: nothing is unpaired yet).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -95,15 +96,20 @@ def facts(_rel: str, value: Any) -> dict[str, Any]:
 
 
 def pair(
-    layout: Layout, *, cache: DigestCache | None = None, at: datetime | None = None
+    layout: Layout,
+    *,
+    cache: DigestCache | None = None,
+    at: datetime | None = None,
+    names: Mapping[str, list[str]] | None = None,
 ) -> PairingReport:
-    """Pair every order in ``exchange/`` with its ack and report."""
+    """Pair every order in ``exchange/`` with its ack and report; with ``names`` (folder ->
+    file names, repository-relative), only the files named there."""
     own_cache = cache is None
     cache = cache or DigestCache(layout)
     report = PairingReport()
-    orders = _scan(layout, layout.orders, "order", cache, report)
-    acks = _scan(layout, layout.acknowledgements, "acknowledgement", cache, report)
-    reports = _scan(layout, layout.reports, "report", cache, report)
+    orders = _scan(layout, layout.orders, "order", cache, report, names=names)
+    acks = _scan(layout, layout.acknowledgements, "acknowledgement", cache, report, names=names)
+    reports = _scan(layout, layout.reports, "report", cache, report, names=names)
     moment = at or now()
     by_id: dict[str, OrderPairing] = {}
     digests: dict[str, str] = {}
@@ -186,11 +192,18 @@ def _check_ack_citation(
 
 
 def _scan(
-    layout: Layout, folder: Path, kind: str, cache: DigestCache, report: PairingReport
+    layout: Layout,
+    folder: Path,
+    kind: str,
+    cache: DigestCache,
+    report: PairingReport,
+    *,
+    names: Mapping[str, list[str]] | None,
 ) -> dict[str, tuple[str, dict[str, Any]]]:
     found: dict[str, tuple[str, dict[str, Any]]] = {}
     prefix = layout.rel(folder)
-    for name, sha, all_facts in cache.files(prefix, cache.json_names(prefix), _WANTS):
+    listed = cache.json_names(prefix) if names is None else names.get(prefix, [])
+    for name, sha, all_facts in cache.files(prefix, listed, _WANTS):
         rel, f = f"{prefix}/{name}", all_facts[NAMESPACE]
         if "error" in f:
             report.unreadable.append((rel, f["error"]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -12,7 +12,9 @@ from toyfoundry_ci.base.markdown import cell, checked_id, table
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.base.workflow_commands import workflow_command
 from toyfoundry_ci.ledger.pairing import PairingReport
-from toyfoundry_ci.ledger.verify import Problem
+
+if TYPE_CHECKING:  # the verifier's imports (seals, models) are not the pairing table's
+    from toyfoundry_ci.ledger.verify import Problem
 
 
 def _pairing_doc(report: PairingReport) -> dict[str, Any]:

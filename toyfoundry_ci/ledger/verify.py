@@ -29,12 +29,13 @@ from toyfoundry_ci.base.git import Git, not_an_option
 from toyfoundry_ci.base.kinds import kind_for_path
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, ParseError, parse_artifact, read_artifact
-from toyfoundry_ci.base.records import raw_runs
+from toyfoundry_ci.base.records import raw_runs, record_folder
 from toyfoundry_ci.ledger import index as ledger_index
 from toyfoundry_ci.ledger import pairing
 from toyfoundry_ci.ledger.digest_cache import DigestCache, Wants
 from toyfoundry_ci.ledger.lag import index_state
 from toyfoundry_ci.ledger.policy import SignoffPolicy, signoff_policy
+from toyfoundry_ci.ledger.scope import Scope
 from toyfoundry_ci.ledger.seals import method_problem, signature_problem
 from toyfoundry_ci.ledger.store import read_entry
 
@@ -63,8 +64,13 @@ def verify(
     github_check: GitHubCheck | None = None,
     notes: list[str] | None = None,
     policy_at: str | None = None,
+    scope: Scope | None = None,
 ) -> list[Problem]:
     """Every problem in the ledger; an empty list means verified.
+
+    ``scope`` (with ``base``): only what the change touched since ``base`` is read, the
+    base's committed state trusted (``ledger.scope``); the index is checked whole, by its
+    splice.
 
     ``notes`` receives what is sound but worth saying: how far behind the index is.
 
@@ -77,6 +83,30 @@ def verify(
     policy = signoff_policy(layout, policy_at or base or "HEAD")
     with DigestCache(layout, full=full, cold=cold) as cache, gc_paused():
         # One read per file serves every check below; many files are read in parallel.
+        scanned = _scan(layout, cache, scope)
+        entries = _entries(layout.rel(layout.ledger_entries), scanned, problems)
+        problems += _check_validity(layout, cache, scanned, entries)
+        problems += _check_evidence(cache, scanned, entries)
+        problems += _check_pairing(layout, cache, None if scope is None else _names(scanned))
+        problems += _check_index(layout, cache, notes, base or "HEAD")
+        problems += _check_seals(layout, entries, policy)
+        if base is not None:
+            problems += check_against_base(layout, base, policy, github_check)
+            # What the change itself did to the policy: against the merge base, not the tip.
+            before = policy if policy_at is None else signoff_policy(layout, base)
+            problems += lowered_policy(layout, before)
+        problems += _check_receipts(layout, entries, scope)
+        cache.save()
+    return list(dict.fromkeys(problems))  # a refused file is refused by more than one check
+
+
+Scanned = dict[str, list[tuple[str, str, dict[str, Any]]]]
+
+
+def _scan(layout: Layout, cache: DigestCache, scope: Scope | None) -> Scanned:
+    """Each folder's files with their facts: all of them, or those ``scope`` reaches (read
+    again once when they cite orders it did not reach yet)."""
+    while True:
         scanned: Scanned = {}
         for folder, wants in (
             (layout.ledger_entries, _ENTRY_WANTS),
@@ -85,24 +115,21 @@ def verify(
             (layout.reports, _EVIDENCE_WANTS),
         ):
             rel = layout.rel(folder)
-            scanned[rel] = cache.files(rel, cache.json_names(rel), wants)
-        entries = _entries(layout.rel(layout.ledger_entries), scanned, problems)
-        problems += _check_validity(layout, cache, scanned, entries)
-        problems += _check_evidence(cache, scanned, entries)
-        problems += _check_pairing(layout, cache)
-        problems += _check_index(layout, cache, notes, base or "HEAD")
-        problems += _check_seals(layout, entries, policy)
-        if base is not None:
-            problems += check_against_base(layout, base, policy, github_check)
-            # What the change itself did to the policy: against the merge base, not the tip.
-            before = policy if policy_at is None else signoff_policy(layout, base)
-            problems += lowered_policy(layout, before)
-        problems += _check_receipts(layout, entries)
-        cache.save()
-    return list(dict.fromkeys(problems))  # a refused file is refused by more than one check
+            names = cache.json_names(rel) if scope is None else scope.names(layout, rel)
+            scanned[rel] = cache.files(rel, names, wants)
+        cited = (
+            facts.get(namespace, {}).get("order_id")
+            for found in scanned.values()
+            for _name, _sha, facts in found
+            for namespace in (_ENTRY_FACTS, pairing.NAMESPACE)
+            if isinstance(facts.get(namespace), dict)
+        )
+        if scope is None or not scope.widen(cited):
+            return scanned
 
 
-Scanned = dict[str, list[tuple[str, str, dict[str, Any]]]]
+def _names(scanned: Scanned) -> dict[str, list[str]]:
+    return {folder: [name for name, _sha, _facts in found] for folder, found in scanned.items()}
 
 
 def _entry_facts(_rel: str, value: Any) -> dict[str, Any]:
@@ -235,8 +262,10 @@ def _check_evidence(
     return problems
 
 
-def _check_pairing(layout: Layout, cache: DigestCache) -> list[Problem]:
-    report = pairing.pair(layout, cache=cache)
+def _check_pairing(
+    layout: Layout, cache: DigestCache, names: dict[str, list[str]] | None
+) -> list[Problem]:
+    report = pairing.pair(layout, cache=cache, names=names)
     problems = []
     for o in report.orders:
         for text in o.problems:
@@ -473,10 +502,28 @@ def _transition_problems(rel: str, base: str, old: Any, new: Any) -> list[Proble
     ]
 
 
-def _check_receipts(layout: Layout, entries: dict[str, dict[str, Any]]) -> list[Problem]:
+def _check_receipts(
+    layout: Layout, entries: dict[str, dict[str, Any]], scope: Scope | None = None
+) -> list[Problem]:
+    """Every order a receipt or a push record names has a sealed entry.
+
+    Scoped, only the log files the change touched are asked after: the orders the others
+    name had a sealed entry at the base, which the change may not unseal or remove
+    (``check_against_base``). The hub's receipts, machine state no commit carries (a CI
+    checkout has none), are read only unscoped.
+    """
     state = {facts["order_id"]: facts["state"] for facts in entries.values()}
+    log, records = layout.rel(layout.exchange_log), layout.rel(record_folder(layout.exchange_log))
+    with_log = scope is None or any(p == log or p.startswith(records + "/") for p in scope.paths)
     problems = []
-    for rel, where, order_id in _pushed_orders(layout):
+    pushed = _pushed_orders(layout, with_receipts=scope is None, with_log=with_log)
+    for rel, where, order_id in pushed:
+        if scope is not None and not scope.touches(rel):
+            continue
+        if scope is not None and order_id not in state:
+            found = _entry_state(layout, order_id)
+            if found is not None:
+                state[order_id] = found
         if state.get(order_id) != "sealed":
             have = state.get(order_id, "no entry")
             problems.append(
@@ -485,14 +532,25 @@ def _check_receipts(layout: Layout, entries: dict[str, dict[str, Any]]) -> list[
     return problems
 
 
-def _pushed_orders(layout: Layout) -> list[tuple[str, str, str]]:
+def _entry_state(layout: Layout, order_id: str) -> Any:
+    """The sign-off state of one order's entry, read alone (None: no readable entry)."""
+    try:
+        path = layout.ledger_entry_file(order_id)
+    except ToyfoundryError:  # not an order ID: no entry can be named by it
+        return None
+    return _state(read_artifact(path))
+
+
+def _pushed_orders(
+    layout: Layout, *, with_receipts: bool = True, with_log: bool = True
+) -> list[tuple[str, str, str]]:
     found = []
     receipts = layout.default_hub / "receipts"
-    for path in sorted(receipts.glob("*.json")) if receipts.is_dir() else []:
+    for path in sorted(receipts.glob("*.json")) if with_receipts and receipts.is_dir() else []:
         value = read_artifact(path)
         for i, item in enumerate(_list(value, "items")):
             found.append((layout.rel(path), f"$.items[{i}].order_id", str(item.get("order_id"))))
-    for path, r, run in raw_runs(layout.exchange_log):
+    for path, r, run in raw_runs(layout.exchange_log) if with_log else ():
         if run.get("direction") == "push" and run.get("result") in ("ok", "partial"):
             for i, item in enumerate(_list(run, "orders")):
                 where = f"$.runs[{r}].orders[{i}].order_id"
