@@ -10,7 +10,8 @@ factory's receipt must list the evidence and the hub's listing must hold its ver
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Literal
 
 from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.errors import HubError, ToyfoundryError
+from toyfoundry_ci.base.gcpause import gc_paused
 from toyfoundry_ci.base.git import redact
 from toyfoundry_ci.base.ids import check_order_id, is_order_id
 from toyfoundry_ci.base.layout import Layout
@@ -30,8 +32,9 @@ from toyfoundry_ci.exchange.log import (
     withdrawn_on,
 )
 from toyfoundry_ci.exchange.push import evidence_paths, held_unread, tracked_evidence
-from toyfoundry_ci.hub.config import open_hub, settings
+from toyfoundry_ci.hub.config import HubSettings, open_hub, settings
 from toyfoundry_ci.hub.protocol import (
+    Hub,
     Inventory,
     ReceiptFacts,
     evidence_hub_paths,
@@ -320,17 +323,21 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     Receipts reach the repository only with a later intake, so the hub is asked. A hub that
     cannot be read leaves the stages as the files say, with a note naming the hub and why.
     """
+    with gc_paused():  # rows for every order and hub file, none of them in a cycle
+        return _status(layout, hub)
+
+
+def _status(layout: Layout, hub: str | None) -> StatusReport:
     config = settings(layout, hub)
-    out = StatusReport(hub=redact(config.spec))
-    held, listing, backend = Inventory(), None, None
+    # git looks at the evidence while the hub is read: on two cores the listing overlaps it.
+    # The thread is gone before anything forks worker processes (the digest cache may).
+    pool = ThreadPoolExecutor(max_workers=1)
     try:
-        backend = open_hub(layout, config.spec)
-        found = backend.listing()
-        require_history(layout, backend)
-        out.hub, out.hub_read, listing = backend.display, True, found
-        held = inventory(backend, listing, factory=config.factory)
-    except HubError as exc:
-        out.notes.append(f"{out.hub} not read ({exc.message}): promoted orders show as signed-off")
+        job = pool.submit(tracked_evidence, layout)
+        out, held, listing, backend = _read_hub(layout, config)
+        tracked = job.result()
+    finally:
+        pool.shutdown()
     for path, why in held.refused:
         out.notes.append(f"{out.hub}: {path} refused ({why})")
     log = read_log(layout)
@@ -339,7 +346,6 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     else:
         issued = pulled_from(log, out.hub)
         withdrawn = {o for o in issued if f"orders/{o}.json" not in listing}
-    tracked = tracked_evidence(layout)
     orders = known_orders(layout)
     receipts = _receipts(layout, held, orders, tracked)
     tracked.save()
@@ -359,6 +365,26 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
         )
         out.orders.append(OrderStatus(oid, stage, step, receipts[oid], gone))
     return out
+
+
+def _read_hub(
+    layout: Layout, config: HubSettings
+) -> tuple[StatusReport, Inventory, Mapping[str, str] | None, Hub | None]:
+    """The report begun, and what the hub holds: its listing and this factory's receipts.
+
+    A hub that cannot be read leaves an empty inventory, no listing and a note saying why.
+    """
+    out = StatusReport(hub=redact(config.spec))
+    held, listing, backend = Inventory(), None, None
+    try:
+        backend = open_hub(layout, config.spec)
+        found = backend.listing()
+        require_history(layout, backend)
+        out.hub, out.hub_read, listing = backend.display, True, found
+        held = inventory(backend, listing, factory=config.factory)
+    except HubError as exc:
+        out.notes.append(f"{out.hub} not read ({exc.message}): promoted orders show as signed-off")
+    return out, held, listing, backend
 
 
 def _receipts(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from toyfoundry_ci.base.clock import now
+from toyfoundry_ci.base.gcpause import gc_paused
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError
 from toyfoundry_ci.ledger.digest_cache import DigestCache
@@ -98,6 +99,11 @@ def pair(
     layout: Layout, *, cache: DigestCache | None = None, at: datetime | None = None
 ) -> PairingReport:
     """Pair every order in ``exchange/`` with its ack and report."""
+    with gc_paused():  # rows for every file, none of them in a cycle
+        return _pair(layout, cache, at)
+
+
+def _pair(layout: Layout, cache: DigestCache | None, at: datetime | None) -> PairingReport:
     own_cache = cache is None
     cache = cache or DigestCache(layout)
     report = PairingReport()
