@@ -8,9 +8,12 @@ import os
 import shutil
 import time
 from pathlib import Path
+from unittest import mock
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.factory import LOT_SIZE, Built, build
 from tests.conftest import git
@@ -166,3 +169,58 @@ def test_a_torn_or_edited_cache_is_ignored(
     reads = _reads(monkeypatch)
     assert open_hub(layout, ".toyfoundry/hub").listing() == read
     assert f"RPT-{built.orders[3]}.json" in reads  # read, not taken from the edited cache
+
+
+# What may happen to a hub file between two listings: each keeps or changes the bytes in its
+# own way; the cached listing must be the listing read after every one of them.
+EDITS = ("same-size", "same-size-old-mtime", "grow", "touch", "replace", "remove", "link")
+edits = st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 3)), min_size=1, max_size=6)
+
+
+def _edit(hub: Path, edit: str, which: int) -> None:
+    path = hub / "reports" / f"RPT-ALFA-2026-000{which}.json"
+    before = path.stat() if path.is_file() and not path.is_symlink() else None
+    if edit in {"remove", "link"} or before is None:
+        path.unlink(missing_ok=True)
+        if edit == "link":
+            path.symlink_to(hub / "orders" / "ALFA-2026-0000.json")
+        elif edit != "remove":  # it was gone or a link: a file again
+            path.write_bytes(b'{"n": %d}' % which)
+        return
+    data = path.read_bytes()
+    if edit == "grow":
+        path.write_bytes(data + b" ")
+    elif edit == "touch":
+        os.utime(path)
+    elif edit == "replace":  # a new file renamed over it, as an atomic write does
+        spare = path.with_suffix(".tmp")
+        spare.write_bytes(data[::-1])
+        spare.replace(path)
+    else:
+        path.write_bytes(bytes(reversed(data)))  # same size, other bytes (unless symmetric)
+        if edit == "same-size-old-mtime":
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+@settings(max_examples=20, deadline=None)
+@given(steps=edits)
+def test_the_cached_listing_is_the_listing_read_after_any_edit(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]]
+) -> None:
+    hub = tmp_path_factory.mktemp("hub")
+    for folder in ("orders", "reports"):
+        (hub / folder).mkdir()
+    for n in range(4):
+        (hub / "orders" / f"ALFA-2026-000{n}.json").write_bytes(b'{"order": %d}' % n)
+        (hub / "reports" / f"RPT-ALFA-2026-000{n}.json").write_bytes(b'{"report": %d}' % n)
+    cache = tmp_path_factory.mktemp("cache") / "hub.json"
+    # Settled after 20 ms, past the kernel's clock tick for file times: the test need not wait.
+    with mock.patch.object(folder_hub, "SETTLED_NS", 20_000_000):
+        for edit, which in [("touch", 0), *steps]:
+            time.sleep(0.03)
+            cached = FolderHub(hub, cache=cache)
+            listing = cached.listing()
+            read = FolderHub(hub)
+            assert listing == read.listing()
+            assert cached.read(sorted(listing)) == read.read(sorted(listing))
+            _edit(hub, edit, which)
