@@ -78,3 +78,4 @@ def test_a_rejected_order_is_done_sealed_and_pushed_with_its_ack(factory: Path) 
     assert on_hub(Layout(factory), held, REJECTED) == receipt.stem
     assert run_cli("readiness", cwd=factory).returncode == 0
     assert "nothing new to push" in cli(factory, "push")
+    assert f"{REJECTED}  promoted" in cli(factory, "status")  # its ack is the whole evidence

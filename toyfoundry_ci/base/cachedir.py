@@ -6,14 +6,20 @@ of another ledger. So caches live under the git directory (``git rev-parse --git
 ``<git dir>/toyfoundry/cache/<factory key>``), and outside a git repository under the user's
 cache directory (``$XDG_CACHE_HOME/toyfoundry/<factory key>``). The factory key is a hash of
 the factory's path, so worktrees and factories sharing one git directory keep apart caches.
+
+A cache file written whole is sealed (``write_sealed``): the sha256 of its body heads it, so
+a torn or edited file reads as absent (``read_sealed``) and is rebuilt. Losing one costs
+only speed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
 
+from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.git import GitError, common_dir
 
 # Folders under ``.toyfoundry/`` that hold machine state: never committed (readiness checks).
@@ -49,3 +55,21 @@ def _git_common_dir(root: Path) -> Path | None:
 
 # Asked once per process and factory: the git directory of a work tree does not move.
 _GIT_DIRS: dict[Path, Path] = {}
+
+
+def read_sealed(path: Path) -> bytes | None:
+    """The body of the cache file ``write_sealed`` wrote; None when absent, torn or edited."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    seal, _, body = data.partition(b"\n")
+    return body if hashlib.sha256(body).hexdigest().encode() == seal else None
+
+
+def write_sealed(path: Path, body: bytes) -> None:
+    """Write a cache file atomically, headed by its seal; a failure only costs speed."""
+    seal = hashlib.sha256(body).hexdigest().encode()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, seal + b"\n" + body, durable=False)

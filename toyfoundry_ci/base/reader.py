@@ -16,6 +16,7 @@ import os
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 
 from toyfoundry_ci.base.errors import ToyfoundryError
@@ -215,17 +216,22 @@ def _folder_reason(exc: OSError, part: str, dir_fd: int) -> str:
     return unreadable(exc)
 
 
-def folder_entries(dir_fd: int) -> list[tuple[str, str | None]]:
-    """The names in an open folder, each with None (a regular file) or why it is not one."""
-    out: list[tuple[str, str | None]] = []
+def folder_entries(dir_fd: int) -> list[tuple[str, str | None, os.stat_result | None]]:
+    """The names in an open folder, sorted: each with None (a regular file) or why it is not
+    one, and a regular file's stat as listed (None when it is gone already)."""
+    out: list[tuple[str, str | None, os.stat_result | None]] = []
     with os.scandir(dir_fd) as entries:
         for entry in entries:
             if entry.is_symlink():
-                out.append((entry.name, LINK))
+                out.append((entry.name, LINK, None))
             elif entry.is_dir(follow_symlinks=False):
-                out.append((entry.name, FOLDER))
+                out.append((entry.name, FOLDER, None))
             elif entry.is_file(follow_symlinks=False):
-                out.append((entry.name, None))
+                try:
+                    out.append((entry.name, None, entry.stat(follow_symlinks=False)))
+                except OSError:
+                    out.append((entry.name, None, None))
             else:
-                out.append((entry.name, SPECIAL))
-    return sorted(out)
+                out.append((entry.name, SPECIAL, None))
+    out.sort(key=itemgetter(0))
+    return out

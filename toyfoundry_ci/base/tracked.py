@@ -15,15 +15,13 @@ kept when the bytes read are the blob's.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
 
-from toyfoundry_ci.base.atomic import write_bytes_atomic
-from toyfoundry_ci.base.cachedir import cache_root
+from toyfoundry_ci.base.cachedir import cache_root, read_sealed, write_sealed
 from toyfoundry_ci.base.git import Git, blob_id
 
 _CACHE = "blob-sha256.json"
@@ -61,11 +59,7 @@ class TrackedBlobs:
         """Keep the digests computed in this run (losing them costs only speed)."""
         if not self._dirty:
             return
-        body = orjson.dumps({"version": _VERSION, "sha256": self._digests})
-        seal = hashlib.sha256(body).hexdigest().encode()
-        with contextlib.suppress(OSError):
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            write_bytes_atomic(self._path, seal + b"\n" + body, durable=False)
+        write_sealed(self._path, orjson.dumps({"version": _VERSION, "sha256": self._digests}))
         self._dirty = False
 
 
@@ -94,13 +88,9 @@ def clean_blobs(root: Path, folders: Sequence[str]) -> dict[str, str]:
 
 
 def _load(path: Path) -> dict[str, str]:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    seal, _, body = data.partition(b"\n")
-    if hashlib.sha256(body).hexdigest().encode() != seal:
-        return {}  # torn or edited: rebuilt as the run goes
+    body = read_sealed(path)
+    if body is None:
+        return {}  # absent, torn or edited: rebuilt as the run goes
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError:

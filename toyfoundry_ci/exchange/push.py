@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -267,16 +267,21 @@ def tracked_evidence(layout: Layout) -> TrackedBlobs:
 
 
 def held_unread(
-    layout: Layout, order_id: str, paths: list[Path], held: Inventory, tracked: TrackedBlobs
+    layout: Layout,
+    order_id: str,
+    paths: Sequence[Path | str],
+    held: Inventory,
+    tracked: TrackedBlobs,
 ) -> set[str] | None:
     """The receipts holding the order's evidence files, told by git's blob IDs alone.
 
     What ``Inventory.holds`` says of each file's bytes, for files git holds unchanged; None
-    when the hub does not hold one of them, or when a file must be read to tell.
+    when the hub does not hold one of them, or when a file must be read to tell. ``paths``
+    are ``evidence_paths``, or the same files relative to the root.
     """
     found = set()
     for hub_path, path in zip(evidence_hub_paths(order_id), paths, strict=False):
-        known = tracked.sha256(layout.rel(path))
+        known = tracked.sha256(path if isinstance(path, str) else layout.rel(path))
         receipt = None if known is None else held.holds_blob(order_id, hub_path, *known)
         if receipt is None:
             return None

@@ -10,7 +10,8 @@ factory's receipt must list the evidence and the hub's listing must hold its ver
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Literal
 
 from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.errors import HubError, ToyfoundryError
+from toyfoundry_ci.base.gcpause import gc_paused
 from toyfoundry_ci.base.git import redact
 from toyfoundry_ci.base.ids import check_order_id, is_order_id
 from toyfoundry_ci.base.layout import Layout
@@ -30,8 +32,15 @@ from toyfoundry_ci.exchange.log import (
     withdrawn_on,
 )
 from toyfoundry_ci.exchange.push import evidence_paths, held_unread, tracked_evidence
-from toyfoundry_ci.hub.config import open_hub, settings
-from toyfoundry_ci.hub.protocol import Inventory, ReceiptFacts, gap_notes, inventory
+from toyfoundry_ci.hub.config import HubSettings, open_hub, settings
+from toyfoundry_ci.hub.protocol import (
+    Hub,
+    Inventory,
+    ReceiptFacts,
+    evidence_hub_paths,
+    gap_notes,
+    inventory,
+)
 from toyfoundry_ci.ledger.digest_cache import DigestCache
 from toyfoundry_ci.ledger.policy import signoff_policy
 from toyfoundry_ci.ledger.store import (
@@ -130,9 +139,17 @@ class StageResult:
 
 def known_orders(layout: Layout) -> list[str]:
     """Order IDs of every directive mirrored in exchange/orders/, sorted."""
-    if not layout.orders.is_dir():
+    stems = (n[:-5] for n in _names(layout.orders) if n.endswith(".json"))
+    return sorted(s for s in stems if is_order_id(s))
+
+
+def _names(folder: Path) -> list[str]:
+    """The names in ``folder`` (anything there: a link, a FIFO), none when it is no folder."""
+    try:
+        with os.scandir(folder) as it:
+            return [e.name for e in it]
+    except OSError:
         return []
-    return sorted(p.stem for p in layout.orders.glob("*.json") if is_order_id(p.stem))
 
 
 def has_drafts(layout: Layout, order_id: str) -> bool:
@@ -170,16 +187,19 @@ def stage_of(layout: Layout, order_id: str, *, promoted: Collection[str] = ()) -
     return Stage.NEW
 
 
-def order_stages(layout: Layout, *, promoted: Collection[str] = ()) -> dict[str, Stage]:
+def order_stages(
+    layout: Layout, *, promoted: Collection[str] = (), orders: Iterable[str] | None = None
+) -> dict[str, Stage]:
     """Every known order's stage, by order ID (sorted): ``stage_of`` for each, in one pass.
 
     The entries' sign-off states come from the digest cache (read only where a file's stat
     changed) and the drafts from one listing of each draft folder, not a look per order.
+    ``orders`` is ``known_orders``, when the caller has it already.
     """
     states = signoff_states(layout)
     drafts = _drafted(layout)
     stages = {}
-    for oid in known_orders(layout):
+    for oid in known_orders(layout) if orders is None else orders:
         state = states.get(oid)
         if isinstance(state, ToyfoundryError):
             raise state
@@ -219,12 +239,7 @@ def _drafted(layout: Layout) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {"any": set()}
     for kind, folder in kinds.items():
         found[kind] = set()
-        try:
-            with os.scandir(folder) as it:
-                names = [e.name for e in it]
-        except OSError:
-            continue
-        for name in names:
+        for name in _names(folder):
             oid = _draft_order(kind, name)
             if oid is not None and _draft_path(layout, kind, oid).exists():
                 found[kind].add(oid)
@@ -308,17 +323,21 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     Receipts reach the repository only with a later intake, so the hub is asked. A hub that
     cannot be read leaves the stages as the files say, with a note naming the hub and why.
     """
+    with gc_paused():  # rows for every order and hub file, none of them in a cycle
+        return _status(layout, hub)
+
+
+def _status(layout: Layout, hub: str | None) -> StatusReport:
     config = settings(layout, hub)
-    out = StatusReport(hub=redact(config.spec))
-    held, listing, backend = Inventory(), None, None
+    # git looks at the evidence while the hub is read: on two cores the listing overlaps it.
+    # The thread is gone before anything forks worker processes (the digest cache may).
+    pool = ThreadPoolExecutor(max_workers=1)
     try:
-        backend = open_hub(layout, config.spec)
-        found = backend.listing()
-        require_history(layout, backend)
-        out.hub, out.hub_read, listing = backend.display, True, found
-        held = inventory(backend, listing, factory=config.factory)
-    except HubError as exc:
-        out.notes.append(f"{out.hub} not read ({exc.message}): promoted orders show as signed-off")
+        job = pool.submit(tracked_evidence, layout)
+        out, held, listing, backend = _read_hub(layout, config)
+        tracked = job.result()
+    finally:
+        pool.shutdown()
     for path, why in held.refused:
         out.notes.append(f"{out.hub}: {path} refused ({why})")
     log = read_log(layout)
@@ -327,15 +346,15 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     else:
         issued = pulled_from(log, out.hub)
         withdrawn = {o for o in issued if f"orders/{o}.json" not in listing}
-    tracked = tracked_evidence(layout)
-    receipts = {oid: _receipt(held, layout, oid, tracked) for oid in known_orders(layout)}
+    orders = known_orders(layout)
+    receipts = _receipts(layout, held, orders, tracked)
     tracked.save()
     promoted = {oid for oid, receipt in receipts.items() if receipt is not None}
     if backend is not None and out.hub_read:
         unpromoted = (oid for oid in receipts if oid not in promoted)
         out.notes += gap_notes(backend, held, unpromoted, pushed_receipts(log, out.hub))
     on_github = signoff_policy(layout, "HEAD").method == "github"
-    for oid, stage in order_stages(layout, promoted=promoted).items():
+    for oid, stage in order_stages(layout, promoted=promoted, orders=orders).items():
         gone = oid in withdrawn and stage is not Stage.PROMOTED
         step = (
             "- (withdrawn by High Command: kept, never pushed)"
@@ -348,13 +367,55 @@ def status(layout: Layout, hub: str | None = None) -> StatusReport:
     return out
 
 
-def _receipt(
-    held: Inventory, layout: Layout, order_id: str, tracked: TrackedBlobs
-) -> ReceiptFacts | None:
-    paths = evidence_paths(layout, order_id)
-    if paths is None:
-        return None
-    receipts = held_unread(layout, order_id, paths, held, tracked)  # git's blob IDs say
-    if receipts is not None:
-        return held.receipts.get(receipts.pop()) if len(receipts) == 1 else None
-    return held.receipt_for(order_id, paths)
+def _read_hub(
+    layout: Layout, config: HubSettings
+) -> tuple[StatusReport, Inventory, Mapping[str, str] | None, Hub | None]:
+    """The report begun, and what the hub holds: its listing and this factory's receipts.
+
+    A hub that cannot be read leaves an empty inventory, no listing and a note saying why.
+    """
+    out = StatusReport(hub=redact(config.spec))
+    held, listing, backend = Inventory(), None, None
+    try:
+        backend = open_hub(layout, config.spec)
+        found = backend.listing()
+        require_history(layout, backend)
+        out.hub, out.hub_read, listing = backend.display, True, found
+        held = inventory(backend, listing, factory=config.factory)
+    except HubError as exc:
+        out.notes.append(f"{out.hub} not read ({exc.message}): promoted orders show as signed-off")
+    return out, held, listing, backend
+
+
+def _receipts(
+    layout: Layout, held: Inventory, order_ids: Iterable[str], tracked: TrackedBlobs
+) -> dict[str, ReceiptFacts | None]:
+    """The receipt holding each order's evidence (``evidence_paths``) as it is, or None.
+
+    One listing of the answer folders says which orders are answered, and git's blob IDs
+    what the files hold: a file is read only when git cannot vouch for it. When git holds
+    every file unchanged and the hub lacks one of them, reading them would say no more.
+    """
+    folders = {"orders": layout.orders, "acknowledgements": layout.acknowledgements,
+               "reports": layout.reports}  # fmt: skip
+    rels = {hub: layout.rel(folder) + "/" for hub, folder in folders.items()}
+    present = {hub: set(_names(folder)) for hub, folder in folders.items()}
+    out: dict[str, ReceiptFacts | None] = {}
+    for oid in order_ids:
+        files = [hub.partition("/") for hub in evidence_hub_paths(oid)]
+        if files[1][2] not in present["acknowledgements"]:
+            out[oid] = None  # not answered yet
+            continue
+        if files[2][2] not in present["reports"] and evidence_paths(layout, oid) is None:
+            out[oid] = None  # answered, not reported, not rejected
+            continue
+        n = 3 if files[2][2] in present["reports"] else 2
+        paths = [rels[folder] + name for folder, _, name in files[:n]]
+        receipts = held_unread(layout, oid, paths, held, tracked)  # git's blob IDs say
+        if receipts is not None:
+            out[oid] = held.receipts.get(receipts.pop()) if len(receipts) == 1 else None
+        elif all(tracked.sha256(rel) is not None for rel in paths):
+            out[oid] = None
+        else:
+            out[oid] = held.receipt_for(oid, evidence_paths(layout, oid) or [])
+    return out

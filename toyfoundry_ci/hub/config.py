@@ -12,6 +12,7 @@ A hub that is not there is an error naming it, never an empty hub: only the embe
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -88,7 +89,9 @@ def open_hub(layout: Layout, spec: str) -> Hub:
     folder = folder if folder.is_absolute() else layout.root / folder
     shown = spec if not Path(spec).is_absolute() else str(folder)
     embedded = folder.absolute() == layout.default_hub.absolute()
-    return FolderHub(folder, display=shown, create=embedded)
+    key = hashlib.sha256(os.fsencode(folder.absolute())).hexdigest()[:16]
+    blobs = cache / f"hub-folder-{key}.json"
+    return FolderHub(folder, display=shown, create=embedded, cache=blobs)
 
 
 def local_path(layout: Layout, spec: str) -> Path | None:

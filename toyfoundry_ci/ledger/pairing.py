@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from toyfoundry_ci.base.clock import now
+from toyfoundry_ci.base.gcpause import gc_paused
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError
 from toyfoundry_ci.ledger.digest_cache import DigestCache
@@ -104,6 +105,16 @@ def pair(
 ) -> PairingReport:
     """Pair every order in ``exchange/`` with its ack and report; with ``names`` (folder ->
     file names, repository-relative), only the files named there."""
+    with gc_paused():  # rows for every file, none of them in a cycle
+        return _pair(layout, cache, at, names)
+
+
+def _pair(
+    layout: Layout,
+    cache: DigestCache | None,
+    at: datetime | None,
+    names: Mapping[str, list[str]] | None,
+) -> PairingReport:
     own_cache = cache is None
     cache = cache or DigestCache(layout)
     report = PairingReport()
