@@ -130,9 +130,10 @@ def test_folder_hub_push_survives_a_kill_at_every_write(
     total = crash_and_recover(
         template, tmp_path, step=step, pattern="", args=("push",), hub_files=folder_hub_files
     )
-    # ledger digest cache, ack and report (the directive is the hub's own), notification,
-    # receipt, exchange log (the gate push runs is looked at, not recorded)
-    assert total == 6
+    # ledger digest cache, the gate's index basis and its Merkle levels, ack and report (the
+    # directive is the hub's own), notification, receipt, exchange log (the gate push runs is
+    # looked at, not recorded)
+    assert total == 8
 
 
 def git_hub_files(root: Path) -> dict[str, bytes]:
@@ -172,7 +173,7 @@ def test_git_hub_push_survives_a_kill_at_every_git_command_and_write(
     )
 
     assert git_steps == 7  # ls-remote, fetch, rev-parse, ls-tree, fast-import, rev-parse, push
-    assert writes == 2  # ledger digest cache, exchange log
+    assert writes == 4  # ledger digest cache, the gate's index basis and levels, exchange log
 
 
 @pytest.fixture
