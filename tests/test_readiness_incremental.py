@@ -228,7 +228,7 @@ def test_staged_runs_between_the_others_say_what_a_full_run_says(
     with tempfile.TemporaryDirectory() as tmp:
         repo = _copy(template, Path(tmp))
         layout = Layout(repo)
-        assert outcome(unit_checks, layout) == outcome(checked_in_full, layout)
+        assert outcome(unit_checks, layout) == outcome(afresh, layout)
         for (operation, pick, n), mode in steps:
             names = files(repo)
             assert callable(operation)
@@ -236,10 +236,10 @@ def test_staged_runs_between_the_others_say_what_a_full_run_says(
             if mode == 1:
                 git(repo, "add", "-A")
             elif mode == 2:
-                assert outcome(unit_checks, layout) == outcome(checked_in_full, layout)
+                assert outcome(unit_checks, layout) == outcome(afresh, layout)
                 git(repo, "add", "-u")
             run = unit_checks if mode == 0 else staged_checks
-            assert outcome(run, layout) == outcome(checked_in_full, layout), (operation, mode)
+            assert outcome(run, layout) == outcome(afresh, layout), (operation, mode)
 
 
 def test_a_hook_run_asks_git_only_what_the_index_changes(

@@ -114,6 +114,13 @@ class DigestCache:
         self._listed: dict[str, list[str]] = {}
         self._answers: dict[str, tuple[list[str], set[str], list[_Found]]] = {}
         self._workers: ProcessPoolExecutor | None = None
+        # Repository-relative files read again whatever their stat (``forget``).
+        self._stale: set[str] = set()
+
+    def forget(self, rels: Iterable[str]) -> None:
+        """Read these files again, whatever their stat says: git's object IDs say they
+        changed (an edit can put back a file's size and mtime)."""
+        self._stale.update(rels)
 
     def close(self) -> None:
         """Stop the worker processes, if any were started."""
@@ -188,6 +195,7 @@ class DigestCache:
                 rec = records.get(name)
                 if (
                     rec is None
+                    or (self._stale and f"{folder}/{name}" in self._stale)
                     or rec[0] != key[0]
                     or rec[1] != key[1]
                     or rec[2] != key[2]

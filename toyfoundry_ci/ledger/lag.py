@@ -116,9 +116,10 @@ def index_state_since(
     a HEAD that does not continue the basis's first-parent line), every row is rebuilt.
     ``tree`` is where the Merkle levels of the expected index are kept between runs.
     """
+    changed = list(changed)
     entries = _entry_files(layout, changed)
     if basis is None or entries is None or head == "none":
-        return index_basis(layout, head, tree)
+        return index_basis(layout, head, tree, changed)
     try:
         changes = entry_rows(layout, sorted(entries))
     except ArtifactError as exc:
@@ -126,17 +127,17 @@ def index_state_since(
     buf = bytearray(basis.expected)
     edited = splice_index(buf, changes, tree)
     if edited is None:
-        return index_basis(layout, head, tree)
+        return index_basis(layout, head, tree, changed)
     expected = bytes(buf) if edited else basis.expected
     data = _differing(layout, expected, head)
     if not isinstance(data, bytes):
         return data
     git = Git(layout.root)
     if basis.index != sha256_bytes(data) or not _continues(git, basis.head, head):
-        return index_basis(layout, head, tree)
+        return index_basis(layout, head, tree, changed)
     lagging, differ = _lagging_rows(data, basis.lagging, changes)
     if not lagging:  # the rows are the rebuild's, so the file should have been
-        return index_basis(layout, head, tree)
+        return index_basis(layout, head, tree, changed)
     past = _past_rows(layout, git, [row for _, row in differ], head)
     positions = rows_before(data, [at for at, _ in differ])
     wrong = [
@@ -187,7 +188,7 @@ def _lagging_rows(
 
 
 def index_basis(
-    layout: Layout, head: str, tree: Path | None = None
+    layout: Layout, head: str, tree: Path | None = None, changed: Iterable[str] = ()
 ) -> tuple[IndexState, Basis | None]:
     """``index_state`` against ``head`` with every row rebuilt, and the basis of the verdict.
 
@@ -196,6 +197,7 @@ def index_basis(
     if tree is not None:
         tree.unlink(missing_ok=True)
     with DigestCache(layout) as cache:
+        cache.forget(changed)  # what git says changed is read again, whatever its stat
         found = _state(layout, cache, head, tree)
         cache.save()
     return found

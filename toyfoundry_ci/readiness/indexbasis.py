@@ -37,7 +37,7 @@ def index_verdict(
     stored = store.meta(META)
     basis = _load(folder, tree, stored) if changed is not None else None
     if basis is None:
-        state, new = index_basis(layout, head, tree)
+        state, new = index_basis(layout, head, tree, changed or ())
     else:
         state, new = index_state_since(layout, basis, changed or (), head, tree)
     kept = basis is not None and new is not None and new.expected is basis.expected
