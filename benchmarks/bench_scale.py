@@ -8,10 +8,12 @@ factory.py``: every file a shift writes, sealed and pushed lots, one lot pending
 each a fresh process as a user or a hook starts it:
 
 - ``git status`` (the floor) and ``git diff --cached`` with one staged order;
-- ``readiness``, ``status``, ``pair``, ``push --dry-run``, ``shift`` with nothing new;
+- ``readiness``, ``status``, ``pair``, ``push --dry-run``, ``shift`` with nothing new, and
+  ``readiness --full`` next to ``ledger verify --full``;
 - with one paraded order staged: ``readiness --staged --no-log`` (what the commit hook runs)
   and ``pre-commit run`` of the factory's three local hooks, next to ``pre-commit run`` of a
-  no-op hook (pre-commit's own start-up);
+  no-op hook (pre-commit's own start-up); and how many distinct files of the factory the
+  hook's readiness opens (``strace``; it must not grow with the factory);
 - ``ci pr``, ``ci gate`` and ``ci pr-publish`` for a one-order pull request, against a
   GitHub API on loopback (``tests/github_server.py``), each in a fresh checkout as CI meets
   it (no readiness store, no digest cache: both live under the git directory) and with the
@@ -95,6 +97,8 @@ def everyday(built: Built, repeat: int) -> dict[str, Figure]:
         ("status", ["status"]),
         ("pair", ["pair"]),
         ("push --dry-run", ["push", "--dry-run"]),
+        ("readiness --full", ["readiness", "--full", "--no-log"]),
+        ("ledger verify --full", ["ledger", "verify", "--full"]),
     ):
         rows[label] = _median(_cmd([*TF, *args], root), repeat)
 
@@ -120,6 +124,9 @@ def staged(built: Built, repeat: int, work: Path) -> dict[str, Figure]:
         "readiness --staged --no-log": _median(
             _cmd([*TF, "readiness", "--staged", "--no-log"], root), repeat
         ),
+        "files readiness --staged opens (count)": _opens(
+            [*TF, "readiness", "--staged", "--no-log"], root, work
+        ),
         "pre-commit run, three hooks": _median(_cmd(pre_commit, root, env), repeat),
         "pre-commit run, no-op hook": _median(
             _cmd([*pre_commit, "--config", str(noop)], root, env), repeat
@@ -127,6 +134,26 @@ def staged(built: Built, repeat: int, work: Path) -> dict[str, Figure]:
     }
     _restore(root)
     return rows
+
+
+def _opens(cmd: list[str], root: Path, work: Path) -> Figure:
+    """How many files of the factory (work tree and git directory) ``cmd`` and the git
+    processes it starts open, counted by ``strace``: the same figure in both columns."""
+    trace = work / "opens.strace"
+    traced = ["strace", "-f", "-qq", "-e", "trace=open,openat", "-o", str(trace), *cmd]
+    if shutil.which("strace") is None:
+        return float("nan"), float("nan")
+    timed(traced, root)
+    inside = str(root) + "/"
+    opened = set()
+    for line in trace.read_text(encoding="utf-8", errors="replace").splitlines():
+        if "= -1" in line or '"' not in line:
+            continue
+        path = line.split('"', 2)[1]
+        if path.startswith(inside) or not path.startswith("/"):
+            opened.add(path.removeprefix(inside))
+    trace.unlink()
+    return float(len(opened)), float(len(opened))
 
 
 def _fresh(root: Path) -> None:
@@ -251,6 +278,10 @@ def table(results: dict[int, dict[str, Figure]], which: int) -> str:
     lines = [head, "|---|" + "---|" * len(sizes)]
     for label in results[sizes[0]]:
         cells = []
+        if label.endswith("(count)"):
+            cells = [f"{results[n][label][which]:.0f}" for n in sizes]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+            continue
         for n in sizes:
             seconds, floor = results[n][label][which], results[n][FLOOR][which]
             ratio = seconds / floor

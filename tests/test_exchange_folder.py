@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import log_files, logged_runs, run_cli
 from tests.exchange_kit import (
     answer,
+    committed_sealed_factory,
     directive,
     enter,
     factory_docs,
@@ -207,3 +208,29 @@ def test_halt_refuses_every_push_and_the_gate_guards_what_leaves(tmp_path: Path)
     halted = run_cli("push", cwd=layout.root)
     assert halted.returncode == 1
     assert "push refused: production is halted" in halted.stderr
+
+
+def test_committed_evidence_already_sent_is_told_by_blob_ids_and_left_out_of_the_log(
+    tmp_path: Path,
+) -> None:
+    layout, ids = committed_sealed_factory(tmp_path / "factory", 3)
+    first = run_cli("push", cwd=layout.root)
+    assert first.returncode == 0, first.stderr
+    # Without a terminal each order something happened to is a plain line on stderr.
+    lines = first.stderr.splitlines()
+    assert lines[:3] == [f"push: {n}/3 {oid} ready" for n, oid in enumerate(ids, 1)]
+    assert lines[3:] == ["push: sending 3 orders to .toyfoundry/hub"]
+
+    again = run_cli("push", cwd=layout.root)
+    assert again.returncode == 0, again.stderr
+    assert "3 orders already on the hub" in again.stdout
+    assert "already on the hub" not in again.stderr  # nothing happened to them: no line each
+
+    # The one whose committed acknowledgement was edited afterwards is read, not trusted by
+    # its blob ID: the hub holds other bytes, so it is not "already there".
+    ack = layout.ack_file(ids[1])
+    doc = json.loads(ack.read_text(encoding="utf-8"))
+    ack.write_text(json.dumps(doc, indent=4) + "\n", encoding="utf-8")
+    edited = run_cli("push", "--dry-run", cwd=layout.root)
+    assert "2 orders already on the hub" in edited.stdout, edited.stdout
+    assert ids[1] in edited.stdout + edited.stderr

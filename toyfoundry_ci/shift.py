@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from toyfoundry_ci.base.clock import now
-from toyfoundry_ci.base.errors import RefusedError
-from toyfoundry_ci.base.ids import is_order_id
+from toyfoundry_ci.base.errors import RefusedError, ToyfoundryError
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.lock import repository_lock
 from toyfoundry_ci.base.plural import plural
@@ -29,7 +28,7 @@ from toyfoundry_ci.exchange.demo import (
 )
 from toyfoundry_ci.exchange.pull import pull
 from toyfoundry_ci.exchange.push import push
-from toyfoundry_ci.foundry.cadence import StageResult
+from toyfoundry_ci.foundry.cadence import StageResult, signoff_states, stages_kept
 from toyfoundry_ci.foundry.drill import drill
 from toyfoundry_ci.foundry.forge import forge
 from toyfoundry_ci.foundry.parade import parade
@@ -118,11 +117,12 @@ def run_shift(
             ("parade", lambda: parade(layout, lot=lot)),
             ("purge", lambda: purge(layout)),
         ]
-        for name, stage in stages:
-            say(name)
-            out.steps.append(_stage_step(name, stage()))
-        say("sign-off")
-        out.steps.append(_sign_off(layout, demo))
+        with stages_kept():  # what no stage changed is not read again by the next
+            for name, stage in stages:
+                say(name)
+                out.steps.append(_stage_step(name, stage()))
+            say("sign-off")
+            out.steps.append(_sign_off(layout, demo))
         say("final gate")
         if not _gate(layout, out, "final gate"):
             return out
@@ -155,9 +155,12 @@ def _stage_step(name: str, result: StageResult) -> Step:
 
 def _sign_off(layout: Layout, demo: bool) -> Step:
     pending = []
-    for path in sorted(layout.ledger_entries.glob("*.json")):
-        entry = read_entry(layout, path.stem) if is_order_id(path.stem) else None
-        if entry is not None and entry.signoff.state == "pending":
+    # The sign-off states from the digest cache; only pending entries are read whole.
+    for order_id, state in signoff_states(layout).items():
+        if isinstance(state, ToyfoundryError):
+            raise state
+        entry = read_entry(layout, order_id) if state == "pending" else None
+        if entry is not None:
             pending.append(entry)
     if not pending:
         return Step("sign-off", "nothing", "no entry awaits sign-off")

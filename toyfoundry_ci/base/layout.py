@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from toyfoundry_ci.base.errors import ToyfoundryError
-from toyfoundry_ci.base.ids import check_order_id, safe_child
+from toyfoundry_ci.base.ids import check_order_id, is_order_id, safe_child
 
 # What makes a folder a factory's root: its mirror of the hub's orders, or its own settings.
 # (A bare ``exchange/`` is not enough: this package has an ``exchange`` subpackage.)
@@ -154,6 +154,16 @@ class Layout:
             self.readiness_log.parent,
         )
 
+    def order_ids(self) -> list[str]:
+        """Order IDs of every directive mirrored in exchange/orders/, sorted (one listing,
+        no path made per order; anything named so counts: a link, a FIFO)."""
+        try:
+            with os.scandir(self.orders) as found:
+                names = [e.name for e in found]
+        except OSError:
+            return []
+        return sorted(n[:-5] for n in names if n.endswith(".json") and is_order_id(n[:-5]))
+
     # Per-order files: the order ID is checked before it becomes part of a path.
 
     def order_file(self, order_id: str) -> Path:
@@ -167,6 +177,17 @@ class Layout:
 
     def ledger_entry_file(self, order_id: str) -> Path:
         return safe_child(self.ledger_entries, check_order_id(order_id), ".json")
+
+    def evidence_rels(self, order_id: str) -> tuple[str, str, str]:
+        """Repository-relative paths of the order's directive, acknowledgement and report,
+        for an ID ``order_ids`` listed (the per-order files above, without a Path each)."""
+        orders, acks, reports = self._evidence_folders
+        oid = order_id
+        return f"{orders}/{oid}.json", f"{acks}/ACK-{oid}.json", f"{reports}/RPT-{oid}.json"
+
+    @cached_property
+    def _evidence_folders(self) -> tuple[str, str, str]:
+        return self.rel(self.orders), self.rel(self.acknowledgements), self.rel(self.reports)
 
     def storyboard_file(self, order_id: str) -> Path:
         return safe_child(self.storyboard, check_order_id(order_id), ".md")

@@ -25,6 +25,10 @@ class Listener(Protocol):
         """Something worth saying while waiting: a retry, a slow request."""
 
 
+# Statuses of items nothing happened to: a plain log of the work leaves them out (a push
+# over 100,000 orders has a line for each it sends or holds, not for each already sent).
+QUIET = frozenset({"already on the hub", "unanswered"})
+
 _listeners: list[Listener] = []
 
 

@@ -220,18 +220,20 @@ def folder_entries(dir_fd: int) -> list[tuple[str, str | None, os.stat_result | 
     """The names in an open folder, sorted: each with None (a regular file) or why it is not
     one, and a regular file's stat as listed (None when it is gone already)."""
     out: list[tuple[str, str | None, os.stat_result | None]] = []
+    add = out.append
     with os.scandir(dir_fd) as entries:
         for entry in entries:
-            if entry.is_symlink():
-                out.append((entry.name, LINK, None))
-            elif entry.is_dir(follow_symlinks=False):
-                out.append((entry.name, FOLDER, None))
-            elif entry.is_file(follow_symlinks=False):
+            # The common case first: a regular file (its type from the listing, no syscall).
+            if entry.is_file(follow_symlinks=False):
                 try:
-                    out.append((entry.name, None, entry.stat(follow_symlinks=False)))
+                    add((entry.name, None, entry.stat(follow_symlinks=False)))
                 except OSError:
-                    out.append((entry.name, None, None))
+                    add((entry.name, None, None))
+            elif entry.is_symlink():
+                add((entry.name, LINK, None))
+            elif entry.is_dir(follow_symlinks=False):
+                add((entry.name, FOLDER, None))
             else:
-                out.append((entry.name, SPECIAL, None))
+                add((entry.name, SPECIAL, None))
     out.sort(key=itemgetter(0))
     return out

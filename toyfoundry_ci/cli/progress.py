@@ -1,7 +1,8 @@
 """Showing long work as it goes, and what it had done when Ctrl-C stopped it.
 
 On a terminal a live display (rich, imported only then) counts the orders of each stage;
-otherwise each order is one plain line on stderr, so logs show it and stdout stays the result.
+otherwise each order something happened to is one plain line on stderr (``progress.QUIET``
+statuses are left out), so logs show it and stdout stays the result.
 On Ctrl-C the summary says, per stage, which orders finished and which did not; the error
 boundary (``_boundary.run``) shows it and exits 130 without a traceback.
 """
@@ -63,6 +64,8 @@ class Tracker:
         if self._live is not None:
             if stage in self._tasks:
                 self._live.advance(self._tasks[stage])
+            return
+        if status in progress.QUIET:
             return
         count = f" {len(record.finished)}/{len(record.items)}" if record.items else ""
         click.echo(f"{stage}:{count} {item} {status}", err=True)

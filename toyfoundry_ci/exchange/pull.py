@@ -35,6 +35,7 @@ from toyfoundry_ci.base.loader import ParseError, parse_artifact, read_artifact
 from toyfoundry_ci.base.lock import holds_lock
 from toyfoundry_ci.base.plural import plural
 from toyfoundry_ci.base.reader import UnreadableError, read_file
+from toyfoundry_ci.base.tracked import clean_blobs
 from toyfoundry_ci.exchange.log import (
     append_run,
     failures_logged,
@@ -121,10 +122,16 @@ def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
     # link among the reports, a submodule in place of a folder) is reported, never read.
     out.refused = sorted((p, w) for p, w in hub.refusals().items() if not p.startswith("orders/"))
     wanted: list[str] = []
+    # A mirrored directive git holds unchanged is compared by its blob ID, never read.
+    folder = layout.rel(layout.orders)
+    clean = clean_blobs(layout.root, [folder])
     for path in sorted(p for p in listing if p.startswith("orders/")):
         stem = directive_id(path)
         if stem is None:  # orders/README, orders/X (without .json), orders/sub/...
             out.not_directives.append(path)
+            continue
+        if clean.get(f"{folder}/{stem}.json") == listing[path] and is_order_id(stem):
+            out.unchanged += 1
             continue
         local = layout.order_file(stem) if is_order_id(stem) else None
         held = _mirrored(local) if local is not None else None
@@ -154,11 +161,10 @@ def _withdrawn(layout: Layout, listing: Mapping[str, str], out: PullResult) -> N
     log = read_log(layout)
     issued = pulled_from(log, out.hub)
     before = withdrawn_on(log, out.hub)
-    for path in sorted(layout.orders.glob("*.json")):
-        oid = path.stem
-        if not is_order_id(oid) or oid not in issued or f"orders/{oid}.json" in listing:
+    for oid in layout.order_ids():
+        if oid not in issued or f"orders/{oid}.json" in listing:
             continue
-        if (held := _mirrored(path)) is not None:
+        if (held := _mirrored(layout.order_file(oid))) is not None:
             out.withdrawn.append((oid, sha256_bytes(held)))
             if oid not in before:
                 out.newly_withdrawn.append(oid)

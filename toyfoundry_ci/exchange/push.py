@@ -32,7 +32,7 @@ from toyfoundry_ci.base.canonical import dumps, sha256_bytes, sha256_json
 from toyfoundry_ci.base.clock import now
 from toyfoundry_ci.base.errors import HubError, ToyfoundryError
 from toyfoundry_ci.base.git import Git
-from toyfoundry_ci.base.ids import GENERIC_ID, is_order_id
+from toyfoundry_ci.base.ids import GENERIC_ID
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import parse_artifact
 from toyfoundry_ci.base.lock import holds_lock
@@ -176,11 +176,7 @@ def _push(
     out.notes = gap_notes(hub, held, (), pushed_receipts(read_log(layout), out.hub))
     withdrawn = withdrawn_on(read_log(layout), out.hub)
     wanted = set(order_ids) if order_ids is not None else None
-    chosen = [
-        p.stem
-        for p in sorted(layout.orders.glob("*.json"))
-        if is_order_id(p.stem) and (wanted is None or p.stem in wanted)
-    ]
+    chosen = [oid for oid in layout.order_ids() if wanted is None or oid in wanted]
     progress.begin("push", chosen)
     seals = seals or seal_check(layout, "HEAD")  # the committed policy, never the work tree's
     tracked = tracked_evidence(layout)
@@ -233,6 +229,12 @@ def _check(
     tracked: TrackedBlobs,
 ) -> str:
     """Sort one order into ``out``: already on the hub, waiting, held or to be sent."""
+    # The usual case first: every evidence file tracked, unchanged and on the hub, told by
+    # git's blob IDs without a look at the work tree.
+    rels = layout.evidence_rels(order_id)
+    if all(r in tracked.blobs for r in rels) and held_unread(layout, order_id, rels, held, tracked):
+        out.already.append(order_id)
+        return "already on the hub"
     paths = evidence_paths(layout, order_id)
     if paths is None:
         return "unanswered"  # not answered yet: nothing to push, nothing to say

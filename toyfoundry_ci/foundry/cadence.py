@@ -10,8 +10,10 @@ factory's receipt must list the evidence and the hub's listing must hold its ver
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -118,6 +120,8 @@ class StageResult:
 
     def add(self, order_id: str, status: Status, message: str, paths: Iterable[str] = ()) -> None:
         self.outcomes.append(Outcome(order_id, status, message, tuple(paths)))
+        if status != "unchanged" and (kept := _kept.get()):
+            kept.clear()  # files changed: the next stage reads the ledger again
         progress.advance(self.stage, order_id, status)
 
     def to_json(self) -> dict[str, Any]:
@@ -139,8 +143,7 @@ class StageResult:
 
 def known_orders(layout: Layout) -> list[str]:
     """Order IDs of every directive mirrored in exchange/orders/, sorted."""
-    stems = (n[:-5] for n in _names(layout.orders) if n.endswith(".json"))
-    return sorted(s for s in stems if is_order_id(s))
+    return layout.order_ids()
 
 
 def _names(folder: Path) -> list[str]:
@@ -217,8 +220,36 @@ def order_stages(
     return stages
 
 
+# Inside ``stages_kept``: the sign-off states read once, for the root they were read in.
+_kept: ContextVar[dict[Path, dict[str, str | ToyfoundryError]] | None] = ContextVar(
+    "kept_signoff_states", default=None
+)
+
+
+@contextmanager
+def stages_kept() -> Iterator[None]:
+    """Within the block, the entries' sign-off states are read once and kept while no
+    stage changes anything (an outcome other than ``unchanged`` drops them): a shift that
+    finds nothing to do reads the ledger once, not once per stage."""
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+
+
 def signoff_states(layout: Layout) -> dict[str, str | ToyfoundryError]:
     """Order ID -> sign-off state of each entry, or the error ``read_entry`` raises."""
+    kept = _kept.get()
+    if kept is not None and layout.root in kept:
+        return kept[layout.root]
+    states = _signoff_states(layout)
+    if kept is not None:
+        kept[layout.root] = states
+    return states
+
+
+def _signoff_states(layout: Layout) -> dict[str, str | ToyfoundryError]:
     folder = layout.rel(layout.ledger_entries)
     with DigestCache(layout) as cache:
         names = [n for n in cache.json_names(folder) if is_order_id(n[:-5])]

@@ -34,6 +34,7 @@ import orjson
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.cachedir import read_sealed, write_sealed
 from toyfoundry_ci.base.errors import HubError
+from toyfoundry_ci.base.gcpause import gc_paused
 from toyfoundry_ci.base.git import blob_id
 from toyfoundry_ci.base.reader import (
     NO_FOLDER,
@@ -79,6 +80,10 @@ class FolderHub:
 
     def listing(self) -> Mapping[str, str]:
         """Every entry of the hub's folders; one the reader refuses is listed as ``Refused``."""
+        with gc_paused():  # a row per file, none of them garbage
+            return self._listing()
+
+    def _listing(self) -> Mapping[str, str]:
         found: dict[str, str] = {}
         self._bytes, self._listed = {}, found
         if not self._present():
@@ -87,10 +92,11 @@ class FolderHub:
         kept: dict[str, _Row] = {}
         settled = time.time_ns() - SETTLED_NS
         for folder in HUB_FOLDERS:
+            prefix = folder + "/"
             try:
                 with open_folder(self.root, folder) as dir_fd:
                     for name, refused, st in folder_entries(dir_fd):
-                        path = f"{folder}/{name}"
+                        path = prefix + name
                         row = known.get(path)
                         if refused:
                             self._bytes[path] = data = Refused(refused)
@@ -98,9 +104,9 @@ class FolderHub:
                         elif (
                             row is not None
                             and st is not None
-                            and row[0] == st.st_size
                             and row[1] == st.st_mtime_ns
                             and row[2] == st.st_ctime_ns
+                            and row[0] == st.st_size
                             and row[3] == st.st_ino
                         ):
                             kept[path] = row
