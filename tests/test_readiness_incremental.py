@@ -313,6 +313,24 @@ def test_a_change_with_size_and_mtime_restored_is_still_seen(copy: Path) -> None
     )
 
 
+def test_a_staged_file_edited_with_its_stat_kept_in_the_second_git_recorded_it(
+    copy: Path,
+) -> None:
+    """git vouches for a staged entry by its stat; an edit that keeps the size and puts back
+    an old mtime, in the second the entry was recorded, fools that stat (git compares
+    whole-second ctimes), so the entry is read again."""
+    layout = Layout(copy)
+    unit_checks(layout)
+    add(copy, "exchange/orders/ALFA-2026-0001.json", 0)  # a copy keeping the old mtime
+    git(copy, "add", "-A")
+    assert outcome(staged_checks, layout) == outcome(afresh, layout)
+    edit_keeping_stat(copy, "exchange/orders/ALFA-2026-0000.json", 0)  # not JSON now
+
+    incremental = outcome(unit_checks, layout)
+    assert incremental == outcome(afresh, layout)
+    assert incremental[0][1] == "fail", incremental[0]
+
+
 def test_the_store_lives_under_the_git_directory_and_full_rechecks(copy: Path) -> None:
     proc = run_cli("readiness", cwd=copy)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -630,3 +648,46 @@ def test_a_tampered_stored_index_is_detected_and_rebuilt(copy: Path, tamper: obj
     said = incremental_index(layout)
     assert said[1] == "fail"
     assert said == index_outcome(layout)
+
+
+def _drop_path(row: dict[str, Any]) -> None:
+    del row["path"]
+
+
+def _path_elsewhere(row: dict[str, Any]) -> None:
+    row["path"] = "--output=/tmp/x/" + row["path"].rpartition("/")[2]
+
+
+def _digest_not_hex(row: dict[str, Any]) -> None:
+    row["digest"]["sha256"] = "Z" * 64  # rendered with a hex root, then put in (below)
+
+
+def _state_unknown(row: dict[str, Any]) -> None:
+    row["state"] = "approved"
+
+
+@pytest.mark.parametrize("reshape", [_drop_path, _path_elsewhere, _digest_not_hex, _state_unknown])
+def test_an_index_row_of_another_shape_is_a_failed_check_not_a_crash(
+    copy: Path, reshape: Callable[[dict[str, Any]], None]
+) -> None:
+    """Anyone can edit the index: a row the tool never writes, rendered so that the count
+    and root agree with the rows, is reported as an edited index with the fix, by every
+    run (incremental, hook, full), never a traceback."""
+    doc = _index_doc(copy)
+    assert doc is not None
+    was = doc["entries"][0]["digest"]["sha256"]
+    reshape(doc["entries"][0])
+    now = doc["entries"][0]["digest"]["sha256"]
+    doc["entries"][0]["digest"]["sha256"] = was
+    data = render_index(doc["entries"])
+    (copy / INDEX).write_bytes(data.replace(was.encode(), now.encode(), 1))
+    for args in (["readiness"], ["readiness", "--full"], ["ledger", "verify"]):
+        proc = run_cli(*args, cwd=copy)
+        assert proc.returncode == 1, (args, proc.stdout, proc.stderr)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert "index" in proc.stdout + proc.stderr, args
+    git(copy, "add", "-A")
+    hook = run_cli("readiness", "--staged", "--no-log", cwd=copy)
+    assert hook.returncode == 1 and "Traceback" not in hook.stderr, hook.stderr
+    layout = Layout(copy)
+    assert outcome(unit_checks, layout) == outcome(afresh, layout)

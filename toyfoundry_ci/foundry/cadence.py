@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from toyfoundry_ci.base import progress
 from toyfoundry_ci.base.errors import HubError, ToyfoundryError
@@ -220,17 +220,15 @@ def order_stages(
     return stages
 
 
-# Inside ``stages_kept``: the sign-off states read once, for the root they were read in.
-_kept: ContextVar[dict[Path, dict[str, str | ToyfoundryError]] | None] = ContextVar(
-    "kept_signoff_states", default=None
-)
+# Inside ``stages_kept``: the sign-off states and the stages read once, by (root, what).
+_kept: ContextVar[dict[tuple[Path, str], Any] | None] = ContextVar("kept_stages", default=None)
 
 
 @contextmanager
 def stages_kept() -> Iterator[None]:
-    """Within the block, the entries' sign-off states are read once and kept while no
-    stage changes anything (an outcome other than ``unchanged`` drops them): a shift that
-    finds nothing to do reads the ledger once, not once per stage."""
+    """Within the block, the orders' stages and the entries' sign-off states are read once
+    and kept while no stage changes anything (an outcome other than ``unchanged`` drops
+    them): a shift that finds nothing to do reads the ledger once, not once per stage."""
     token = _kept.set({})
     try:
         yield
@@ -241,11 +239,12 @@ def stages_kept() -> Iterator[None]:
 def signoff_states(layout: Layout) -> dict[str, str | ToyfoundryError]:
     """Order ID -> sign-off state of each entry, or the error ``read_entry`` raises."""
     kept = _kept.get()
-    if kept is not None and layout.root in kept:
-        return kept[layout.root]
+    key = (layout.root, "signoff")
+    if kept is not None and key in kept:
+        return cast(dict[str, str | ToyfoundryError], kept[key])
     states = _signoff_states(layout)
     if kept is not None:
-        kept[layout.root] = states
+        kept[key] = states
     return states
 
 
@@ -301,7 +300,18 @@ def select(
     """The orders a stage works on: those named (checked), or every order ready for it."""
     if order_ids is not None:
         return list(dict.fromkeys(check_order_id(oid) for oid in order_ids))
-    return [oid for oid, stage in order_stages(layout).items() if stage in eligible]
+    return [oid for oid, stage in _kept_stages(layout).items() if stage in eligible]
+
+
+def _kept_stages(layout: Layout) -> dict[str, Stage]:
+    """``order_stages``, read once inside ``stages_kept`` while no stage changes anything."""
+    kept = _kept.get()
+    if kept is None:
+        return order_stages(layout)
+    key = (layout.root, "stages")
+    if key not in kept:
+        kept[key] = order_stages(layout)
+    return cast(dict[str, Stage], kept[key])
 
 
 def promote_refusal(stage: Stage) -> str | None:

@@ -24,7 +24,7 @@ from toyfoundry_ci.base.canonical import dumps
 from toyfoundry_ci.base.errors import ArtifactError
 from toyfoundry_ci.base.gcpause import gc_paused
 from toyfoundry_ci.base.git import Git, on_default_branch
-from toyfoundry_ci.base.ids import ORDER_ID
+from toyfoundry_ci.base.ids import ORDER_ID, is_order_id
 from toyfoundry_ci.base.kinds import max_bytes_for
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import ParseError
@@ -574,11 +574,12 @@ def _order_id(row: dict[str, Any]) -> str:
     return str(row["order_id"])
 
 
-def rows_on_disk(data: bytes) -> list[dict[str, Any]] | None:
+def rows_on_disk(data: bytes, folder: str | None = None) -> list[dict[str, Any]] | None:
     """The rows of an index file's bytes, or None when it is not a current index.
 
-    Only the shape is checked (the rows are the index's own output); ``ledger verify``
-    compares the whole file with a fresh rebuild.
+    Only the shape is checked (each row as ``_row`` writes one, its entry's file in
+    ``folder`` when given); ``ledger verify`` compares the whole file with a fresh rebuild.
+    The file is anyone's to edit: a row of another shape makes it no index, never an error.
     """
     try:
         doc = orjson.loads(data)
@@ -592,14 +593,32 @@ def rows_on_disk(data: bytes) -> list[dict[str, Any]] | None:
     ):
         return None
     rows: list[dict[str, Any]] = doc["entries"]
-    try:
-        ids = [row["order_id"] for row in rows]
-        digests_ok = all(type(row["digest"]["sha256"]) is str for row in rows)
-    except (KeyError, TypeError):
+    if not all(_is_row(row, folder) for row in rows):
         return None
-    if not digests_ok or ids != sorted(ids):
-        return None
-    return rows
+    ids = [row["order_id"] for row in rows]
+    return rows if ids == sorted(ids) else None
+
+
+_ROW_KEYS = frozenset(("order_id", "path", "digest", "state"))
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _is_row(row: Any, folder: str | None) -> bool:
+    """Whether ``row`` has the shape of a row ``_row`` writes."""
+    if type(row) is not dict or row.keys() != _ROW_KEYS:
+        return False
+    oid, path, digest = row["order_id"], row["path"], row["digest"]
+    return (
+        type(oid) is str
+        and is_order_id(oid)
+        and type(path) is str
+        and (path == f"{folder}/{oid}.json" if folder else path.endswith(f"/{oid}.json"))
+        and type(digest) is dict
+        and digest.keys() == {"sha256"}
+        and type(digest["sha256"]) is str
+        and _SHA256.fullmatch(digest["sha256"]) is not None
+        and row["state"] in _STATES
+    )
 
 
 def index_is_current(layout: Layout) -> bool:

@@ -256,7 +256,7 @@ def _state(
     data = _differing(layout, expected, history)
     if not isinstance(data, bytes):
         return data
-    rows = rows_on_disk(data)
+    rows = rows_on_disk(data, layout.rel(layout.ledger_entries))
     if rows is None or render_index(rows, presorted=True) != data:
         found = IndexState(
             "wrong",

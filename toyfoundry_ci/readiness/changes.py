@@ -242,6 +242,8 @@ def work_tree_feed(root: Path, tree: str, index: Path, folders: Iterable[str]) -
         if now == UNKNOWN and any(rel.startswith(f + "/") for f in folders):
             states[rel] = (before, own_state(root, rel))
     for rel, recorded in racy_entries(index).items():
-        if rel not in states and (now := own_state(root, rel)) != recorded:
-            states[rel] = (UNKNOWN, now)
+        # An entry git vouched for by its stat (unchanged, or as staged) is read here.
+        before, vouched = states.get(rel, (UNKNOWN, recorded))
+        if vouched == recorded and (now := own_state(root, rel)) != recorded:
+            states[rel] = (before, now)
     return Feed(tree, states, tuple(dirs))
