@@ -204,11 +204,9 @@ def test_the_gate_is_required_on_pull_requests_and_merge_groups_and_only_reads(
         gate = doc["jobs"]["gate"]
         assert gate["name"] == "gate"  # the required check's name, and the intake's status
         assert "if" not in gate and "needs" not in gate  # it runs on every event, first
-        # Reads the PR's reviews to re-verify github seals (and, here, the base's readiness
-        # units from the default branch's run); writes nothing.
-        reads = {"contents": "read", "pull-requests": "read"}
-        if path.parent.parent.parent == REPO_ROOT:
-            reads["actions"] = "read"
+        # Reads the PR's reviews to re-verify github seals and the base's readiness units
+        # from the default branch's run; writes nothing.
+        reads = {"contents": "read", "pull-requests": "read", "actions": "read"}
         assert gate["permissions"] == reads, path
         head = _gate_checkouts(gate)[0]
         assert head["with"]["ref"] == GATE_HEAD_REF and head["with"]["fetch-depth"] == 0
@@ -397,3 +395,34 @@ def test_actionlint_does_catch_an_injection() -> None:
     )  # fmt: skip
     bad.unlink()
     assert proc.returncode == 1 and "potentially untrusted" in proc.stdout
+
+
+def test_a_factorys_pull_requests_read_the_base_units_its_push_runs_upload(
+    templates: list[Path],
+) -> None:
+    """As in this repository: the pinned action fetches the units only from merge.yml's push
+    runs on the default branch, uploads them only as ``base-store`` (a job of the push
+    workflow, next to ``merge``), and every job checks out at the same path."""
+    pr, merge = _load(templates[0]), _load(templates[1])
+    assert set(merge[True]) == {"push"} and merge[True]["push"]["branches"] == ["main"]
+    job = merge["jobs"]["base-store"]
+    assert job["permissions"] == {"contents": "read", "actions": "read"}
+    (checkout, action) = job["steps"]
+    assert "path" not in checkout["with"] and action["with"] == {"command": "base-store"}
+    for name in ("gate", "report"):
+        assert pr["jobs"][name]["permissions"]["actions"] == "read", name
+        assert "path" not in pr["jobs"][name]["steps"][0]["with"], name
+    steps = _load(ACTION)["runs"]["steps"]
+    (find,) = [s for s in steps if s.get("id") == "base-store"]
+    for flag in ("--workflow merge.yml", '--branch "$DEFAULT_BRANCH"', "--event push"):
+        assert flag in find["run"], flag
+    assert find["env"]["DEFAULT_BRANCH"] == "${{ github.event.repository.default_branch }}"
+    (fetch,) = [s for s in steps if s.get("with", {}).get("name") == BASE_STORE
+                and "download" in s["uses"]]  # fmt: skip
+    assert fetch["with"]["run-id"] == "${{ steps.base-store.outputs.run-id }}"
+    (upload,) = [s for s in steps if s.get("with", {}).get("name") == BASE_STORE
+                 and "upload" in s["uses"]]  # fmt: skip
+    assert upload["if"] == "inputs.command == 'base-store'"
+    (cli,) = [s for s in steps if s.get("name") == "toyfoundry ci"]
+    assert cli["env"]["TOYFOUNDRY_BASE_STORE"] == f"{BASE_STORE_DIR}/readiness.sqlite"
+    assert 'base-store) toyfoundry ci base-store --out "$RUNNER_TEMP/' in cli["run"]
