@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -139,10 +140,10 @@ def staged(built: Built, repeat: int, work: Path) -> dict[str, Figure]:
 def _opens(cmd: list[str], root: Path, work: Path) -> Figure:
     """How many files of the factory (work tree and git directory) ``cmd`` and the git
     processes it starts open, counted by ``strace``: the same figure in both columns."""
-    trace = work / "opens.strace"
-    traced = ["strace", "-f", "-qq", "-e", "trace=open,openat", "-o", str(trace), *cmd]
     if shutil.which("strace") is None:
         return float("nan"), float("nan")
+    trace = work / "opens.strace"
+    traced = ["strace", "-f", "-qq", "-e", "trace=open,openat", "-o", str(trace), *cmd]
     timed(traced, root)
     inside = str(root) + "/"
     opened = set()
@@ -279,7 +280,8 @@ def table(results: dict[int, dict[str, Figure]], which: int) -> str:
     for label in results[sizes[0]]:
         cells = []
         if label.endswith("(count)"):
-            cells = [f"{results[n][label][which]:.0f}" for n in sizes]
+            counts = [results[n][label][which] for n in sizes]
+            cells = [f"{c:.0f}" if not math.isnan(c) else "n/a (no strace)" for c in counts]
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
             continue
         for n in sizes:

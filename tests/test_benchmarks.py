@@ -23,14 +23,19 @@ def test_bench_scale_prints_every_row_with_its_ratio_to_git_status(tmp_path: Pat
     assert len([line for line in cpu.splitlines() if line.startswith("| ")]) == len(rows)
     labels = [row.split(" | ")[0].removeprefix("| ") for row in rows[1:]]
     assert labels == [
-        "git status", "readiness", "status", "pair", "push --dry-run", "shift, nothing new",
-        "git diff --cached", "readiness --staged --no-log", "pre-commit run, three hooks",
+        "git status", "readiness", "status", "pair", "push --dry-run", "readiness --full",
+        "ledger verify --full", "shift, nothing new", "git diff --cached",
+        "readiness --staged --no-log", "files readiness --staged opens (count)",
+        "pre-commit run, three hooks",
         "pre-commit run, no-op hook", "ci base-store, default branch",
         "ci pr, one-order PR, fresh checkout", "ci pr, one-order PR, base's store",
         "ci gate, one-order PR, fresh checkout", "ci gate, one-order PR, base's store",
         "ci pr-publish",
     ]  # fmt: skip
     assert "| git status | " in rows[1] and "(1.0x)" in rows[1]
+    (opens,) = [row for row in rows if row.startswith("| files readiness --staged opens")]
+    count = opens.split(" | ")[1].removesuffix(" |")
+    assert count.isdigit() or count == "n/a (no strace)", opens  # a count, no ratio
 
 
 def test_the_generated_factory_is_green_clean_and_as_large_as_asked(tmp_path: Path) -> None:
