@@ -390,3 +390,32 @@ def test_a_red_shift_gate_is_recorded_and_points_at_the_gate(factory: Path) -> N
     code, out = readiness(factory)
     assert code == 1
     assert "planning/change_log.md: empty" in out and "fix: restore the docs named above" in out
+
+
+def test_a_staged_file_is_held_to_its_kinds_bound_the_ledger_index_to_its_own(
+    factory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 100,000 orders the ledger index is 25 MB, above the 5 MiB bound of other kinds:
+    the staged check reads each file within its own kind's bound, as `validate` does (the
+    general bound is shrunk here so a small factory's index stands for a large one's)."""
+    from toyfoundry_ci.base import kinds
+    from toyfoundry_ci.readiness.staged import staged_artifacts_valid
+
+    index = factory / "exchange/ledger/index.json"
+    order = factory / "exchange/orders/ALFA-2026-0001.json"
+    doc = json.loads(index.read_text(encoding="utf-8"))
+    digest = doc["entries"][0]["digest"]["sha256"]
+    other = ("0" if digest[0] != "0" else "1") + digest[1:]  # still an index, as a schema sees
+    index.write_text(index.read_text(encoding="utf-8").replace(digest, other), encoding="utf-8")
+    bound = index.stat().st_size - 1
+    monkeypatch.setattr(kinds, "MAX_BYTES", bound)
+    padded = order.read_text(encoding="utf-8").rstrip("\n") + " " * bound + "\n"
+    order.write_text(padded, encoding="utf-8")
+    git(factory, "add", str(index), str(order))
+
+    check = staged_artifacts_valid(Layout(factory))
+    assert check.status == "fail"
+    assert check.details == (
+        f"exchange/orders/ALFA-2026-0001.json::$: is {len(padded)} bytes, larger than the"
+        f" {bound}-byte bound",
+    )

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from toyfoundry_ci.base.canonical import sha256_bytes, sha256_file
 from toyfoundry_ci.base.git import Blobs, Git, GitError
-from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX, kind_for_path
+from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX, kind_for_path, max_bytes_for
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.base.loader import MAX_BYTES, parse_artifact, too_big
 from toyfoundry_ci.base.plural import plural
@@ -40,10 +40,12 @@ def _staged(layout: Layout, check_id: str, changes: Changes | None) -> IndexChan
     return found
 
 
-def _staged_blobs(root: Path, found: IndexChanges, paths: list[str]) -> Blobs:
+def _staged_blobs(
+    root: Path, found: IndexChanges, paths: list[str], bound: int = MAX_BYTES
+) -> Blobs:
     """The staged content of each path, by its object ID (the index is not read again)."""
     oids = {path: found.staged[path][2] for path in paths}
-    blobs = Git(root).blobs(oids.values(), MAX_BYTES)
+    blobs = Git(root).blobs(oids.values(), bound)
     return Blobs(
         {path: blobs.data[oid] for path, oid in oids.items() if oid in blobs.data},
         {path: blobs.too_big[oid] for path, oid in oids.items() if oid in blobs.too_big},
@@ -63,11 +65,14 @@ def staged_artifacts_valid(layout: Layout, changes: Changes | None = None) -> Ch
     if not paths:
         return not_applicable("staged-artifacts", "no staged artifacts")
 
-    blobs = _staged_blobs(layout.root, found, paths)
+    # Each file within its kind's bound (the ledger index has its own), as `validate` reads it.
+    bounds = {path: max_bytes_for(kind_for_path(PurePosixPath(path))) for path in paths}
+    blobs = _staged_blobs(layout.root, found, paths, max(bounds.values()))
     problems = []
     for path in paths:
-        big = blobs.too_big.get(path)
-        value = too_big(big) if big is not None else parse_artifact(blobs.data.get(path, b""))
+        data = blobs.data.get(path, b"")
+        big = blobs.too_big.get(path, len(data) if len(data) > bounds[path] else None)
+        value = too_big(big, bounds[path]) if big is not None else parse_artifact(data)
         result = check_value(path, value)
         problems += [f"{path}::{p.where}: {p.message}" for p in result.problems]
     if problems:
