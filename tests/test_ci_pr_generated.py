@@ -232,6 +232,29 @@ def test_a_store_that_is_not_this_checkouts_is_not_used(
     assert "**FAIL** `ledger-evidence`" in summary
 
 
+@pytest.mark.parametrize("command", ["pr", "gate"])
+def test_a_store_computed_off_the_bases_history_is_not_used(
+    generated: Built, tmp_path: Path, command: str
+) -> None:
+    """A run of a commit the base does not descend from (a pushed tag named like the default
+    branch runs its own commit's workflow) can upload units under the artifact's name: they
+    are not used, and every unit is checked."""
+    built = _clone(generated, tmp_path / "checkout")
+    git(built.root, "checkout", "-q", "-b", "elsewhere")
+    add_order(built)
+    git(built.root, "add", "-A")
+    git(built.root, "commit", "-qm", "A commit no push to the default branch made")
+    saved = tmp_path / "base-store"
+    proc = run_cli("ci", "base-store", "--out", str(saved), cwd=built.root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    git(built.root, "checkout", "-q", "main")
+    _pull_request(built, tamper_report)
+    code, out, summary = _ci_pr(built, tmp_path, command, saved)
+    assert code == 1, out
+    assert "every unit was checked" in summary
+    assert "**FAIL** `ledger-evidence`" in summary
+
+
 def test_ci_pr_stays_green_on_a_one_order_pr_with_the_index_behind(
     generated: Built, tmp_path: Path
 ) -> None:

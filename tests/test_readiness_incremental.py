@@ -666,7 +666,13 @@ def _state_unknown(row: dict[str, Any]) -> None:
     row["state"] = "approved"
 
 
-@pytest.mark.parametrize("reshape", [_drop_path, _path_elsewhere, _digest_not_hex, _state_unknown])
+def _state_not_text(row: dict[str, Any]) -> None:
+    row["state"] = ["sealed"]
+
+
+@pytest.mark.parametrize(
+    "reshape", [_drop_path, _path_elsewhere, _digest_not_hex, _state_unknown, _state_not_text]
+)
 def test_an_index_row_of_another_shape_is_a_failed_check_not_a_crash(
     copy: Path, reshape: Callable[[dict[str, Any]], None]
 ) -> None:

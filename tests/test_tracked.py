@@ -104,3 +104,24 @@ def test_digests_are_cached_by_blob_and_a_tampered_cache_is_rebuilt(
     again = TrackedBlobs(built.root, ["exchange/orders"])
     assert again.sha256(rel) == (blob_id(data), sha256_bytes(data))  # the seal broke: rebuilt
     assert again.sha256("exchange/orders/ALFA-2026-999999.json") is None  # not tracked
+
+
+def test_only_entries_git_compares_with_the_work_tree_count_as_clean(tmp_path: Path) -> None:
+    """A factory in a folder of a larger repository, and entries git does not compare with
+    the work tree (skip-worktree, assume-unchanged): an edited file is never taken as clean."""
+    repo = tmp_path / "mono"
+    factory = repo / "factory"
+    (factory / "exchange/orders").mkdir(parents=True)
+    for name in ("a", "b", "c", "d"):
+        (factory / f"exchange/orders/{name}.json").write_text("{}\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a factory in a folder")
+    git(repo, "update-index", "--skip-worktree", "factory/exchange/orders/b.json")
+    git(repo, "update-index", "--assume-unchanged", "factory/exchange/orders/c.json")
+    for name in ("a", "b", "c"):
+        (factory / f"exchange/orders/{name}.json").write_text('{"edited": true}\n')
+
+    assert clean_blobs(factory, ["exchange/orders"]) == {
+        "exchange/orders/d.json": blob_id(b"{}\n")
+    }

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sqlite3
 from pathlib import Path
 
 from toyfoundry_ci.base.errors import RefusedError
+from toyfoundry_ci.base.git import Git
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.readiness.incremental import STORE_FILE, store_key, store_path, unit_checks
 from toyfoundry_ci.readiness.store import CorruptStoreError, UnitStore
@@ -53,29 +55,43 @@ def save_base_store(layout: Layout, folder: Path) -> Path:
     return target
 
 
-def restore_base_store(layout: Layout, file: Path | None) -> bool:
+def restore_base_store(layout: Layout, file: Path | None, base: str | None = None) -> bool:
     """Put the base's store in place for this checkout; whether one was put that this run
-    can use (written under this run's key). One it cannot use is not put in place."""
+    can use (written under this run's key, and, given the ``base`` commit, computed on that
+    commit or one of its ancestors). One it cannot use is not put in place."""
     if file is None or not file.is_file():
         return False
     target = store_path(layout)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + f".{os.getpid()}.partial")
     shutil.copyfile(file, partial)
-    if not _usable(layout, partial):
+    if not _usable(layout, partial, base):
         partial.unlink(missing_ok=True)
         return False
     partial.replace(target)
     return True
 
 
-def _usable(layout: Layout, path: Path) -> bool:
+def _usable(layout: Layout, path: Path, base: str | None) -> bool:
     try:
         with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
             store = UnitStore(db, store_key(layout))
-            return store.matches_key() and store.meta("tree") is not None
+            head = store.meta("head")
+            if not (store.matches_key() and store.meta("tree") is not None):
+                return False
     except (sqlite3.DatabaseError, CorruptStoreError):
         return False
+    # A run on another commit (a push of a tag named like the default branch runs that
+    # commit's workflow) is no run of the base's history: its units vouch for nothing here.
+    return base is None or (_is_commit(head) and _is_ancestor(layout, str(head), base))
+
+
+def _is_commit(value: object) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", value) is not None
+
+
+def _is_ancestor(layout: Layout, commit: str, base: str) -> bool:
+    return Git(layout.root).ok("merge-base", "--is-ancestor", commit, base)
 
 
 def base_store_md(restored: bool) -> str:

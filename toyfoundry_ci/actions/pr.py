@@ -66,7 +66,7 @@ def run_pr(ctx: RunnerContext, root: Path, base_store: Path | None = None) -> Pr
     results = check_files(str(root / p) for p in artifacts)
     for result in results:
         result.path = layout.rel(Path(result.path))
-    restored = restore_base_store(layout, base_store)
+    restored = restore_base_store(layout, base_store, pr.base_sha)
     readiness = run_readiness(layout, record=False)
     index, index_md = _index_md(readiness)
     sections = [

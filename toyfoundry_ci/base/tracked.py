@@ -70,8 +70,11 @@ def clean_blobs(root: Path, folders: Sequence[str]) -> dict[str, str]:
     """
     git = Git(root)
     specs = ["--", *folders]
-    staged = git.run("ls-files", "--stage", "-z", *specs)
-    changed = git.run("diff-files", "--name-only", "--no-renames", "-z", *specs)
+    # ``-v`` tags each entry: "H" is a plain cached one; an assume-unchanged (lower case) or
+    # skip-worktree ("S") entry is one git does not compare with the work tree, never clean.
+    staged = git.run("ls-files", "--stage", "-v", "-z", *specs)
+    # Both relative to ``root`` (a factory may be a folder inside the repository).
+    changed = git.run("diff-files", "--name-only", "--relative", "--no-renames", "-z", *specs)
     if not (staged.ok and changed.ok):
         return {}
     dirty = set(changed.out.split(b"\0"))
@@ -80,10 +83,10 @@ def clean_blobs(root: Path, folders: Sequence[str]) -> dict[str, str]:
         meta, _, path = record.partition(b"\t")
         fields = meta.split(b" ")
         # Regular files merged cleanly (stage 0) only: a link's blob is its target's name.
-        if len(fields) != 3 or fields[2] != b"0" or not fields[0].startswith(b"1006"):
+        if len(fields) != 4 or fields[0] != b"H" or fields[3] != b"0":
             continue
-        if path not in dirty:
-            found[path.decode("utf-8", errors="surrogateescape")] = fields[1].decode()
+        if fields[1].startswith(b"1006") and path not in dirty:
+            found[path.decode("utf-8", errors="surrogateescape")] = fields[2].decode()
     return found
 
 

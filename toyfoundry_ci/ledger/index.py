@@ -617,6 +617,7 @@ def _is_row(row: Any, folder: str | None) -> bool:
         and digest.keys() == {"sha256"}
         and type(digest["sha256"]) is str
         and _SHA256.fullmatch(digest["sha256"]) is not None
+        and type(row["state"]) is str
         and row["state"] in _STATES
     )
 

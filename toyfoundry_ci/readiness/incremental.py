@@ -288,27 +288,29 @@ def _compute(layout: Layout, keys: Iterable[str]) -> dict[str, Unit | None]:
         for prefix, family_keys in by_family.items()
         if prefix != "a" and workers > 1 and len(family_keys) >= _PARALLEL_MIN
     ]
-    if not spread:
-        found: dict[str, Unit | None] = {}
-        for prefix, family_keys in by_family.items():
+    found: dict[str, Unit | None] = {}  # here first: the artifacts start their own workers
+    for prefix, family_keys in by_family.items():
+        if prefix not in spread:
             found.update(FAMILIES[prefix].compute(layout, family_keys))
+    if not spread:
         return found
     # Imported here: multiprocessing costs ~20 ms, a third of a small hook run.
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
         root = str(layout.root)
         futures = [
             pool.submit(_compute_chunk, root, prefix, by_family[prefix][i : i + _CHUNK])
             for prefix in spread
             for i in range(0, len(by_family[prefix]), _CHUNK)
         ]
-        found = {}  # the rest here meanwhile (the artifacts start their own workers)
-        for prefix, family_keys in by_family.items():
-            if prefix not in spread:
-                found.update(FAMILIES[prefix].compute(layout, family_keys))
         for future in futures:
             found.update(future.result())
+    except BaseException:  # Ctrl-C, a worker's error: the queued chunks are not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return found
 
 
