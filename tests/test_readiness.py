@@ -419,3 +419,24 @@ def test_a_staged_file_is_held_to_its_kinds_bound_the_ledger_index_to_its_own(
         f"exchange/orders/ALFA-2026-0001.json::$: is {len(padded)} bytes, larger than the"
         f" {bound}-byte bound",
     )
+
+
+def test_the_index_hook_call_splices_as_the_cli_does(
+    factory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ledger index --default-branch-only`` as the hook writes it brings the index current
+    by splicing what changed since the commit that wrote it, never by rebuilding every row
+    (at 100,000 orders the rebuild was two seconds of every commit)."""
+    from toyfoundry_ci import _entry
+    from toyfoundry_ci.ledger import index
+
+    def no_rebuild(*_args: object) -> None:
+        raise AssertionError("every row was rebuilt")
+
+    monkeypatch.chdir(factory)
+    monkeypatch.setattr(index, "index_rows", no_rebuild)
+    with pytest.raises(SystemExit) as ended:
+        _entry.main(["ledger", "index", "--default-branch-only"])
+    assert ended.value.code == 0
+    through_cli = run_cli("ledger", "index", "--default-branch-only", cwd=factory)
+    assert through_cli.returncode == 0

@@ -78,12 +78,12 @@ def _staged_readiness() -> int:
 def _index_on_default_branch() -> int:
     """``ledger index --default-branch-only``, as ``cli.ledger`` runs it."""
     from toyfoundry_ci.base.layout import Layout, find_factory
-    from toyfoundry_ci.foundry.ledger import off_default_branch
-    from toyfoundry_ci.ledger.index import index_outcome, rebuild_index
+    from toyfoundry_ci.foundry.ledger import catch_up_entries, off_default_branch
+    from toyfoundry_ci.ledger.index import index_outcome
 
     layout = Layout(find_factory())
-    said = off_default_branch(layout)
-    print(said or index_outcome(layout, rebuild_index(layout)))  # noqa: T201 - its output
+    said = off_default_branch(layout)  # the splice of what changed, as the CLI does it
+    print(said or index_outcome(layout, catch_up_entries(layout)))  # noqa: T201 - its output
     return 0
 
 
