@@ -270,3 +270,33 @@ def test_ci_pr_stays_green_on_a_one_order_pr_with_the_index_behind(
     assert f"1 order this pull request touches, of {ORDERS + 7} orders here" in pairing
     assert new in pairing
     assert built.orders[0] not in pairing  # only the orders the change touches
+
+
+def test_the_base_store_carries_the_index_basis_so_the_pr_splices(
+    generated: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the base's units comes the fresh rebuild the base's index check compared (the
+    file its sealed row names): the PR's index check splices the change into it instead of
+    reading every entry, and says what a full run says."""
+    from toyfoundry_ci.actions.base_store import restore_base_store
+    from toyfoundry_ci.ledger import lag
+    from toyfoundry_ci.readiness.incremental import unit_checks
+    from toyfoundry_ci.readiness.indexbasis import EXPECTED_FILE
+
+    built = _clone(generated, tmp_path / "checkout")
+    saved = tmp_path / "base-store"
+    _pull_request(built, add_order, saved)
+    assert (saved / EXPECTED_FILE).is_file()
+    layout = Layout(built.root)
+    assert restore_base_store(layout, saved / "readiness.sqlite", built.head)
+    full = {c.id: c for c in run_readiness(layout, full=True).checks}
+    shutil.rmtree(cache_root(built.root))
+    assert restore_base_store(layout, saved / "readiness.sqlite", built.head)
+
+    def no_rebuild(*_args: object) -> None:
+        raise AssertionError("every row was rebuilt")
+
+    monkeypatch.setattr(lag, "index_rows", no_rebuild)
+    [index] = [c for c in unit_checks(layout) if c.id == "ledger-index"]
+    assert index == full["ledger-index"]
+    assert index.message.startswith("index behind by 1 entry"), index

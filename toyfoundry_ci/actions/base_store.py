@@ -29,7 +29,11 @@ from toyfoundry_ci.base.errors import RefusedError
 from toyfoundry_ci.base.git import Git
 from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.readiness.incremental import STORE_FILE, store_key, store_path, unit_checks
+from toyfoundry_ci.readiness.indexbasis import EXPECTED_FILE, TREE_FILE
 from toyfoundry_ci.readiness.store import CorruptStoreError, UnitStore
+
+# Kept beside the store, and carried with it.
+BASIS_FILES = (EXPECTED_FILE, TREE_FILE)
 
 
 def save_base_store(layout: Layout, folder: Path) -> Path:
@@ -52,6 +56,14 @@ def save_base_store(layout: Layout, folder: Path) -> Path:
     ):
         src.backup(dst)  # a consistent copy, whatever the journal holds
     partial.replace(target)
+    # The ledger-index check's basis (the fresh rebuild it last compared), which the store's
+    # sealed row names by digest: with it, the PR run splices the change into that rebuild
+    # instead of reading every entry. A copy that is not the one named is not used.
+    for name in BASIS_FILES:
+        kept = source.parent / name
+        if kept.is_file():
+            shutil.copyfile(kept, folder / (name + ".partial"))
+            (folder / (name + ".partial")).replace(folder / name)
     return target
 
 
@@ -68,6 +80,12 @@ def restore_base_store(layout: Layout, file: Path | None, base: str | None = Non
     if not _usable(layout, partial, base):
         partial.unlink(missing_ok=True)
         return False
+    for name in BASIS_FILES:
+        kept = file.parent / name
+        if kept.is_file():
+            copy = target.with_name(name + f".{os.getpid()}.partial")
+            shutil.copyfile(kept, copy)
+            copy.replace(target.with_name(name))
     partial.replace(target)
     return True
 
