@@ -122,6 +122,4 @@ def test_only_entries_git_compares_with_the_work_tree_count_as_clean(tmp_path: P
     for name in ("a", "b", "c"):
         (factory / f"exchange/orders/{name}.json").write_text('{"edited": true}\n')
 
-    assert clean_blobs(factory, ["exchange/orders"]) == {
-        "exchange/orders/d.json": blob_id(b"{}\n")
-    }
+    assert clean_blobs(factory, ["exchange/orders"]) == {"exchange/orders/d.json": blob_id(b"{}\n")}
