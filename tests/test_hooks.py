@@ -37,6 +37,9 @@ def test_manifest_and_config_validate_and_share_the_artifact_regex() -> None:
     config = _hooks(REPO_ROOT / ".pre-commit-config.yaml")
     assert manifest["toyfoundry-validate"]["files"] == ARTIFACT_FILES_REGEX
     assert config["toyfoundry-validate"]["files"] == ARTIFACT_FILES_REGEX
+    # Where the readiness hook runs too, it checks the ledger index (schema and rebuild).
+    assert config["toyfoundry-validate"]["exclude"] == r"^exchange/ledger/index\.json$"
+    assert "exclude" not in manifest["toyfoundry-validate"]  # a repo may use validate alone
     assert manifest["toyfoundry-readiness"]["always_run"] is True
     assert manifest["toyfoundry-readiness"]["pass_filenames"] is False
     assert manifest["toyfoundry-ledger-index"]["files"] == "^exchange/ledger/entries/"

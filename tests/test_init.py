@@ -52,6 +52,7 @@ def test_init_writes_the_skeleton_with_local_hooks_and_refuses_to_overwrite(
     assert set(by_id) == {"toyfoundry-validate", "toyfoundry-readiness", "toyfoundry-ledger-index"}
     assert all(h["entry"].startswith("hooks/python -m toyfoundry_ci ") for h in by_id.values())
     assert by_id["toyfoundry-validate"]["files"] == ARTIFACT_FILES_REGEX
+    assert by_id["toyfoundry-validate"]["exclude"] == r"^exchange/ledger/index\.json$"
     assert os.access(target / "hooks/python", os.X_OK)
     assert 'factory = "iron-works"' in (target / ".toyfoundry/config.toml").read_text()
     assert 'signoff.method = "local"' in (target / ".toyfoundry/config.toml").read_text()

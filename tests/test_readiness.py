@@ -440,3 +440,17 @@ def test_the_index_hook_call_splices_as_the_cli_does(
     assert ended.value.code == 0
     through_cli = run_cli("ledger", "index", "--default-branch-only", cwd=factory)
     assert through_cli.returncode == 0
+
+
+def test_the_readiness_hook_validates_a_staged_ledger_index(factory: Path) -> None:
+    """The validate hook leaves the ledger index to the readiness hook, whose staged check
+    validates it as staged (and whose ledger-index check compares it with a rebuild)."""
+    index = factory / "exchange/ledger/index.json"
+    doc = json.loads(index.read_text(encoding="utf-8"))
+    doc["count"] = "many"
+    index.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    git(factory, "add", str(index))
+    code, out = readiness(factory, "--staged", "--no-log")
+    assert code == 1
+    assert "FAIL  staged-artifacts" in out
+    assert "exchange/ledger/index.json::$.count:" in out
