@@ -27,10 +27,21 @@ def add_lot(factory: Path, ids: list[str]) -> None:
     git(factory, "commit", "-q", "-m", "intake: a big lot")
 
 
+# As a terminal starts the command: Ctrl-C raises KeyboardInterrupt, even when this test run
+# was started in the background of a script (whose jobs inherit SIGINT ignored, and Python
+# then leaves it ignored).
+_AS_ON_A_TERMINAL = (
+    "import runpy, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    "sys.argv[0] = 'toyfoundry'\n"
+    "runpy.run_module('toyfoundry_ci', run_name='__main__', alter_sys=True)\n"
+)
+
+
 def start(factory: Path, *args: str) -> tuple[subprocess.Popen[str], IO[str]]:
     """``toyfoundry ARGS`` running in the background, and its stderr to follow the progress."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "toyfoundry_ci", *args],
+        [sys.executable, "-c", _AS_ON_A_TERMINAL, *args],
         cwd=factory,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
