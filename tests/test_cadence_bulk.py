@@ -9,16 +9,16 @@ import pytest
 
 from toyfoundry_ci.base.errors import ToyfoundryError
 from toyfoundry_ci.base.layout import Layout
-from toyfoundry_ci.foundry.cadence import Stage, known_orders, order_stages, stage_of
+from toyfoundry_ci.foundry.cadence import Stage, order_stages, stage_of
 
 
 def _one_by_one(layout: Layout, promoted: set[str]) -> dict[str, Stage]:
-    return {oid: stage_of(layout, oid, promoted=promoted) for oid in known_orders(layout)}
+    return {oid: stage_of(layout, oid, promoted=promoted) for oid in layout.order_ids()}
 
 
 def test_every_stage_is_found_as_stage_of_finds_it(factory: Path) -> None:
     layout = Layout(factory)
-    first, second, third = known_orders(layout)
+    first, second, third = layout.order_ids()
     for oid in ("ALFA-2026-0801", "ALFA-2026-0802", "ALFA-2026-0803"):
         shutil.copy2(layout.order_file(first), layout.order_file(oid))
     layout.outbox_acks.mkdir(parents=True, exist_ok=True)
@@ -43,7 +43,7 @@ def test_every_stage_is_found_as_stage_of_finds_it(factory: Path) -> None:
 @pytest.mark.parametrize("content", ['{"kind": "ledger-entry"}', "{not json"])
 def test_an_unusable_entry_is_refused_as_stage_of_refuses_it(factory: Path, content: str) -> None:
     layout = Layout(factory)
-    oid = known_orders(layout)[1]
+    oid = layout.order_ids()[1]
     layout.ledger_entry_file(oid).write_text(content)
     with pytest.raises(ToyfoundryError) as one:
         _one_by_one(layout, set())

@@ -59,11 +59,7 @@ def save_base_store(layout: Layout, folder: Path) -> Path:
     # The ledger-index check's basis (the fresh rebuild it last compared), which the store's
     # sealed row names by digest: with it, the PR run splices the change into that rebuild
     # instead of reading every entry. A copy that is not the one named is not used.
-    for name in BASIS_FILES:
-        kept = source.parent / name
-        if kept.is_file():
-            shutil.copyfile(kept, folder / (name + ".partial"))
-            (folder / (name + ".partial")).replace(folder / name)
+    _copy_basis(source.parent, folder)
     return target
 
 
@@ -80,14 +76,21 @@ def restore_base_store(layout: Layout, file: Path | None, base: str | None = Non
     if not _usable(layout, partial, base):
         partial.unlink(missing_ok=True)
         return False
-    for name in BASIS_FILES:
-        kept = file.parent / name
-        if kept.is_file():
-            copy = target.with_name(name + f".{os.getpid()}.partial")
-            shutil.copyfile(kept, copy)
-            copy.replace(target.with_name(name))
+    _copy_basis(file.parent, target.parent)
     partial.replace(target)
     return True
+
+
+def _copy_basis(source: Path, folder: Path) -> None:
+    """Copy the ledger-index check's basis (the fresh rebuild it last compared, named by
+    digest in the store's sealed row) from ``source`` into ``folder``, each file whole: with
+    it a PR run splices the change into that rebuild instead of reading every entry. A copy
+    that is not the one the row names is not used."""
+    for name in BASIS_FILES:
+        if (source / name).is_file():
+            partial = folder / f"{name}.{os.getpid()}.partial"
+            shutil.copyfile(source / name, partial)
+            partial.replace(folder / name)
 
 
 def _usable(layout: Layout, path: Path, base: str | None) -> bool:

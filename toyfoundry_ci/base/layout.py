@@ -182,8 +182,11 @@ class Layout:
         """Repository-relative paths of the order's directive, acknowledgement and report,
         for an ID ``order_ids`` listed (the per-order files above, without a Path each)."""
         orders, acks, reports = self._evidence_folders
-        oid = order_id
-        return f"{orders}/{oid}.json", f"{acks}/ACK-{oid}.json", f"{reports}/RPT-{oid}.json"
+        return (
+            f"{orders}/{order_id}.json",
+            f"{acks}/ACK-{order_id}.json",
+            f"{reports}/RPT-{order_id}.json",
+        )
 
     @cached_property
     def _evidence_folders(self) -> tuple[str, str, str]:

@@ -231,8 +231,7 @@ def _check(
     """Sort one order into ``out``: already on the hub, waiting, held or to be sent."""
     # The usual case first: every evidence file tracked, unchanged and on the hub, told by
     # git's blob IDs without a look at the work tree.
-    rels = layout.evidence_rels(order_id)
-    if all(r in tracked.blobs for r in rels) and held_unread(layout, order_id, rels, held, tracked):
+    if held_unread(layout, order_id, layout.evidence_rels(order_id), held, tracked):
         out.already.append(order_id)
         return "already on the hub"
     paths = evidence_paths(layout, order_id)

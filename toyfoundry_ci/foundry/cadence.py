@@ -10,7 +10,7 @@ factory's receipt must list the evidence and the hub's listing must hold its ver
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -141,11 +141,6 @@ class StageResult:
         }
 
 
-def known_orders(layout: Layout) -> list[str]:
-    """Order IDs of every directive mirrored in exchange/orders/, sorted."""
-    return layout.order_ids()
-
-
 def _names(folder: Path) -> list[str]:
     """The names in ``folder`` (anything there: a link, a FIFO), none when it is no folder."""
     try:
@@ -197,12 +192,12 @@ def order_stages(
 
     The entries' sign-off states come from the digest cache (read only where a file's stat
     changed) and the drafts from one listing of each draft folder, not a look per order.
-    ``orders`` is ``known_orders``, when the caller has it already.
+    ``orders`` is ``Layout.order_ids``, when the caller has it already.
     """
     states = signoff_states(layout)
     drafts = _drafted(layout)
     stages = {}
-    for oid in known_orders(layout) if orders is None else orders:
+    for oid in layout.order_ids() if orders is None else orders:
         state = states.get(oid)
         if isinstance(state, ToyfoundryError):
             raise state
@@ -236,16 +231,20 @@ def stages_kept() -> Iterator[None]:
         _kept.reset(token)
 
 
+def _kept_or(layout: Layout, what: str, compute: Callable[[Layout], Any]) -> Any:
+    """``compute(layout)``, read once inside ``stages_kept`` while no stage changes anything."""
+    kept = _kept.get()
+    if kept is None:
+        return compute(layout)
+    key = (layout.root, what)
+    if key not in kept:
+        kept[key] = compute(layout)
+    return kept[key]
+
+
 def signoff_states(layout: Layout) -> dict[str, str | ToyfoundryError]:
     """Order ID -> sign-off state of each entry, or the error ``read_entry`` raises."""
-    kept = _kept.get()
-    key = (layout.root, "signoff")
-    if kept is not None and key in kept:
-        return cast(dict[str, str | ToyfoundryError], kept[key])
-    states = _signoff_states(layout)
-    if kept is not None:
-        kept[key] = states
-    return states
+    return cast(dict[str, str | ToyfoundryError], _kept_or(layout, "signoff", _signoff_states))
 
 
 def _signoff_states(layout: Layout) -> dict[str, str | ToyfoundryError]:
@@ -300,18 +299,8 @@ def select(
     """The orders a stage works on: those named (checked), or every order ready for it."""
     if order_ids is not None:
         return list(dict.fromkeys(check_order_id(oid) for oid in order_ids))
-    return [oid for oid, stage in _kept_stages(layout).items() if stage in eligible]
-
-
-def _kept_stages(layout: Layout) -> dict[str, Stage]:
-    """``order_stages``, read once inside ``stages_kept`` while no stage changes anything."""
-    kept = _kept.get()
-    if kept is None:
-        return order_stages(layout)
-    key = (layout.root, "stages")
-    if key not in kept:
-        kept[key] = order_stages(layout)
-    return cast(dict[str, Stage], kept[key])
+    stages = cast(dict[str, Stage], _kept_or(layout, "stages", order_stages))
+    return [oid for oid, stage in stages.items() if stage in eligible]
 
 
 def promote_refusal(stage: Stage) -> str | None:
@@ -387,7 +376,7 @@ def _status(layout: Layout, hub: str | None) -> StatusReport:
     else:
         issued = pulled_from(log, out.hub)
         withdrawn = {o for o in issued if f"orders/{o}.json" not in listing}
-    orders = known_orders(layout)
+    orders = layout.order_ids()
     receipts = _receipts(layout, held, orders, tracked)
     tracked.save()
     promoted = {oid for oid, receipt in receipts.items() if receipt is not None}
