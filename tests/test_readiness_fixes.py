@@ -90,12 +90,13 @@ def test_docs_aligned_stale_name_is_cleared_by_editing_the_named_line(factory: P
 def test_artifacts_valid_is_cleared_by_fixing_what_validate_names(factory: Path) -> None:
     order = factory / "exchange/orders/ALFA-2026-0101.json"
     shutil.copy(BAD_QTY, order)
-    assert fix_command(failing(factory, "artifacts-valid")) == "toyfoundry validate"
-    named = run_cli("validate", cwd=factory)
-    assert "exchange/orders/ALFA-2026-0101.json::$.lines[0].qty" in named.stdout + named.stderr
+    check = failing(factory, "artifacts-valid")
+    assert fix_command(check) == "toyfoundry validate FILE"
+    assert any("exchange/orders/ALFA-2026-0101.json::$.lines[0].qty" in d for d in check["details"])
     value = json.loads(order.read_text())
     value["lines"][0]["qty"] = 1
     order.write_text(json.dumps(value))
+    run_fix(factory, check, "exchange/orders/ALFA-2026-0101.json")
     assert_green(factory)
 
 

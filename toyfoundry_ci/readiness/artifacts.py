@@ -81,7 +81,7 @@ def build_artifacts_valid(counts: tuple[int, ...], problems: Problems) -> Check:
     return failed(
         CHECK_ID,
         f"{plural(errors, 'error')} in {bad} of {plural(artifacts, 'artifact')}",
-        "run `toyfoundry validate` and fix the files it names",
+        "fix the files named above (`toyfoundry validate FILE` checks one again)",
         problems.first,
         problems.total,
     )

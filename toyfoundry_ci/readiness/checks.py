@@ -196,12 +196,14 @@ def run_checks(layout: Layout, *, staged: bool = False, full: bool = False) -> l
     from toyfoundry_ci.readiness.incremental import unit_checks
 
     index = None
+    as_staged: dict[str, tuple[str, ...]] = {}
     if staged:
         from toyfoundry_ci.readiness.staged import staged_changes
 
         changes = staged_changes(layout)
         index = None if isinstance(changes, Exception) else changes
-    found = {check.id: check for check in unit_checks(layout, full=full, staged=index)}
+    units = unit_checks(layout, full=full, staged=index, as_staged=as_staged)
+    found = {check.id: check for check in units}
     for fn in repository_checks():
         check = state_untracked(layout, index) if fn is state_untracked else fn(layout)
         found[check.id] = check
@@ -209,5 +211,5 @@ def run_checks(layout: Layout, *, staged: bool = False, full: bool = False) -> l
     if staged:
         from toyfoundry_ci.readiness.staged import run_staged_checks
 
-        checks += run_staged_checks(layout, changes)
+        checks += run_staged_checks(layout, changes, as_staged)
     return checks

@@ -34,6 +34,7 @@ from toyfoundry_ci.readiness import _git
 from toyfoundry_ci.readiness.artifacts import ARTIFACT_UNITS, build_artifacts_valid
 from toyfoundry_ci.readiness.artifacts import CHECK_ID as ARTIFACTS
 from toyfoundry_ci.readiness.changes import (
+    ABSENT,
     UNKNOWN,
     Feed,
     IndexChanges,
@@ -83,17 +84,23 @@ _UNIT_MODULES = (
 
 
 def unit_checks(
-    layout: Layout, *, full: bool = False, staged: IndexChanges | None = None
+    layout: Layout,
+    *,
+    full: bool = False,
+    staged: IndexChanges | None = None,
+    as_staged: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Check]:
     """The outcome of every unit check (artifacts, ledger traceability, index).
 
     ``staged``: the run of a commit hook, given what the index changes (``staged_feed``).
+    ``as_staged`` is filled with the artifacts-valid problems of each staged artifact
+    whose staged bytes are the ones its unit was computed from (``staged_verdicts``).
     """
     if staged is None and not _git.in_work_tree(layout.root):
         return checked_in_full(layout)
     path = store_path(layout)
     try:
-        return _run(layout, path, full=full, staged=staged)
+        return _run(layout, path, full=full, staged=staged, as_staged=as_staged)
     except (CorruptStoreError, sqlite3.DatabaseError, GitError) as exc:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             # Another run held the store longer than the wait: check in full, beside it.
@@ -150,7 +157,12 @@ def _owner_folders() -> list[str]:
 
 
 def _run(
-    layout: Layout, path: Path, *, full: bool, staged: IndexChanges | None = None
+    layout: Layout,
+    path: Path,
+    *,
+    full: bool,
+    staged: IndexChanges | None = None,
+    as_staged: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Check]:
     with UnitStore.opened(path, store_key(layout)) as store:
         last_tree = store.meta("tree") if store.matches_key() else None
@@ -195,7 +207,31 @@ def _run(
         store.set_meta("untracked_dirs", list(feed.untracked_dirs))
         store.set_states(states)
         checks = [_build(check_id, build, totals, store) for check_id, build in BUILDERS]
+        if staged is not None and as_staged is not None:
+            as_staged.update(staged_verdicts(store, staged, states))
     return [*checks, index]
+
+
+def staged_verdicts(
+    store: UnitStore, staged: IndexChanges, states: dict[str, str]
+) -> dict[str, tuple[str, ...]]:
+    """Staged path -> its artifacts-valid problems, for each staged regular file the units
+    read with the staged object ID (``states``: what this run read each changed path as).
+
+    The staged-artifacts check need not validate those bytes again: the same bytes under the
+    same schemas were just validated, or were when the store's unit was computed.
+    """
+    same = [
+        rel
+        for rel, (_before, now) in staged.states.items()
+        if now not in (UNKNOWN, ABSENT) and ":" not in now and states.get(rel) == now
+    ]
+    units = store.units(f"a:{rel}" for rel in same)
+    return {
+        rel: units[f"a:{rel}"].problems.get(ARTIFACTS, ())
+        for rel in same
+        if f"a:{rel}" in units
+    }
 
 
 def _untracked_reads(layout: Layout, feed: Feed, units: Iterable[Unit]) -> list[str]:

@@ -52,8 +52,17 @@ def _staged_blobs(
     )
 
 
-def staged_artifacts_valid(layout: Layout, changes: Changes | None = None) -> Check:
-    """Every staged artifact, as staged (not as in the working tree), validates."""
+def staged_artifacts_valid(
+    layout: Layout,
+    changes: Changes | None = None,
+    validated: dict[str, tuple[str, ...]] | None = None,
+) -> Check:
+    """Every staged artifact, as staged (not as in the working tree), validates.
+
+    ``validated``: staged path -> its artifacts-valid problems, for the paths whose staged
+    bytes that check read (``incremental.staged_verdicts``); they are not read again, and
+    their errors are named there, not twice.
+    """
     found = _staged(layout, "staged-artifacts", changes)
     if isinstance(found, Check):
         return found
@@ -65,21 +74,29 @@ def staged_artifacts_valid(layout: Layout, changes: Changes | None = None) -> Ch
     if not paths:
         return not_applicable("staged-artifacts", "no staged artifacts")
 
+    done = validated or {}
+    unread = [path for path in paths if path not in done]
     # Each file within its kind's bound (the ledger index has its own), as `validate` reads it.
-    bounds = {path: max_bytes_for(kind_for_path(PurePosixPath(path))) for path in paths}
-    blobs = _staged_blobs(layout.root, found, paths, max(bounds.values()))
-    problems = []
-    for path in paths:
+    bounds = {path: max_bytes_for(kind_for_path(PurePosixPath(path))) for path in unread}
+    blobs = _staged_blobs(layout.root, found, unread, max(bounds.values(), default=MAX_BYTES))
+    problems = [
+        f"{path}: as staged, invalid (its errors are under artifacts-valid)"
+        for path in paths
+        if done.get(path)
+    ]
+    errors = sum(len(done.get(path, ())) for path in paths)
+    for path in unread:
         data = blobs.data.get(path, b"")
         big = blobs.too_big.get(path, len(data) if len(data) > bounds[path] else None)
         value = too_big(big, bounds[path]) if big is not None else parse_artifact(data)
         result = check_value(path, value)
         problems += [f"{path}::{p.where}: {p.message}" for p in result.problems]
+        errors += len(result.problems)
     if problems:
         return failed(
             "staged-artifacts",
-            f"{plural(len(problems), 'error')} in the staged artifacts",
-            "fix the files named above, then stage them again: `git add -- FILE`",
+            f"{plural(errors, 'error')} in the staged artifacts",
+            "fix the files named, then stage them again: `git add -- FILE`",
             problems,
         )
     return passed("staged-artifacts", f"{plural(len(paths), 'staged artifact')} valid")
@@ -148,7 +165,15 @@ def staged_orders_mirrored(layout: Layout, changes: Changes | None = None) -> Ch
     return passed("staged-orders", f"staged orders match the hub mirror ({len(orders)})")
 
 
-def run_staged_checks(layout: Layout, changes: Changes | None = None) -> list[Check]:
-    """The checks of ``--staged``, over one reading of what is staged."""
+def run_staged_checks(
+    layout: Layout,
+    changes: Changes | None = None,
+    validated: dict[str, tuple[str, ...]] | None = None,
+) -> list[Check]:
+    """The checks of ``--staged``, over one reading of what is staged (``validated``: as
+    ``staged_artifacts_valid`` takes it)."""
     changes = staged_changes(layout) if changes is None else changes
-    return [staged_artifacts_valid(layout, changes), staged_orders_mirrored(layout, changes)]
+    return [
+        staged_artifacts_valid(layout, changes, validated),
+        staged_orders_mirrored(layout, changes),
+    ]
