@@ -11,9 +11,11 @@ each a fresh process as a user or a hook starts it:
 - ``readiness``, ``status``, ``pair``, ``push --dry-run``, ``shift`` with nothing new, and
   ``readiness --full`` next to ``ledger verify --full``;
 - with one paraded order staged: ``readiness --staged --no-log`` (what the commit hook runs)
-  and ``pre-commit run`` of the factory's three local hooks, next to ``pre-commit run`` of a
-  no-op hook (pre-commit's own start-up); and how many distinct files of the factory the
-  hook's readiness opens (``strace``; it must not grow with the factory);
+  and ``pre-commit run`` of the factory's hook (``toyfoundry-commit``, as ``init`` writes
+  it) and of the three hooks it stands for, each a hook of its own, next to ``pre-commit
+  run`` of a no-op hook (pre-commit's own start-up, and its diff of the work tree after a
+  hook); and how many distinct files of the factory the hook's readiness opens
+  (``strace``; it must not grow with the factory);
 - ``ci pr``, ``ci gate`` and ``ci pr-publish`` for a one-order pull request, against a
   GitHub API on loopback (``tests/github_server.py``), each in a fresh checkout as CI meets
   it (no readiness store, no digest cache: both live under the git directory) and with the
@@ -42,7 +44,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import timed, timed_both
-from benchmarks.factory import HUB, NOOP_CONFIG, Built, build, new_order, order_id
+from benchmarks.factory import (
+    HUB,
+    NOOP_CONFIG,
+    Built,
+    build,
+    hook_config,
+    new_order,
+    order_id,
+    separate_hooks_config,
+)
 from tests.github_server import GitHubServer
 from toyfoundry_ci.base.cachedir import cache_root
 from toyfoundry_ci.base.layout import Layout
@@ -117,9 +128,12 @@ def staged(built: Built, repeat: int, work: Path) -> dict[str, Figure]:
     _add_order(built, len(built.orders))
     timed(["git", "add", "-A"], root)
     env = {"PRE_COMMIT_HOME": str(work / "pre-commit-home")}
-    noop = work / "noop-config.yaml"
-    noop.write_text(NOOP_CONFIG, encoding="utf-8")
-    pre_commit = [sys.executable, "-m", "pre_commit", "run"]
+    configs = {}  # beside the factory: a reused factory is timed with today's hooks
+    for name, text in (("noop", NOOP_CONFIG), ("hook", hook_config()),
+                       ("separate", separate_hooks_config())):  # fmt: skip
+        configs[name] = work / f"{name}-config.yaml"
+        configs[name].write_text(text, encoding="utf-8")
+    pre_commit = [sys.executable, "-m", "pre_commit", "run", "--config"]
     rows = {
         "git diff --cached": _median(_cmd(["git", "diff", "--cached", "--stat"], root), repeat),
         "readiness --staged --no-log": _median(
@@ -128,9 +142,14 @@ def staged(built: Built, repeat: int, work: Path) -> dict[str, Figure]:
         "files readiness --staged opens (count)": _opens(
             [*TF, "readiness", "--staged", "--no-log"], root, work
         ),
-        "pre-commit run, three hooks": _median(_cmd(pre_commit, root, env), repeat),
+        "pre-commit run, the factory's hook": _median(
+            _cmd([*pre_commit, str(configs["hook"])], root, env), repeat
+        ),
+        "pre-commit run, the three hooks apart": _median(
+            _cmd([*pre_commit, str(configs["separate"])], root, env), repeat
+        ),
         "pre-commit run, no-op hook": _median(
-            _cmd([*pre_commit, "--config", str(noop)], root, env), repeat
+            _cmd([*pre_commit, str(configs["noop"])], root, env), repeat
         ),
     }
     _restore(root)

@@ -280,9 +280,27 @@ def build(root: Path, count: int) -> Built:
 
 
 def hook_config() -> str:
-    """The factory's three local hooks, as ``toyfoundry init`` writes them."""
+    """The factory's local commit hook, as ``toyfoundry init`` writes it."""
     template = REPO / "toyfoundry_ci" / "templates" / "local-hooks" / "_pre-commit-config.yaml"
-    return template.read_text(encoding="utf-8").replace("@@ARTIFACT_FILES@@", ARTIFACT_FILES_REGEX)
+    return template.read_text(encoding="utf-8")
+
+
+def separate_hooks_config() -> str:
+    """The three hooks the factory's one hook stands for, each run as a hook of its own."""
+    hooks = (
+        ("toyfoundry-validate", "validate", f"files: '{ARTIFACT_FILES_REGEX}'\n"
+         "        types: [json]\n        exclude: '^exchange/ledger/index\\.json$'"),
+        ("toyfoundry-ledger-index", "ledger index --default-branch-only",
+         "files: ^exchange/ledger/entries/\n        pass_filenames: false"),
+        ("toyfoundry-readiness", "readiness --staged --no-log",
+         "pass_filenames: false\n        always_run: true"),
+    )  # fmt: skip
+    return "repos:\n  - repo: local\n    hooks:\n" + "".join(
+        f"      - id: {hook}\n        name: {hook}\n"
+        f"        entry: hooks/python -m toyfoundry_ci {args}\n        language: script\n"
+        f"        {rest}\n"
+        for hook, args, rest in hooks
+    )
 
 
 def _copy_seed_hub(src: Path, dst: Path) -> None:

@@ -26,7 +26,7 @@ def test_bench_scale_prints_every_row_with_its_ratio_to_git_status(tmp_path: Pat
         "git status", "readiness", "status", "pair", "push --dry-run", "readiness --full",
         "ledger verify --full", "shift, nothing new", "git diff --cached",
         "readiness --staged --no-log", "files readiness --staged opens (count)",
-        "pre-commit run, three hooks",
+        "pre-commit run, the factory's hook", "pre-commit run, the three hooks apart",
         "pre-commit run, no-op hook", "ci base-store, default branch",
         "ci pr, one-order PR, fresh checkout", "ci pr, one-order PR, base's store",
         "ci gate, one-order PR, fresh checkout", "ci gate, one-order PR, base's store",

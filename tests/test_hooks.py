@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 import sys
@@ -36,10 +37,12 @@ def test_manifest_and_config_validate_and_share_the_artifact_regex() -> None:
     manifest = _hooks(REPO_ROOT / ".pre-commit-hooks.yaml")
     config = _hooks(REPO_ROOT / ".pre-commit-config.yaml")
     assert manifest["toyfoundry-validate"]["files"] == ARTIFACT_FILES_REGEX
-    assert config["toyfoundry-validate"]["files"] == ARTIFACT_FILES_REGEX
-    # Where the readiness hook runs too, it checks the ledger index (schema and rebuild).
-    assert config["toyfoundry-validate"]["exclude"] == r"^exchange/ledger/index\.json$"
-    assert "exclude" not in manifest["toyfoundry-validate"]  # a repo may use validate alone
+    # The factory's commit hook: one process, run on every commit, as this repository runs it.
+    for hooks in (manifest, config):
+        assert hooks["toyfoundry-commit"]["always_run"] is True
+        assert hooks["toyfoundry-commit"]["pass_filenames"] is False
+        assert hooks["toyfoundry-commit"]["entry"].endswith(" hooks pre-commit")
+    assert not {"toyfoundry-validate", "toyfoundry-readiness"} & set(config)
     assert manifest["toyfoundry-readiness"]["always_run"] is True
     assert manifest["toyfoundry-readiness"]["pass_filenames"] is False
     assert manifest["toyfoundry-ledger-index"]["files"] == "^exchange/ledger/entries/"
@@ -111,3 +114,68 @@ def test_hooks_python_without_any_toyfoundry_says_how_to_record_one(factory: Pat
 def test_the_local_hooks_script_is_the_one_init_writes() -> None:
     template = REPO_ROOT / "toyfoundry_ci/templates/local-hooks/hooks/python"
     assert (REPO_ROOT / "hooks/python").read_bytes() == template.read_bytes()
+
+
+def _entry_staged_behind_the_index(factory: Path) -> Path:
+    """A staged ledger entry whose row the index lacks (as after a merge of a branch)."""
+    entry = "exchange/ledger/entries/ALFA-2026-0003.json"
+    git(factory, "rm", "-q", entry)
+    assert run_cli("ledger", "index", cwd=factory).returncode == 0
+    git(factory, "commit", "-qam", "Drop ALFA-2026-0003's entry")
+    git(factory, "checkout", "HEAD~1", "--", entry)  # back, staged; the index still lacks it
+    return factory / "exchange/ledger/index.json"
+
+
+def test_the_commit_check_brings_the_index_current_on_the_default_branch(factory: Path) -> None:
+    index = _entry_staged_behind_the_index(factory)
+    before = index.read_bytes()
+    first = run_cli("hooks", "pre-commit", cwd=factory)
+    assert first.returncode == 1, first.stdout + first.stderr  # stage the index, commit again
+    assert "index behind by 1 entry" in first.stdout
+    assert first.stdout.rstrip().endswith(
+        "wrote exchange/ledger/index.json: stage it"
+        " (`git add -- exchange/ledger/index.json`) and commit again"
+    )
+    assert index.read_bytes() != before and b"ALFA-2026-0003" in index.read_bytes()
+
+    git(factory, "add", "--", "exchange/ledger/index.json")  # as the message says
+    second = run_cli("hooks", "pre-commit", cwd=factory)
+    assert second.returncode == 0, second.stdout
+    assert "index current" in second.stdout and "wrote" not in second.stdout
+    assert "pass  staged-artifacts" in second.stdout
+
+
+def test_the_commit_check_leaves_the_index_to_lag_off_the_default_branch(factory: Path) -> None:
+    index = _entry_staged_behind_the_index(factory)
+    git(factory, "checkout", "-q", "-b", "parade-0003")
+    before = index.read_bytes()
+    proc = run_cli("hooks", "pre-commit", cwd=factory)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "not the default branch: the index is left to lag" in proc.stdout
+    assert index.read_bytes() == before
+
+
+def test_the_commit_check_refuses_an_invalid_staged_artifact(factory: Path) -> None:
+    order = factory / "exchange/orders/ALFA-2026-0001.json"
+    doc = json.loads(order.read_text(encoding="utf-8"))
+    doc["lines"][0]["qty"] = 0
+    order.write_text(json.dumps(doc), encoding="utf-8")
+    git(factory, "add", str(order))
+    proc = run_cli("hooks", "pre-commit", cwd=factory)
+    assert proc.returncode == 1
+    assert "exchange/orders/ALFA-2026-0001.json::$.lines[0].qty" in proc.stdout
+    assert "FAIL  staged-artifacts" in proc.stdout
+
+
+def test_the_commit_check_is_the_fast_path_and_the_cli_alike(factory: Path) -> None:
+    """The hook's exact call skips the CLI's framework; both say the same."""
+    _entry_staged_behind_the_index(factory)
+    git(factory, "checkout", "-q", "-b", "side")
+    fast = subprocess.run(
+        [sys.executable, "-m", "toyfoundry_ci", "hooks", "pre-commit"],
+        cwd=factory, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    cli = run_cli("hooks", "pre-commit", "--root", str(factory), cwd=factory)
+    strip = [line for line in fast.stdout.splitlines() if not line.startswith("readiness:")]
+    assert fast.returncode == cli.returncode == 0
+    assert strip == [line for line in cli.stdout.splitlines() if not line.startswith("readiness:")]

@@ -93,9 +93,7 @@ def test_everything_a_shift_writes_commits_through_the_hook_repository(
 ) -> None:
     repo, rev = hook_repo
     (factory / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n"
-        "      [{id: toyfoundry-validate}, {id: toyfoundry-ledger-index},"
-        " {id: toyfoundry-readiness}]\n"
+        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks: [{{id: toyfoundry-commit}}]\n"
     )
     (factory / ".gitignore").write_text(".toyfoundry/hub/\n.toyfoundry/telemetry/quilt/raw/\n")
     installed = run_cli("hooks", "install", cwd=factory, env=hook_env())
@@ -114,4 +112,38 @@ def test_everything_a_shift_writes_commits_through_the_hook_repository(
     done = commit(factory, "Shift: ALFA-2027-0001, ALFA-2027-0002")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Failed" not in done.stdout + done.stderr
+    assert "toyfoundry commit check" in done.stdout + done.stderr
     assert git(factory, "status", "--porcelain") == ""
+
+
+def test_the_factorys_one_hook_stops_a_commit_to_stage_the_index_it_brought_current(
+    factory: Path,
+) -> None:
+    """init's local hook, run by pre-commit from a real `git commit` on the default branch:
+    an entry staged without its index row stops the commit with the index written, and the
+    commit passes once the index is staged as the hook says."""
+    templates = REPO_ROOT / "toyfoundry_ci/templates/local-hooks"
+    shutil.copy(templates / "_pre-commit-config.yaml", factory / ".pre-commit-config.yaml")
+    (factory / "hooks").mkdir(exist_ok=True)
+    shutil.copy2(templates / "hooks/python", factory / "hooks/python")
+    installed = run_cli("hooks", "install", cwd=factory, env=hook_env())
+    assert installed.returncode == 0, installed.stderr
+    git(factory, "add", "-A")
+    assert commit(factory, "Use the toyfoundry hook").returncode == 0
+
+    entry = "exchange/ledger/entries/ALFA-2026-0003.json"
+    git(factory, "rm", "-q", entry)
+    assert run_cli("ledger", "index", cwd=factory).returncode == 0
+    git(factory, "commit", "-qam", "Drop an entry", "--no-verify")
+    git(factory, "checkout", "HEAD~1", "--", entry)  # staged; the index lacks its row
+
+    stopped = commit(factory, "Bring the entry back")
+    said = stopped.stdout + stopped.stderr
+    assert stopped.returncode != 0, said
+    assert "toyfoundry commit check" in said and "files were modified by this hook" in said
+    assert "(`git add -- exchange/ledger/index.json`) and commit again" in said
+    git(factory, "add", "--", "exchange/ledger/index.json")
+    done = commit(factory, "Bring the entry back")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert git(factory, "status", "--porcelain", "--", "exchange") == ""
+    assert "ALFA-2026-0003" in git(factory, "show", "HEAD:exchange/ledger/index.json")

@@ -15,7 +15,6 @@ import yaml
 from tests.conftest import committed, git, init_repo, run_cli
 from tests.exchange_kit import put_directives
 from tests.fixtures_hooks import commit, pre_commit
-from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX
 from toyfoundry_ci.scaffold import FOLDERS
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -49,10 +48,9 @@ def test_init_writes_the_skeleton_with_local_hooks_and_refuses_to_overwrite(
     (repo,) = hooks["repos"]
     assert repo["repo"] == "local"
     by_id = {h["id"]: h for h in repo["hooks"]}
-    assert set(by_id) == {"toyfoundry-validate", "toyfoundry-readiness", "toyfoundry-ledger-index"}
-    assert all(h["entry"].startswith("hooks/python -m toyfoundry_ci ") for h in by_id.values())
-    assert by_id["toyfoundry-validate"]["files"] == ARTIFACT_FILES_REGEX
-    assert by_id["toyfoundry-validate"]["exclude"] == r"^exchange/ledger/index\.json$"
+    assert set(by_id) == {"toyfoundry-commit"}  # pre-commit diffs the work tree after each hook
+    assert by_id["toyfoundry-commit"]["entry"] == "hooks/python -m toyfoundry_ci hooks pre-commit"
+    assert by_id["toyfoundry-commit"]["always_run"] is True
     assert os.access(target / "hooks/python", os.X_OK)
     assert 'factory = "iron-works"' in (target / ".toyfoundry/config.toml").read_text()
     assert 'signoff.method = "local"' in (target / ".toyfoundry/config.toml").read_text()
@@ -136,8 +134,7 @@ def test_the_first_commit_passes_readiness_and_the_real_hooks(
 
     assert first.returncode == 0, first.stdout + first.stderr
     hooks = first.stdout + first.stderr  # git prints the hooks' lines on stderr
-    for name in ("toyfoundry validate", "toyfoundry readiness"):
-        assert re.search(rf"^{name}\.+Passed$", hooks, re.MULTILINE), hooks
+    assert re.search(r"^toyfoundry commit check\.+Passed$", hooks, re.MULTILINE), hooks
     assert "Failed" not in hooks
     gate = subprocess.run(
         [sys.executable, "-m", "toyfoundry_ci", "readiness"],

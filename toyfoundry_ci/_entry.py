@@ -1,11 +1,11 @@
 """The console-script entry point.
 
 Commit hooks call ``toyfoundry validate FILE...`` and ``toyfoundry ledger index ENTRY...`` with
-filenames only, and ``readiness --staged --no-log`` and ``ledger index --default-branch-only``
-exactly as the factory's hooks write them, many times a day; those calls go straight to their
-work, without the CLI's parsing and command modules (the framework alone is a quarter of a
-validate run). Every other call, including any other option, goes through the ``toyfoundry``
-CLI. Both run inside the one
+filenames only, and ``hooks pre-commit``, ``readiness --staged --no-log`` and ``ledger index
+--default-branch-only`` exactly as the hooks write them, many times a day; those calls go
+straight to their work, without the CLI's parsing and command modules (the framework alone
+is a quarter of a validate run). Every other call, including any other option, goes through
+the ``toyfoundry`` CLI. Both run inside the one
 error boundary (``_boundary.run``).
 """
 
@@ -87,8 +87,19 @@ def _index_on_default_branch() -> int:
     return 0
 
 
+def _commit_check() -> int:
+    """``hooks pre-commit``, as ``cli.hooks`` runs it."""
+    from toyfoundry_ci.base.layout import Layout, find_factory
+    from toyfoundry_ci.readiness.hooks import commit_check
+
+    report, code = commit_check(Layout(find_factory()))
+    print(report)  # noqa: T201 - the report is the command's output
+    return code
+
+
 # The hooks' own calls, exactly as the factory's .pre-commit-config.yaml writes them.
 HOOK_CALLS: dict[tuple[str, ...], Callable[[], int]] = {
+    ("hooks", "pre-commit"): _commit_check,
     ("readiness", "--staged", "--no-log"): _staged_readiness,
     ("ledger", "index", "--default-branch-only"): _index_on_default_branch,
 }

@@ -19,7 +19,6 @@ from pathlib import Path
 from toyfoundry_ci import __version__
 from toyfoundry_ci.base.atomic import write_bytes_atomic
 from toyfoundry_ci.base.errors import ToyfoundryError
-from toyfoundry_ci.base.kinds import ARTIFACT_FILES_REGEX
 
 ACTION = "toyfoundry/toyfoundry-ci"
 # The folders of DESIGN §3 that start empty; a .gitkeep keeps each in the first commit (and
@@ -77,7 +76,6 @@ def scaffold(root: Path, options: InitOptions) -> InitResult:
         "@@ACTION@@": options.action,
         "@@ACTION_REF@@": options.action_ref or "",
         "@@VERSION@@": f"v{__version__}",
-        "@@ARTIFACT_FILES@@": ARTIFACT_FILES_REGEX,
         # Stated, never inferred later: with the workflows a pull request's approval seals.
         "@@SIGNOFF_METHOD@@": "github" if options.action_ref else "local",
     }

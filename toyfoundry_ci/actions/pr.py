@@ -33,11 +33,11 @@ from toyfoundry_ci.ledger.pairing import pair
 from toyfoundry_ci.ledger.render import PAIRING_RENDERERS
 from toyfoundry_ci.ledger.scope import Scope
 from toyfoundry_ci.readiness import ReadinessResult, run_readiness
+from toyfoundry_ci.readiness.trace import INDEX as INDEX_CHECK
 from toyfoundry_ci.validation.checker import FileResult, check_files
 from toyfoundry_ci.validation.reporting import report_github
 
 ENTRIES = "exchange/ledger/entries/"
-INDEX_CHECK = "ledger-index"  # the readiness check that says how current the index is
 # What ``ci pr`` hands to ``ci pr-publish``, in the folder the workflow uploads.
 HANDOFF_REPORT = "report.md"
 

@@ -46,6 +46,7 @@ from toyfoundry_ci.ledger.index import (
 )
 
 CATCH_UP = "brought current by the next intake PR or `toyfoundry ledger index`"
+CURRENT = "index current: exchange/ledger/index.json equals a fresh rebuild"
 FIX = "run `toyfoundry ledger index` and commit the result"
 # An entry is a few hundred bytes; a past version above this is not one the index cites.
 _ENTRY_BOUND = 1024 * 1024
@@ -67,7 +68,7 @@ class IndexState:
     def notice(self) -> str:
         """The one line readiness and ``ledger verify`` say about a sound index."""
         if self.status == "current":
-            return "index current: exchange/ledger/index.json equals a fresh rebuild"
+            return CURRENT
         since = f"since {self.since[:12]}" if self.since else "since the index was written"
         return f"index behind by {plural(len(self.behind), 'entry')} (changed {since}): {CATCH_UP}"
 

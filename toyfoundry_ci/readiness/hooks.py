@@ -1,4 +1,5 @@
-"""``toyfoundry hooks install``: pre-commit's git hook plus the ledger index merge driver.
+"""``toyfoundry hooks``: pre-commit's git hook plus the ledger index merge driver, and the
+commit check the factory's hook runs.
 
 pre-commit covers the commit-time checks; the merge driver is git-level glue it does not
 cover: ``exchange/ledger/index.json`` is never merged by hand, it is rebuilt from the entries.
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from toyfoundry_ci.base.errors import ToyfoundryError
 from toyfoundry_ci.base.git import Git
+from toyfoundry_ci.base.layout import Layout
 from toyfoundry_ci.ledger.merge_driver import register_merge_driver
 
 
@@ -57,3 +59,37 @@ def install_hooks(start: Path) -> list[str]:
         )
     done = [line for line in proc.stdout.strip().splitlines() if line]
     return done + register_merge_driver(repo_root)
+
+
+def commit_check(layout: Layout) -> tuple[str, int]:
+    """``toyfoundry hooks pre-commit``: what a commit needs, in one process; (report, code).
+
+    Readiness over the staged changes (``--staged``, not recorded: it validates every staged
+    artifact as staged); then, when its ledger-index check finds the index not a rebuild of
+    the entries being committed, on the default branch the index brought current (as
+    ``ledger index --default-branch-only``): the commit stops, to stage it. One pre-commit
+    hook instead of three: pre-commit diffs the whole work tree after each hook it runs
+    (0.7 s at 100,000 orders).
+    """
+    from toyfoundry_ci.foundry.ledger import catch_up_entries, off_default_branch
+    from toyfoundry_ci.ledger.index import index_outcome
+    from toyfoundry_ci.ledger.lag import CURRENT
+    from toyfoundry_ci.readiness.gate import run_readiness
+    from toyfoundry_ci.readiness.reporting import REPORTERS
+    from toyfoundry_ci.readiness.trace import INDEX
+
+    result = run_readiness(layout, staged=True)
+    lines = [REPORTERS["text"](result)]
+    code = 0 if result.green else 1
+    index = next(c for c in result.checks if c.id == INDEX)
+    if index.status != "not-applicable" and index.message != CURRENT:
+        said = off_default_branch(layout)
+        if said is not None:
+            lines.append(said)
+        elif catch_up_entries(layout):
+            rel = layout.rel(layout.ledger_index)
+            lines.append(
+                f"{index_outcome(layout, True)}: stage it (`git add -- {rel}`) and commit again"
+            )
+            code = 1
+    return "\n".join(lines), code

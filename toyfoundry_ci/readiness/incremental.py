@@ -228,9 +228,7 @@ def staged_verdicts(
     ]
     units = store.units(f"a:{rel}" for rel in same)
     return {
-        rel: units[f"a:{rel}"].problems.get(ARTIFACTS, ())
-        for rel in same
-        if f"a:{rel}" in units
+        rel: units[f"a:{rel}"].problems.get(ARTIFACTS, ()) for rel in same if f"a:{rel}" in units
     }
 
 
