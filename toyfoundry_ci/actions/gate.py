@@ -115,7 +115,7 @@ def run_gate(
         layout, base=merge_base, github_check=github_check, policy_at=base, scope=scope
     )
     restored = restore_base_store(layout, base_store, merge_base)
-    readiness = run_readiness(layout, record=False)
+    readiness = run_readiness(layout, record=False, checkout=head is not None)
     ok = not problems and readiness.green
     verdict = "green" if ok else "red"
     lines = [

@@ -67,7 +67,7 @@ def run_pr(ctx: RunnerContext, root: Path, base_store: Path | None = None) -> Pr
     for result in results:
         result.path = layout.rel(Path(result.path))
     restored = restore_base_store(layout, base_store, pr.base_sha)
-    readiness = run_readiness(layout, record=False)
+    readiness = run_readiness(layout, record=False, checkout=True)
     index, index_md = _index_md(readiness)
     sections = [
         f"## toyfoundry: pull request #{pr.number}",

@@ -202,6 +202,24 @@ def staged_feed(root: Path, changes: IndexChanges) -> Feed | None:
     return Feed(changes.tree, dict(changes.states), ())
 
 
+def checkout_feed(root: Path, tree: str, index: Path, known: tuple[str, ...]) -> Feed | None:
+    """A checkout of HEAD, as a CI job makes one: the work tree taken to be ``tree``.
+
+    git is asked whether any tracked file differs from HEAD's tree (one ``git diff-index
+    --quiet HEAD``, through its own stat cache, which re-reads the entries it cannot trust),
+    and each entry whose stat git may wrongly trust (``racy_entries``) is hashed here. A
+    file git does not track is not looked for: no commit records it, and a job checks the
+    commit. ``known``: the folders git tracks nothing in, as the last walk found them. None
+    when the work tree is not the commit (the caller walks it).
+    """
+    if not Git(root).ok("diff-index", "--quiet", "HEAD", "--"):
+        return None
+    for rel, recorded in racy_entries(index).items():
+        if own_state(root, rel) != recorded:
+            return None
+    return Feed(tree, {}, known)
+
+
 def work_tree_feed(root: Path, tree: str, index: Path, folders: Iterable[str]) -> Feed:
     """Every path whose content in the work tree differs from ``tree`` (HEAD's).
 

@@ -186,12 +186,16 @@ REPORT_ORDER = (
 )
 
 
-def run_checks(layout: Layout, *, staged: bool = False, full: bool = False) -> list[Check]:
+def run_checks(
+    layout: Layout, *, staged: bool = False, full: bool = False, checkout: bool = False
+) -> list[Check]:
     """Run every check (and the staged ones when asked), in report order.
 
     The unit checks recompute only what changed since the last run (``full``: everything).
     ``staged`` (a commit hook's run): git is asked once what the index changes, and the
     unit checks take the rest of the work tree to be as committed (``staged_feed``).
+    ``checkout`` (a CI job's run): the work tree is taken to be HEAD's commit when git finds
+    no tracked file changed, and files git does not track are not looked for.
     """
     from toyfoundry_ci.readiness.incremental import unit_checks
 
@@ -202,7 +206,7 @@ def run_checks(layout: Layout, *, staged: bool = False, full: bool = False) -> l
 
         changes = staged_changes(layout)
         index = None if isinstance(changes, Exception) else changes
-    units = unit_checks(layout, full=full, staged=index, as_staged=as_staged)
+    units = unit_checks(layout, full=full, staged=index, as_staged=as_staged, checkout=checkout)
     found = {check.id: check for check in units}
     for fn in repository_checks():
         check = state_untracked(layout, index) if fn is state_untracked else fn(layout)

@@ -40,7 +40,12 @@ class ReadinessResult:
 
 
 def run_readiness(
-    layout: Layout, staged: bool = False, *, record: bool = False, full: bool = False
+    layout: Layout,
+    staged: bool = False,
+    *,
+    record: bool = False,
+    full: bool = False,
+    checkout: bool = False,
 ) -> ReadinessResult:
     """Run every check (plus the staged ones); with ``record``, append the run to the log.
 
@@ -49,13 +54,14 @@ def run_readiness(
     rule. An unrecorded run reports the halt state of the recorded runs as it stands.
     The checks over every artifact and entry recompute only what changed since the last
     run, by git's account; ``full`` recomputes everything (the verdict is the same).
+    ``checkout``: a CI job's checkout of the commit it judges (``run_checks``).
     """
     if staged and not _git.in_work_tree(layout.root):
         raise RefusedError(
             f"{layout.root} is not a git repository: --staged checks what is staged to commit",
             hint="run `git init` there, or run `toyfoundry readiness` without --staged",
         )
-    checks = tuple(run_checks(layout, staged=staged, full=full))
+    checks = tuple(run_checks(layout, staged=staged, full=full, checkout=checkout))
     at = stamp()
     head = _git.head(layout.root)
     run = run_record(at, head, checks)

@@ -38,6 +38,7 @@ from toyfoundry_ci.readiness.changes import (
     UNKNOWN,
     Feed,
     IndexChanges,
+    checkout_feed,
     head_tree,
     staged_feed,
     tree_diff,
@@ -89,10 +90,12 @@ def unit_checks(
     full: bool = False,
     staged: IndexChanges | None = None,
     as_staged: dict[str, tuple[str, ...]] | None = None,
+    checkout: bool = False,
 ) -> list[Check]:
     """The outcome of every unit check (artifacts, ledger traceability, index).
 
     ``staged``: the run of a commit hook, given what the index changes (``staged_feed``).
+    ``checkout``: a CI job's run over a checkout of the commit it judges (``checkout_feed``).
     ``as_staged`` is filled with the artifacts-valid problems of each staged artifact
     whose staged bytes are the ones its unit was computed from (``staged_verdicts``).
     """
@@ -100,7 +103,7 @@ def unit_checks(
         return checked_in_full(layout)
     path = store_path(layout)
     try:
-        return _run(layout, path, full=full, staged=staged, as_staged=as_staged)
+        return _run(layout, path, full=full, staged=staged, as_staged=as_staged, checkout=checkout)
     except (CorruptStoreError, sqlite3.DatabaseError, GitError) as exc:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             # Another run held the store longer than the wait: check in full, beside it.
@@ -163,6 +166,7 @@ def _run(
     full: bool,
     staged: IndexChanges | None = None,
     as_staged: dict[str, tuple[str, ...]] | None = None,
+    checkout: bool = False,
 ) -> list[Check]:
     with UnitStore.opened(path, store_key(layout)) as store:
         last_tree = store.meta("tree") if store.matches_key() else None
@@ -171,13 +175,17 @@ def _run(
         feed = None
         if staged is not None and not full and last_tree is not None:
             feed = staged_feed(layout.root, staged)
-        walked = feed is None
+        # The folders git tracks nothing in, as the last walk found them.
+        known = tuple(str(d) for d in store.meta("untracked_dirs") or ())
         if feed is not None and staged is not None:
-            head = staged.head  # the folders git tracks nothing in, as the last walk found
-            known = tuple(str(d) for d in store.meta("untracked_dirs") or ())
+            head = staged.head
             feed = Feed(feed.tree, feed.states, known)
         else:
             head, tree, index_file = head_tree(layout.root)
+            if checkout and not full and last_tree is not None and head != "none":
+                feed = checkout_feed(layout.root, tree, index_file, known)
+        walked = feed is None
+        if feed is None:
             feed = work_tree_feed(layout.root, tree, index_file, _owner_folders())
         recomputed: list[Unit] = []
         if full or last_tree is None:
