@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,8 @@ def test_demo_shift_graduates_a_lot_then_finds_nothing_new(factory: Path) -> Non
     assert "demo batch       done         3" in first.stdout
     assert "promote (push)   done         3" in first.stdout
     assert "demo factory: .toyfoundry/demo/factory" in first.stdout
+    # Its stages wrote: the final gate is a gate of its own.
+    assert re.search(r"^\s*final gate\s+-\s+0\s+readiness green$", first.stdout, re.M)
     # The factory it was run from is exactly as it was; the demo's copy is of the last commit.
     assert git(factory, "status", "--porcelain", "--ignored=no") == before
     assert not (factory / ".toyfoundry" / "hub").exists()
@@ -45,6 +48,9 @@ def test_demo_shift_graduates_a_lot_then_finds_nothing_new(factory: Path) -> Non
     assert [(r["direction"], r["result"]) for r in runs][-1] == ("push", "nothing-new")
     # The second pull saw what the first saw: recording it would only dirty the tree.
     assert [r["result"] for r in runs if r["direction"] == "pull"] == ["ok"]
+    # Nothing written but log records: the warm start's verdict stands, recorded once.
+    assert "final gate       -            0  readiness green, as at the warm start" in second.stdout
+    assert [r["verdict"] for r in logged_runs(factory, "ops_readiness")] == ["green"] * 3
 
 
 def test_demo_needs_a_commit_to_copy_and_refuses_another_hub(tmp_path: Path) -> None:
