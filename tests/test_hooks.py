@@ -133,7 +133,7 @@ def test_the_commit_check_brings_the_index_current_on_the_default_branch(factory
     assert first.returncode == 1, first.stdout + first.stderr  # stage the index, commit again
     assert "index behind by 1 entry" in first.stdout
     assert first.stdout.rstrip().endswith(
-        "wrote exchange/ledger/index.json: stage it"
+        "wrote exchange/ledger/index.json (it lagged the entries being committed): stage it"
         " (`git add -- exchange/ledger/index.json`) and commit again"
     )
     assert index.read_bytes() != before and b"ALFA-2026-0003" in index.read_bytes()
@@ -179,3 +179,35 @@ def test_the_commit_check_is_the_fast_path_and_the_cli_alike(factory: Path) -> N
     strip = [line for line in fast.stdout.splitlines() if not line.startswith("readiness:")]
     assert fast.returncode == cli.returncode == 0
     assert strip == [line for line in cli.stdout.splitlines() if not line.startswith("readiness:")]
+
+
+def test_the_commit_check_indexes_only_the_entries_the_commit_holds(factory: Path) -> None:
+    """An entry file git does not track, even an unreadable one, is no part of the commit:
+    the index the hook writes has no row for it, and it does not stop the commit."""
+    index = _entry_staged_behind_the_index(factory)
+    assert run_cli("readiness", cwd=factory).returncode == 0  # as the last shift's gates left it
+    stray = factory / "exchange/ledger/entries/ALFA-2026-0099.json"
+    stray.write_text("{not an entry", encoding="utf-8")
+    proc = run_cli("hooks", "pre-commit", cwd=factory)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "wrote exchange/ledger/index.json" in proc.stdout and "error" not in proc.stdout
+    rows = [row["order_id"] for row in json.loads(index.read_text(encoding="utf-8"))["entries"]]
+    assert "ALFA-2026-0003" in rows and "ALFA-2026-0099" not in rows
+    git(factory, "add", "--", "exchange/ledger/index.json")
+    git(factory, "commit", "-qm", "Bring ALFA-2026-0003 back", "--no-verify")
+    stray.unlink()
+    clean = run_cli("readiness", cwd=factory)  # the commit, as a clone holds it
+    assert clean.returncode == 0 and "index current" in clean.stdout, clean.stdout
+
+
+def test_the_commit_check_keeps_its_report_when_the_index_cannot_be_written(
+    factory: Path,
+) -> None:
+    index = _entry_staged_behind_the_index(factory)
+    index.unlink()
+    index.symlink_to("/etc/hostname")  # a link: never written through
+    git(factory, "add", "--", "exchange/ledger/index.json")
+    proc = run_cli("hooks", "pre-commit", cwd=factory)
+    assert proc.returncode == 1
+    assert "readiness: RED" in proc.stdout and "error:" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr

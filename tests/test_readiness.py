@@ -508,3 +508,34 @@ def test_a_staged_file_the_work_tree_no_longer_holds_is_validated_as_staged(
     assert "FAIL  staged-artifacts" in out
     assert "exchange/orders/ALFA-2026-0101.json::$.lines[0].qty" in out
     assert "pass  artifacts-valid" in out
+
+
+def test_a_staged_file_put_back_under_its_stat_is_read_as_staged(factory: Path) -> None:
+    """Invalid bytes staged, then the valid ones put back with the same size and mtime in
+    the same second: git's stat cache takes the work tree for the staged blob, and no
+    stash would restore anything. staged-artifacts reads the blob the commit would record."""
+    import time
+
+    rel = "exchange/acknowledgements/ACK-ALFA-2026-0001.json"
+    path = factory / rel
+    good = path.read_bytes()
+    bad = good.replace(b'"accept"', b'"acXept"', 1)
+    assert bad != good and len(bad) == len(good)
+    info = path.stat()
+    readiness(factory, "--staged", "--no-log")  # a store, as the last commit left it
+    time.sleep(1 - time.time() % 1 + 0.02)  # all within one second
+    path.write_bytes(bad)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    git(factory, "add", "--", rel)
+    path.write_bytes(good)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    time.sleep(2.1)
+    (factory / "planning/change_log.md").write_text("- a later change\n", encoding="utf-8")
+    git(factory, "add", "planning/change_log.md")  # the index written again, seconds later
+    assert git(factory, "diff", "--name-only") == ""  # git takes the work tree as staged
+    assert b"acXept" in git(factory, "show", f":{rel}").encode()
+
+    code, out = readiness(factory, "--staged", "--no-log")
+    assert code == 1, out
+    assert "FAIL  staged-artifacts" in out
+    assert f"{rel}::$.disposition" in out

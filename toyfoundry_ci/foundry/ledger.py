@@ -60,10 +60,10 @@ def index_entries(layout: Layout, changed: Iterable[Path | str]) -> bool:
         return update_index(layout, changed)
 
 
-def catch_up_entries(layout: Layout) -> bool:
-    """``catch_up_index`` for ``ledger index --default-branch-only``: under the lock, as
-    ``index_entries``."""
+def catch_up_entries(layout: Layout, *, staged: bool = False) -> bool:
+    """``catch_up_index`` for ``ledger index --default-branch-only`` (``staged``: for the
+    commit hook, the entries the commit holds): under the lock, as ``index_entries``."""
     from toyfoundry_ci.ledger.index import catch_up_index
 
     with repository_lock(layout.root, purpose="ledger index", wait=SHORT_WAIT):
-        return catch_up_index(layout)
+        return catch_up_index(layout, staged=staged)

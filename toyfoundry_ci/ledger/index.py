@@ -292,12 +292,15 @@ def keep_index(layout: Layout, changed: Iterable[Path | str]) -> bool:
     return catch_up_index(layout, changed)
 
 
-def catch_up_index(layout: Layout, changed: Iterable[Path | str] = ()) -> bool:
+def catch_up_index(
+    layout: Layout, changed: Iterable[Path | str] = (), *, staged: bool = False
+) -> bool:
     """Bring the index current by splicing in the entries ``changed`` and every entry changed
     since the commit that last wrote it (``_lagging``): what the commit hook does on the
     default branch, at a cost that grows with the change, not the ledger. With no such
-    commit the whole index is rebuilt."""
-    lagging = _lagging(layout)
+    commit the whole index is rebuilt. ``staged``: only the entries the next commit holds
+    (as staged), none git does not track."""
+    lagging = _lagging(layout, staged=staged)
     if lagging is None:
         return rebuild_index(layout)
     return update_index(layout, [*changed, *lagging])
@@ -310,7 +313,7 @@ def index_written_at(layout: Layout, git: Git) -> str | None:
     )
 
 
-def _lagging(layout: Layout) -> list[str] | None:
+def _lagging(layout: Layout, *, staged: bool = False) -> list[str] | None:
     """The entry files changed since the commit that last wrote the index: what it lags after
     merges of branches that left it alone (None: no such commit, rebuild). Asked of git, so
     it costs what changed, not what the ledger holds."""
@@ -323,10 +326,12 @@ def _lagging(layout: Layout) -> list[str] | None:
     if since is None:
         return None
     folder = layout.rel(layout.ledger_entries)
+    cached = ["--cached"] if staged else []
     tracked = git.text(
-        "diff", "--name-only", "--relative", "--no-renames", since, "--", folder
+        "diff", *cached, "--name-only", "--relative", "--no-renames", since, "--", folder
     ).split("\n")
-    untracked = git.text("ls-files", "--others", "--exclude-standard", "--", folder).split("\n")
+    others = ["ls-files", "--others", "--exclude-standard", "--", folder]
+    untracked = [] if staged else git.text(*others).split("\n")
     found = {
         p for p in (*tracked, *untracked) if p.startswith(f"{folder}/") and p.endswith(".json")
     }

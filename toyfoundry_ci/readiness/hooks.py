@@ -86,10 +86,16 @@ def commit_check(layout: Layout) -> tuple[str, int]:
         said = off_default_branch(layout)
         if said is not None:
             lines.append(said)
-        elif catch_up_entries(layout):
+            return "\n".join(lines), code
+        try:
+            wrote = catch_up_entries(layout, staged=True)  # the entries this commit holds
+        except ToyfoundryError as exc:  # said after the report, which stays whole
+            return "\n".join([*lines, exc.render()]), exc.exit_code
+        if wrote:
             rel = layout.rel(layout.ledger_index)
             lines.append(
-                f"{index_outcome(layout, True)}: stage it (`git add -- {rel}`) and commit again"
+                f"{index_outcome(layout, True)} (it lagged the entries being committed):"
+                f" stage it (`git add -- {rel}`) and commit again"
             )
             code = 1
     return "\n".join(lines), code

@@ -215,7 +215,10 @@ def _run(
         store.set_meta("untracked_dirs", list(feed.untracked_dirs))
         store.set_states(states)
         checks = [_build(check_id, build, totals, store) for check_id, build in BUILDERS]
-        if staged is not None and as_staged is not None:
+        if staged is not None and as_staged is not None and not walked:
+            # Only from the staged feed, which hashed each staged file: a walk takes git's
+            # stat for the file's content, and a file put back under a staged blob's stat
+            # would have its staged bytes never read.
             as_staged.update(staged_verdicts(store, staged, states))
     return [*checks, index]
 
@@ -224,7 +227,8 @@ def staged_verdicts(
     store: UnitStore, staged: IndexChanges, states: dict[str, str]
 ) -> dict[str, tuple[str, ...]]:
     """Staged path -> its artifacts-valid problems, for each staged regular file the units
-    read with the staged object ID (``states``: what this run read each changed path as).
+    read with the staged object ID (``states``: what this run read each changed path as, by
+    hashing it: ``staged_feed``).
 
     The staged-artifacts check need not validate those bytes again: the same bytes under the
     same schemas were just validated, or were when the store's unit was computed.
