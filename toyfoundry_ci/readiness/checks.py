@@ -200,7 +200,7 @@ def run_checks(
     from toyfoundry_ci.readiness.incremental import unit_checks
 
     index = None
-    as_staged: dict[str, tuple[str, ...]] = {}
+    as_staged: dict[str, tuple[tuple[str, ...], bool]] = {}
     if staged:
         from toyfoundry_ci.readiness.staged import staged_changes
 

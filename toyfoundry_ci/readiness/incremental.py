@@ -89,15 +89,15 @@ def unit_checks(
     *,
     full: bool = False,
     staged: IndexChanges | None = None,
-    as_staged: dict[str, tuple[str, ...]] | None = None,
+    as_staged: dict[str, tuple[tuple[str, ...], bool]] | None = None,
     checkout: bool = False,
 ) -> list[Check]:
     """The outcome of every unit check (artifacts, ledger traceability, index).
 
     ``staged``: the run of a commit hook, given what the index changes (``staged_feed``).
     ``checkout``: a CI job's run over a checkout of the commit it judges (``checkout_feed``).
-    ``as_staged`` is filled with the artifacts-valid problems of each staged artifact
-    whose staged bytes are the ones its unit was computed from (``staged_verdicts``).
+    ``as_staged`` is filled with the artifacts-valid problems of each staged artifact, and
+    whether they are of its staged bytes (``staged_verdicts``).
     """
     if staged is None and not _git.in_work_tree(layout.root):
         return checked_in_full(layout)
@@ -165,7 +165,7 @@ def _run(
     *,
     full: bool,
     staged: IndexChanges | None = None,
-    as_staged: dict[str, tuple[str, ...]] | None = None,
+    as_staged: dict[str, tuple[tuple[str, ...], bool]] | None = None,
     checkout: bool = False,
 ) -> list[Check]:
     with UnitStore.opened(path, store_key(layout)) as store:
@@ -215,32 +215,35 @@ def _run(
         store.set_meta("untracked_dirs", list(feed.untracked_dirs))
         store.set_states(states)
         checks = [_build(check_id, build, totals, store) for check_id, build in BUILDERS]
-        if staged is not None and as_staged is not None and not walked:
-            # Only from the staged feed, which hashed each staged file: a walk takes git's
-            # stat for the file's content, and a file put back under a staged blob's stat
-            # would have its staged bytes never read.
-            as_staged.update(staged_verdicts(store, staged, states))
+        if staged is not None and as_staged is not None:
+            as_staged.update(staged_verdicts(store, staged, states, hashed=not walked))
     return [*checks, index]
 
 
 def staged_verdicts(
-    store: UnitStore, staged: IndexChanges, states: dict[str, str]
-) -> dict[str, tuple[str, ...]]:
-    """Staged path -> its artifacts-valid problems, for each staged regular file the units
-    read with the staged object ID (``states``: what this run read each changed path as, by
-    hashing it: ``staged_feed``).
+    store: UnitStore, staged: IndexChanges, states: dict[str, str], *, hashed: bool
+) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """Staged path -> (its artifacts-valid problems, whether they are the staged bytes'),
+    for each staged regular file with a unit.
 
-    The staged-artifacts check need not validate those bytes again: the same bytes under the
-    same schemas were just validated, or were when the store's unit was computed.
+    They are the staged bytes' when this run hashed the file and found the staged object ID
+    (``hashed``: the staged feed; a walk takes git's stat for the content, and a file put
+    back under a staged blob's size and mtime would pass for it): staged-artifacts need not
+    read them again. Otherwise they say what artifacts-valid already names for the file.
     """
-    same = [
+    paths = [
         rel
         for rel, (_before, now) in staged.states.items()
-        if now not in (UNKNOWN, ABSENT) and ":" not in now and states.get(rel) == now
+        if now not in (UNKNOWN, ABSENT) and ":" not in now
     ]
-    units = store.units(f"a:{rel}" for rel in same)
+    units = store.units(f"a:{rel}" for rel in paths)
     return {
-        rel: units[f"a:{rel}"].problems.get(ARTIFACTS, ()) for rel in same if f"a:{rel}" in units
+        rel: (
+            units[f"a:{rel}"].problems.get(ARTIFACTS, ()),
+            hashed and states.get(rel) == staged.states[rel][1],
+        )
+        for rel in paths
+        if f"a:{rel}" in units
     }
 
 

@@ -52,16 +52,17 @@ def _staged_blobs(
     )
 
 
+Verdicts = dict[str, tuple[tuple[str, ...], bool]]
+
+
 def staged_artifacts_valid(
-    layout: Layout,
-    changes: Changes | None = None,
-    validated: dict[str, tuple[str, ...]] | None = None,
+    layout: Layout, changes: Changes | None = None, units: Verdicts | None = None
 ) -> Check:
     """Every staged artifact, as staged (not as in the working tree), validates.
 
-    ``validated``: staged path -> its artifacts-valid problems, for the paths whose staged
-    bytes that check read (``incremental.staged_verdicts``); they are not read again, and
-    their errors are named there, not twice.
+    ``units``: staged path -> (its artifacts-valid problems, whether they are of the staged
+    bytes), as ``incremental.staged_verdicts`` gives them. Bytes they are of are not read
+    again; errors artifacts-valid already names for the file are pointed at, not repeated.
     """
     found = _staged(layout, "staged-artifacts", changes)
     if isinstance(found, Check):
@@ -74,28 +75,28 @@ def staged_artifacts_valid(
     if not paths:
         return not_applicable("staged-artifacts", "no staged artifacts")
 
-    done = validated or {}
-    unread = [path for path in paths if path not in done]
+    known = units or {}
+    unread = [path for path in paths if not known.get(path, ((), False))[1]]
     # Each file within its kind's bound (the ledger index has its own), as `validate` reads it.
     bounds = {path: max_bytes_for(kind_for_path(PurePosixPath(path))) for path in unread}
     blobs = _staged_blobs(layout.root, found, unread, max(bounds.values(), default=MAX_BYTES))
-    problems = [
-        f"{path}: as staged, invalid (its errors are under artifacts-valid)"
-        for path in paths
-        if done.get(path)
-    ]
-    errors = sum(len(done.get(path, ())) for path in paths)
+    errors: dict[str, tuple[str, ...]] = {path: known[path][0] for path in paths if path in known}
     for path in unread:
         data = blobs.data.get(path, b"")
         big = blobs.too_big.get(path, len(data) if len(data) > bounds[path] else None)
         value = too_big(big, bounds[path]) if big is not None else parse_artifact(data)
         result = check_value(path, value)
-        problems += [f"{path}::{p.where}: {p.message}" for p in result.problems]
-        errors += len(result.problems)
+        errors[path] = tuple(f"{path}::{p.where}: {p.message}" for p in result.problems)
+    problems = []
+    for path in paths:
+        if errors[path] and path in known and errors[path] == known[path][0]:
+            problems.append(f"{path}: as staged, invalid (its errors are under artifacts-valid)")
+        else:
+            problems += errors[path]
     if problems:
         return failed(
             "staged-artifacts",
-            f"{plural(errors, 'error')} in the staged artifacts",
+            f"{plural(sum(len(errors[p]) for p in paths), 'error')} in the staged artifacts",
             "fix the files named, then stage them again: `git add -- FILE`",
             problems,
         )
@@ -168,12 +169,12 @@ def staged_orders_mirrored(layout: Layout, changes: Changes | None = None) -> Ch
 def run_staged_checks(
     layout: Layout,
     changes: Changes | None = None,
-    validated: dict[str, tuple[str, ...]] | None = None,
+    units: Verdicts | None = None,
 ) -> list[Check]:
-    """The checks of ``--staged``, over one reading of what is staged (``validated``: as
-    ``staged_artifacts_valid`` takes it)."""
+    """The checks of ``--staged``, over one reading of what is staged (``units``: as
+    ``staged_artifacts_valid`` takes them)."""
     changes = staged_changes(layout) if changes is None else changes
     return [
-        staged_artifacts_valid(layout, changes, validated),
+        staged_artifacts_valid(layout, changes, units),
         staged_orders_mirrored(layout, changes),
     ]
