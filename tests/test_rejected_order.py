@@ -40,6 +40,7 @@ def test_a_rejected_order_is_done_sealed_and_pushed_with_its_ack(factory: Path) 
     first = cli(factory, "shift")
     assert "parade           done         1" in first
     assert "(`toyfoundry signoff`)" in first
+    assert "nothing sealed to send" in first  # not "0 already on the hub"
     second = cli(factory, "shift")
     assert "final gate       -            0  readiness green, as at the warm start" in second
     runs = logged_runs(factory, "ops_readiness")

@@ -140,7 +140,8 @@ def run_shift(
             detail = f"receipt {pushed.receipt_id}; lot graduated, High Command notified"
             out.steps.append(Step("promote (push)", "done", detail, len(pushed.sent)))
         else:
-            detail = f"{len(pushed.already)} already on the hub"
+            already = f"; {len(pushed.already)} already on the hub" if pushed.already else ""
+            detail = "nothing sealed to send" + already
             out.steps.append(Step("promote (push)", "nothing", detail))
         if pushed.held:
             order_id, why = pushed.held[0]

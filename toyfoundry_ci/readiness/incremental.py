@@ -188,11 +188,12 @@ def _run(
         if feed is None:
             feed = work_tree_feed(layout.root, tree, index_file, _owner_folders())
         recomputed: list[Unit] = []
+        in_tree: set[str] = set()  # paths known to be in ``feed.tree``, by the tree diff
         if full or last_tree is None:
             totals = _rebuild(layout, store)
             index = _index(layout, store, None, head, totals)
         else:
-            changed = _changed(layout, store, feed, str(last_tree))
+            changed, in_tree = _changed(layout, store, feed, str(last_tree))
             totals, recomputed = _update(layout, store, changed, feed)
             # The index check is the ledger's own, and may look at history: kept while HEAD
             # and every ledger file stay as they were, else reached from the last verdict.
@@ -207,7 +208,8 @@ def _run(
                 index = Check(stored[0], stored[1], stored[2], stored[3], tuple(stored[4]))
         states = {p: now for p, (_before, now) in feed.states.items()}
         if not walked:
-            states |= dict.fromkeys(_untracked_reads(layout, feed, recomputed), UNKNOWN)
+            untracked = _untracked_reads(layout, feed, recomputed, in_tree)
+            states |= dict.fromkeys(untracked, UNKNOWN)
         store.set_meta("tree", feed.tree)
         store.set_meta("head", head)
         store.set_meta("totals", totals)
@@ -247,12 +249,15 @@ def staged_verdicts(
     }
 
 
-def _untracked_reads(layout: Layout, feed: Feed, units: Iterable[Unit]) -> list[str]:
+def _untracked_reads(
+    layout: Layout, feed: Feed, units: Iterable[Unit], in_tree: set[str]
+) -> list[str]:
     """The files git does not track that ``units`` read, found without walking the tree.
 
     A staged run's feed names only what the index changes; a file a recomputed unit read
     that is on disk but neither staged nor in HEAD's tree is untracked. It is stored as not
     known, so the next run computes its readers again (what it held was never hashed).
+    ``in_tree``: paths the tree diff already found in HEAD's tree, not asked again.
     """
     root = str(layout.root)
     real_dirs: dict[str, bool] = {}
@@ -262,6 +267,7 @@ def _untracked_reads(layout: Layout, feed: Feed, units: Iterable[Unit]) -> list[
             for unit in units
             for dep in unit.deps
             if dep not in feed.states
+            and dep not in in_tree
             and is_trusted_path(root, dep, real_dirs)
             and os.path.lexists(f"{root}/{dep}")
         }
@@ -290,10 +296,14 @@ def _index(
     return build_ledger_index(layout, index_verdict(layout, store, changed, head))
 
 
-def _changed(layout: Layout, store: UnitStore, feed: Feed, last_tree: str) -> set[str]:
-    """The paths whose state may differ from what the stored units were computed from."""
+def _changed(
+    layout: Layout, store: UnitStore, feed: Feed, last_tree: str
+) -> tuple[set[str], set[str]]:
+    """The paths whose state may differ from what the stored units were computed from; and
+    those of them the tree diff found in ``feed.tree``."""
     last = store.states()
     rolled = tree_diff(layout.root, last_tree, feed.tree) if last_tree != feed.tree else {}
+    in_tree = {rel for rel, (_before, now) in rolled.items() if now not in (ABSENT, UNKNOWN)}
     changed = set()
     for rel in set(last) | set(rolled) | set(feed.states):
         if rel in last:
@@ -308,7 +318,7 @@ def _changed(layout: Layout, store: UnitStore, feed: Feed, last_tree: str) -> se
             now = rolled[rel][1] if rel in rolled else UNKNOWN
         if UNKNOWN in (before, now) or before != now:
             changed.add(rel)
-    return changed
+    return changed, in_tree
 
 
 def _dirty_keys(layout: Layout, store: UnitStore, changed: set[str], feed: Feed) -> set[str]:
