@@ -210,4 +210,5 @@ def test_the_commit_check_keeps_its_report_when_the_index_cannot_be_written(
     proc = run_cli("hooks", "pre-commit", cwd=factory)
     assert proc.returncode == 1
     assert "readiness: RED" in proc.stdout and "error:" in proc.stdout
+    assert proc.stdout.rstrip().endswith("once that is done, run `git commit` again")
     assert "Traceback" not in proc.stdout + proc.stderr

@@ -90,7 +90,8 @@ def commit_check(layout: Layout) -> tuple[str, int]:
         try:
             wrote = catch_up_entries(layout, staged=True)  # the entries this commit holds
         except ToyfoundryError as exc:  # said after the report, which stays whole
-            return "\n".join([*lines, exc.render()]), exc.exit_code
+            stop = "the commit stops here: once that is done, run `git commit` again"
+            return "\n".join([*lines, exc.render(), stop]), exc.exit_code
         if wrote:
             rel = layout.rel(layout.ledger_index)
             lines.append(
