@@ -116,3 +116,48 @@ def test_the_demo_signs_off_only_what_demo_shifts_paraded(factory: Path) -> None
     assert {
         e["signoff"]["state"] for e in entries if e["order_id"].startswith("ALFA-2026-000")
     } == {"pending"}
+
+
+def test_a_shift_with_nothing_new_lists_the_hub_once(
+    factory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its push takes the pull's listing (and still sends what was sealed since, and knows
+    what the hub holds); a shift that wrote lists the hub again to push."""
+    from tests.ledger_helpers import sign_off_locally
+    from tests.test_rejected_order import REJECTED, issue_unknown_sku_order
+    from toyfoundry_ci.base.layout import Layout
+    from toyfoundry_ci.hub.folder import FolderHub
+    from toyfoundry_ci.shift import run_shift
+
+    sign_off_locally(factory)
+    issue_unknown_sku_order(factory)
+    listed: list[int] = []
+    listing = FolderHub.listing
+
+    def counted(hub: FolderHub) -> object:
+        found = listing(hub)
+        listed.append(len(found))
+        return found
+
+    monkeypatch.setattr(FolderHub, "listing", counted)
+    worked = run_shift(Layout(factory))
+    assert worked.ok and not worked.nothing_new, worked.steps
+    assert len(listed) == 2  # pull's, and push's after the parade wrote
+
+    git(factory, "add", "-A")
+    git(factory, "commit", "-qm", "shift: one order rejected")
+    sealed = run_cli("signoff", REJECTED, "--reviewer", "Quality Lead", cwd=factory)
+    assert sealed.returncode == 0, sealed.stderr
+    listed.clear()
+    sends = run_shift(Layout(factory))
+    assert len(listed) == 1
+    push = next(s for s in sends.steps if s.name == "promote (push)")
+    assert push.status == "done" and push.count == 1, sends.steps
+    assert (factory / f".toyfoundry/hub/acknowledgements/ACK-{REJECTED}.json").is_file()
+
+    listed.clear()
+    quiet = run_shift(Layout(factory))
+    assert quiet.nothing_new, quiet.steps
+    assert len(listed) == 1
+    push = next(s for s in quiet.steps if s.name == "promote (push)")
+    assert push.detail == "nothing sealed to send; 1 already on the hub", push.detail

@@ -10,7 +10,7 @@ The demo runs in a scratch copy of the factory (``exchange/demo.py``), never in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,6 +35,7 @@ from toyfoundry_ci.foundry.parade import parade
 from toyfoundry_ci.foundry.purge import purge
 from toyfoundry_ci.hub.config import open_hub, settings
 from toyfoundry_ci.hub.folder import FolderHub
+from toyfoundry_ci.hub.protocol import Hub
 from toyfoundry_ci.ledger.seals import seal_check
 from toyfoundry_ci.ledger.signoff import seal_demo
 from toyfoundry_ci.ledger.store import read_entry
@@ -125,7 +126,8 @@ def run_shift(
             out.steps.append(_sign_off(layout, demo))
         say("final gate")
         worked = [step for step in out.steps[1:] if step.status not in ("nothing", "waiting")]
-        if not worked and not pulled.quarantined:
+        quiet = not worked and not pulled.quarantined
+        if quiet:
             # Nothing was written but the gate's and the pull's own log records, which their
             # writers validate: the warm start's verdict stands (a gate over every file is
             # the shift's largest cost with nothing new, and one more record of the same).
@@ -133,22 +135,29 @@ def run_shift(
         elif not _gate(layout, out, "final gate"):
             return out
         say("promote")
-        # The one seal gate; only the demo's scratch copy accepts its own demo seals.
-        seals = seal_check(layout, demo=demo)
-        pushed = push(layout, backend, config.factory, gate=False, seals=seals)
-        if pushed.sent:
-            detail = f"receipt {pushed.receipt_id}; lot graduated, High Command notified"
-            out.steps.append(Step("promote (push)", "done", detail, len(pushed.sent)))
-        else:
-            already = f"; {len(pushed.already)} already on the hub" if pushed.already else ""
-            detail = "nothing sealed to send" + already
-            out.steps.append(Step("promote (push)", "nothing", detail))
-        if pushed.held:
-            order_id, why = pushed.held[0]
-            out.steps.append(
-                Step("promote (push)", "refused", f"{order_id}: {why}", len(pushed.held))
-            )
+        # With nothing written since, the pull's listing of the hub, seconds old, is the
+        # push's too (a second listing of a large folder hub costs a stat per file).
+        listing = pulled.listing if quiet else None
+        out.steps.extend(_promote(layout, backend, config.factory, demo=demo, listing=listing))
     return out
+
+
+def _promote(
+    layout: Layout, hub: Hub, factory: str, *, demo: bool, listing: Mapping[str, str] | None
+) -> list[Step]:
+    # The one seal gate; only the demo's scratch copy accepts its own demo seals.
+    seals = seal_check(layout, demo=demo)
+    pushed = push(layout, hub, factory, gate=False, seals=seals, listing=listing)
+    if pushed.sent:
+        detail = f"receipt {pushed.receipt_id}; lot graduated, High Command notified"
+        steps = [Step("promote (push)", "done", detail, len(pushed.sent))]
+    else:
+        already = f"; {len(pushed.already)} already on the hub" if pushed.already else ""
+        steps = [Step("promote (push)", "nothing", "nothing sealed to send" + already)]
+    if pushed.held:
+        order_id, why = pushed.held[0]
+        steps.append(Step("promote (push)", "refused", f"{order_id}: {why}", len(pushed.held)))
+    return steps
 
 
 def _stage_step(name: str, result: StageResult) -> Step:

@@ -79,6 +79,8 @@ class PullResult:
     not_directives: list[str] = field(default_factory=list)  # hub paths in orders/ not <ID>.json
     notes: list[str] = field(default_factory=list)  # receipts the log records, lost by the hub
     refused: list[tuple[str, str]] = field(default_factory=list)  # (hub path, why) outside orders/
+    # The hub's listing this pull read (hub path -> blob ID), for a push moments later.
+    listing: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def result(self) -> str:
@@ -111,7 +113,7 @@ def pull(layout: Layout, hub: Hub) -> PullResult:
 
 
 def _pull(layout: Layout, hub: Hub, out: PullResult) -> None:
-    listing = hub.listing()
+    listing = out.listing = hub.listing()
     out.hub = hub.display  # a hub read on its default branch now names the branch
     require_history(layout, hub)
     _withdrawn(layout, listing, out)

@@ -125,11 +125,15 @@ def push(
     gate: bool = True,
     order_ids: Iterable[str] | None = None,
     seals: SealCheck | None = None,
+    listing: Mapping[str, str] | None = None,
 ) -> PushResult:
     """Push every sealed, paired order the hub does not hold yet; log the run.
 
     Each seal passes ``seals`` (default: ``seal_check`` on the policy committed at HEAD,
     re-deriving github seals with ``GITHUB_TOKEN``); one that does not is held back, named.
+    ``listing``: the listing ``hub`` read last (a shift's pull, moments before, when nothing
+    was written since), taken as the hub's state instead of listing it again; the hub may
+    change after any listing, and what is published is checked by the hub as always.
     """
     if re.fullmatch(GENERIC_ID, factory) is None:
         raise HubError(
@@ -140,8 +144,9 @@ def push(
         require_not_halted(layout, "push")
     with failures_logged(layout, "push", hub.display):
         out = _push(
-            layout, hub, factory, dry_run=dry_run, order_ids=order_ids, gate=gate, seals=seals
-        )
+            layout, hub, factory, dry_run=dry_run, order_ids=order_ids, gate=gate, seals=seals,
+            listing=listing,
+        )  # fmt: skip
     if dry_run:
         return out  # a look at what would go is not an exchange: nothing is recorded
     append_run(
@@ -166,9 +171,10 @@ def _push(
     order_ids: Iterable[str] | None,
     gate: bool,
     seals: SealCheck | None,
+    listing: Mapping[str, str] | None,
 ) -> PushResult:
     out = PushResult(hub=hub.display, dry_run=dry_run)
-    listing = hub.listing()
+    listing = hub.listing() if listing is None else listing
     out.hub = hub.display  # a hub read on its default branch now names the branch
     require_history(layout, hub)
     held = inventory(hub, listing, factory=factory)
