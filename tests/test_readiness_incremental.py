@@ -746,3 +746,30 @@ def test_a_checkout_that_is_not_the_commit_is_walked(copy: Path, change: str) ->
             git(copy, "add", rel)
     assert outcome(_in_checkout, layout) == outcome(afresh, layout)
     assert any(c[0] == "artifacts-valid" and c[1] == "fail" for c in outcome(afresh, layout))
+
+
+def test_racy_entries_are_those_recorded_in_the_second_the_index_was_written(
+    tmp_path: Path,
+) -> None:
+    """Read from git's index itself: an entry whose ctime is the index's second (or the one
+    before) is named with its blob ID, every other one is not, nor a file that is no index."""
+    git(tmp_path, "init", "-q")
+    for name in ("a.json", "b.json", "c.json"):
+        (tmp_path / name).write_text(f'{{"name": "{name}"}}\n', encoding="utf-8")
+    git(tmp_path, "add", "-A")
+    index = tmp_path / ".git" / "index"
+    blobs = {
+        line.split("\t")[1]: line.split()[1]
+        for line in git(tmp_path, "ls-files", "-s").splitlines()
+    }
+    ctimes = {name: int((tmp_path / name).stat().st_ctime) for name in blobs}
+    for written in (max(ctimes.values()), max(ctimes.values()) + 1):
+        os.utime(index, (written, written))  # the index's second, and the one after
+        expected = {n: b for n, b in blobs.items() if ctimes[n] in (written - 1, written)}
+        assert expected and feeds.racy_entries(index) == expected
+    ctime = max(ctimes.values())
+    os.utime(index, (ctime + 10, ctime + 10))
+    assert feeds.racy_entries(index) == {}
+    index.write_bytes(b"")
+    assert feeds.racy_entries(index) == {}
+    assert feeds.racy_entries(tmp_path / "none") == {}
