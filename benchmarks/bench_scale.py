@@ -7,10 +7,12 @@ factory.py``: every file a shift writes, sealed and pushed lots, one lot pending
 ``git fast-import``), then timed side by side, medians of ``--repeat`` runs after one warm-up,
 each a fresh process as a user or a hook starts it:
 
-- ``git status`` (the floor) and ``git diff --cached`` with one staged order;
+- ``git status`` (the floor);
 - ``readiness``, ``status``, ``pair``, ``push --dry-run``, ``shift`` with nothing new, and
   ``readiness --full`` next to ``ledger verify --full``;
-- with one paraded order staged: ``readiness --staged --no-log`` (what the commit hook runs)
+- with one paraded order staged: ``git diff --cached --stat``, ``git diff-index --cached
+  HEAD`` (what the hook asks git: the hook's floor), ``readiness --staged --no-log`` (what
+  the commit hook runs)
   and ``pre-commit run`` of the factory's hook (``toyfoundry-commit``, as ``init`` writes
   it) and of the three hooks it stands for, each a hook of its own, next to ``pre-commit
   run`` of a no-op hook (pre-commit's own start-up, and its diff of the work tree after a
@@ -63,6 +65,9 @@ REPO = Path(__file__).resolve().parent.parent
 EVENT = REPO / "tests" / "fixtures" / "github-events" / "pull_request.opened.1.json"
 TF = [sys.executable, "-m", "toyfoundry_ci"]
 FLOOR = "git status"
+# What the staged readiness asks git, the same walk of the changed folders ``git commit``
+# makes: the hook's floor.
+INDEX_QUESTION = "git diff-index --cached HEAD"
 # Beside each factory: its size and commit, so a later run with the same ``--dir`` reuses it.
 BUILT = "built.json"
 
@@ -136,6 +141,9 @@ def staged(built: Built, repeat: int, work: Path) -> dict[str, Figure]:
     pre_commit = [sys.executable, "-m", "pre_commit", "run", "--config"]
     rows = {
         "git diff --cached": _median(_cmd(["git", "diff", "--cached", "--stat"], root), repeat),
+        INDEX_QUESTION: _median(
+            _cmd(["git", "diff-index", "--cached", "--raw", "HEAD", "--"], root), repeat
+        ),
         "readiness --staged --no-log": _median(
             _cmd([*TF, "readiness", "--staged", "--no-log"], root), repeat
         ),

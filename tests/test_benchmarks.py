@@ -25,6 +25,7 @@ def test_bench_scale_prints_every_row_with_its_ratio_to_git_status(tmp_path: Pat
     assert labels == [
         "git status", "readiness", "status", "pair", "push --dry-run", "readiness --full",
         "ledger verify --full", "shift, nothing new", "git diff --cached",
+        "git diff-index --cached HEAD",
         "readiness --staged --no-log", "files readiness --staged opens (count)",
         "pre-commit run, the factory's hook", "pre-commit run, the three hooks apart",
         "pre-commit run, no-op hook", "ci base-store, default branch",
